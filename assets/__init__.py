@@ -1,0 +1,1 @@
+"""Distill Ledger's Dagster layer: assets by stage, checks, resources, schedules, sensors."""

@@ -1,0 +1,78 @@
+"""Marts: the consolidated comparison tables people query, and the checks that guard them."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from assets.sql_assets import sql_file_assets
+
+mart_assets = sql_file_assets("marts", "marts", "table")
+MODEL_COMPARISON = dg.AssetKey(["marts", "model_comparison"])
+HARDWARE_COMPARISON = dg.AssetKey(["marts", "hardware_comparison"])
+TABLE2_TOLERANCE = 0.005  # the paper mixes rounded and unrounded FLOPs between cells; see README
+
+
+@dg.asset_check(asset=MODEL_COMPARISON, blocking=True,
+                description="Exactly one row per (scenario, model) and every model card in every scenario.")
+def one_row_per_scenario_and_model(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse_db.get_connection() as con:
+        duplicates = con.execute("select count(*) from (select scenario, model_id from marts.model_comparison "
+                                 "group by all having count(*) > 1)").fetchall()[0][0]
+        expected = con.execute("select (select count(*) from ref.scenarios) * (select count(*) from staging.stg_models)").fetchall()[0][0]
+        actual = con.execute("select count(*) from marts.model_comparison").fetchall()[0][0]
+    return dg.AssetCheckResult(passed=duplicates == 0 and actual == expected,
+                               metadata={"duplicates": duplicates, "rows": actual, "expected_rows": expected})
+
+
+@dg.asset_check(asset=MODEL_COMPARISON, blocking=True,
+                description="For computed rows: energy_mwh = gpu_hours x TDP(MW) x PUE and tco2e = energy_mwh x grid.")
+def energy_and_emissions_follow_the_formula(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse_db.get_connection() as con:
+        bad = con.execute("""
+            select c.scenario, c.model_id from costs.model_costs c
+            where abs(c.energy_mwh - c.gpu_hours * c.tdp_w / 1e6 * c.pue) > 1e-9 * greatest(c.energy_mwh, 1)
+               or abs(c.tco2e_computed - c.energy_mwh * c.grid_tco2e_per_mwh) > 1e-9 * greatest(c.tco2e_computed, 1)
+               or (c.tco2e_kind = 'computed' and c.tco2e <> c.tco2e_computed)
+        """).fetchall()
+    return dg.AssetCheckResult(passed=not bad, metadata={"violations": dg.MetadataValue.json([list(r) for r in bad[:50]])})
+
+
+@dg.asset_check(asset=MODEL_COMPARISON,
+                description="Under `paper`, which Table 1 cells the pipeline reproduces at the printed precision and which it does not.")
+def paper_table1_reproduced(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse_db.get_connection() as con:
+        rows = con.execute("""
+            select model, paper_discrepancies, training_flops, paper_training_flops, gpu_hours_h100,
+                   paper_gpu_hours_h100, tco2e, paper_tco2e
+            from marts.model_comparison where scenario = 'paper' and paper_discrepancies <> '' order by model
+        """).fetchall()
+        matched = con.execute("select count(*) from marts.model_comparison where scenario = 'paper' "
+                              "and paper_training_flops is not null and paper_discrepancies = ''").fetchall()[0][0]
+    return dg.AssetCheckResult(
+        passed=not rows, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"rows_reproduced": matched, "rows_differing": len(rows),
+                  "differences": dg.MetadataValue.json([[str(v) for v in r] for r in rows])})
+
+
+@dg.asset_check(asset=HARDWARE_COMPARISON,
+                description="Under `paper`, every Table 2 cell equals the printed value at its printed precision "
+                            f"or is within {TABLE2_TOLERANCE:.1%} of it (the paper's own rounding).")
+def paper_table2_reproduced(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse_db.get_connection() as con:
+        cells = con.execute("""
+            select workload_id, accelerator_id, gpu_hours, paper_gpu_hours_printed, tco2e, paper_tco2e_printed,
+                   gpu_hours_rel_diff, tco2e_rel_diff, paper_agreement
+            from marts.hardware_comparison where scenario = 'paper' and paper_gpu_hours is not null order by 1, 2
+        """).fetchall()
+    worst = max((max(abs(c[6]), abs(c[7])) for c in cells), default=0.0)
+    differing = [c for c in cells if c[8] == "differs from printed"]
+    return dg.AssetCheckResult(
+        passed=len(cells) == 9 and not differing,
+        metadata={"cells": len(cells), "worst_relative_difference": worst, "differing": len(differing),
+                  "not_same_at_printed_precision": dg.MetadataValue.json(
+                      [[str(v) for v in c] for c in cells if c[8] != "same as printed"])})
+
+
+mart_checks = [one_row_per_scenario_and_model, energy_and_emissions_follow_the_formula,
+               paper_table1_reproduced, paper_table2_reproduced]

@@ -1,0 +1,131 @@
+"""Outputs: CSV tables, Altair charts and the HTML report under `out/`, then the published warehouse."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from assets.marts import HARDWARE_COMPARISON, MODEL_COMPARISON
+from assets.metadata import markdown_table, png_metadata
+from assets.resources import LedgerPaths
+from pipeline import charts, report, warehouse
+
+OUTPUTS = "outputs"
+PUBLISH = "publish"
+MART_TABLES = ("model_comparison", "hardware_comparison")
+
+
+def _replace_files(built: dict[str, Path], target_dir: Path) -> dict[str, Path]:
+    """Move freshly built files into `target_dir` one atomic rename each."""
+    target_dir.mkdir(parents=True, exist_ok=True)
+    placed = {}
+    for key, path in built.items():
+        destination = target_dir / path.name
+        os.replace(path, destination)
+        placed[key] = destination
+    return placed
+
+
+@dg.asset(key=["outputs", "comparison_tables"], deps=[MODEL_COMPARISON, HARDWARE_COMPARISON], group_name=OUTPUTS,
+          kinds={"csv"}, pool="duckdb_writer")
+def comparison_tables(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+    """The marts as CSV files in `out/tables/` (one file per mart, every scenario)."""
+    with warehouse_db.get_connection() as con:
+        frames = {name: warehouse.read_table(con, "marts", name) for name in MART_TABLES}
+    target = ledger.out / "tables"
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target) as scratch:
+        built = {}
+        for name, frame in frames.items():
+            path = Path(scratch) / f"{name}.csv"
+            frame.write_csv(path)
+            built[name] = path
+        placed = _replace_files(built, target)
+    return dg.MaterializeResult(metadata={
+        **{f"{name}_path": dg.MetadataValue.path(str(path)) for name, path in placed.items()},
+        **{f"{name}_rows": frames[name].height for name in frames},
+    })
+
+
+def _chart_asset(name: str, description: str, build):
+    @dg.asset(key=["outputs", name], deps=[MODEL_COMPARISON, HARDWARE_COMPARISON], group_name=OUTPUTS,
+              kinds={"altair", "png", "svg"}, pool="duckdb_writer", description=description)
+    def _asset(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+        with warehouse_db.get_connection() as con:
+            chart = build(con)
+        target = ledger.out / "charts"
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=target) as scratch:
+            placed = _replace_files(charts.export(chart, Path(scratch) / name), target)
+        return dg.MaterializeResult(metadata={
+            **png_metadata(placed["png"]),
+            "svg_path": dg.MetadataValue.path(str(placed["svg"])),
+            "html_path": dg.MetadataValue.path(str(placed["html"])),
+        })
+
+    return _asset
+
+
+def _scenario_models(con, scenario: str = "paper") -> pl.DataFrame:
+    return warehouse.query_frame(con, "select * from marts.model_comparison where scenario = ?", [scenario])
+
+
+gpqa_vs_compute_chart = _chart_asset(
+    "gpqa_vs_compute_chart", "The paper's Figure 2: GPQA Diamond vs training FLOPs (log x), scenario `paper`.",
+    lambda con: charts.score_vs_compute(_scenario_models(con), "gpqa_diamond", "GPQA Diamond (%)",
+                                        "GPQA Diamond accuracy vs training compute (scenario: paper)"))
+aime_vs_compute_chart = _chart_asset(
+    "aime_vs_compute_chart", "The paper's Figure 3: AIME 2024 vs training FLOPs (log x), scenario `paper`.",
+    lambda con: charts.score_vs_compute(_scenario_models(con), "aime_2024", "AIME 2024 (%)",
+                                        "AIME 2024 accuracy vs training compute (scenario: paper)"))
+hardware_comparison_chart = _chart_asset(
+    "hardware_comparison_chart", "The paper's Table 2 as a chart: GPU-hours and tCO2e per workload and accelerator.",
+    lambda con: charts.hardware_comparison(
+        warehouse.query_frame(con, "select * from marts.hardware_comparison where scenario = 'paper' and in_table2"),
+        "Training time and emissions by accelerator (scenario: paper; whiskers: MFU range)"))
+CHART_ASSETS = [gpqa_vs_compute_chart, aime_vs_compute_chart, hardware_comparison_chart]
+
+
+@dg.asset(key=["outputs", "report"], deps=[MODEL_COMPARISON, HARDWARE_COMPARISON, *[a.key for a in CHART_ASSETS]],
+          group_name=OUTPUTS, kinds={"html"}, pool="duckdb_writer")
+def report_page(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+    """`out/report/index.html`: comparison tables, charts and assumptions on one page that works offline."""
+    with warehouse_db.get_connection() as con:
+        models = warehouse.read_table(con, "marts", "model_comparison")
+        hardware = warehouse.read_table(con, "marts", "hardware_comparison")
+        scenarios = warehouse.read_table(con, "ref", "scenarios")
+    svgs = {asset.key.path[-1]: (ledger.out / "charts" / f"{asset.key.path[-1]}.svg").read_text() for asset in CHART_ASSETS}
+    target = ledger.out / "report"
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target) as scratch:
+        built = report.render_report(models, hardware, scenarios, svgs, Path(scratch) / "index.html")
+        placed = _replace_files({"index": built}, target)
+    return dg.MaterializeResult(metadata={"report_path": dg.MetadataValue.path(str(placed["index"])),
+                                          "bytes": placed["index"].stat().st_size})
+
+
+@dg.asset(key=["publish", "published_warehouse"], group_name=PUBLISH, kinds={"duckdb"}, pool="duckdb_writer",
+          deps=[MODEL_COMPARISON, HARDWARE_COMPARISON, comparison_tables.key, report_page.key])
+def published_warehouse(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+    """`out/warehouse.duckdb`: a copy of the working database, swapped in atomically after the marts' blocking checks pass."""
+    # The working file must not be open for writing while it is attached read-only for the copy.
+    counts = warehouse.publish(ledger.working_db, ledger.published_db)
+    with warehouse.connect(ledger.published_db, read_only=True) as con:
+        preview = warehouse.query_frame(con, "select scenario, model, model_type, training_flops, gpu_hours_h100, tco2e, "
+                              "gpqa_diamond, aime_2024 from model_comparison order by scenario, training_flops desc")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(ledger.published_db)),
+        "tables": dg.MetadataValue.json(counts),
+        "dagster/row_count": counts.get("marts.model_comparison", 0),
+        "preview": dg.MetadataValue.md(markdown_table(preview, max_rows=40)),
+        "query": dg.MetadataValue.md(f"```\nduckdb {ledger.published_db} -c \"select * from model_comparison where scenario='paper'\"\n```"),
+    })
+
+
+output_assets = [comparison_tables, *CHART_ASSETS, report_page, published_warehouse]

@@ -1,0 +1,46 @@
+"""Resources: where inputs and outputs live, and the working DuckDB database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipeline.paths import default_data_dir, default_out_dir, default_state_dir
+
+
+class LedgerPaths(dg.ConfigurableResource):
+    """Folders of the embedded inputs (`data/`), the published outputs (`out/`) and the working state."""
+
+    data_dir: str
+    out_dir: str
+    state_dir: str
+
+    @property
+    def data(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def out(self) -> Path:
+        return Path(self.out_dir)
+
+    @property
+    def working_db(self) -> Path:
+        return Path(self.state_dir) / "warehouse.duckdb"
+
+    @property
+    def published_db(self) -> Path:
+        return self.out / "warehouse.duckdb"
+
+    @property
+    def cards_dir(self) -> Path:
+        return self.data / "model_cards"
+
+
+def build_resources(data_dir: Path | None = None, out_dir: Path | None = None,
+                    state_dir: Path | None = None) -> dict[str, dg.ConfigurableResource]:
+    paths = LedgerPaths(data_dir=str(data_dir or default_data_dir()), out_dir=str(out_dir or default_out_dir()),
+                        state_dir=str(state_dir or default_state_dir()))
+    paths.working_db.parent.mkdir(parents=True, exist_ok=True)
+    return {"ledger": paths, "warehouse_db": DuckDBResource(database=str(paths.working_db))}

@@ -1,0 +1,53 @@
+"""Validate: each raw table through its pandera schema; failing rows go to `ops.quarantine`, good rows on."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandera.polars as pa
+from dagster_duckdb import DuckDBResource
+
+from assets.metadata import descriptions_from, table_metadata
+from pipeline import schemas, warehouse
+from pipeline.validation import split_valid
+
+VALIDATE = "validate"
+
+VALIDATED_TABLES: dict[str, tuple[type[pa.DataFrameModel], str]] = {
+    "model_cards": (schemas.ModelCardRecord, "model_id"),
+    "model_facts": (schemas.ModelFact, "model_id"),
+    "benchmark_results": (schemas.BenchmarkResult, "model_id"),
+    "paper_table1": (schemas.PaperTable1Row, "model_name"),
+    "paper_table2": (schemas.PaperTable2Cell, "workload_name"),
+}
+
+
+def _validated_asset(table: str, schema: type[pa.DataFrameModel], id_column: str):
+    @dg.asset(key=["validated", table], deps=[dg.AssetKey(["raw", table])], group_name=VALIDATE,
+              kinds={"pandera", "duckdb"}, pool="duckdb_writer",
+              description=f"`raw.{table}` rows that pass the `{schema.__name__}` schema; the rest are quarantined with a reason.")
+    def _asset(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+        with warehouse_db.get_connection() as con:
+            raw = warehouse.read_table(con, "raw", table)
+            valid, rejects = split_valid(raw, schema, f"raw.{table}", id_column)
+            warehouse.write_table(con, "validated", table, valid)
+            warehouse.replace_quarantine(con, f"raw.{table}", rejects)
+            meta = table_metadata(con, "validated", table, descriptions_from(schema))
+        meta.update({"raw_rows": raw.height, "quarantined_rows": rejects.height,
+                     "schema": schema.__name__})
+        return dg.MaterializeResult(metadata=meta)
+
+    @dg.asset_check(asset=_asset, name="nothing_quarantined", description=f"Every row of raw.{table} passed validation.")
+    def _check(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
+        with warehouse_db.get_connection() as con:
+            rows = con.execute("select record_id, reason from ops.quarantine where source_name = ? order by 1",
+                               [f"raw.{table}"]).fetchall()
+        return dg.AssetCheckResult(passed=not rows, severity=dg.AssetCheckSeverity.WARN,
+                                   metadata={"quarantined": len(rows),
+                                             "reasons": dg.MetadataValue.json([list(r) for r in rows[:50]])})
+
+    return _asset, _check
+
+
+_built = [_validated_asset(table, schema, id_column) for table, (schema, id_column) in VALIDATED_TABLES.items()]
+validated_assets = [asset for asset, _ in _built]
+validated_checks = [check for _, check in _built]

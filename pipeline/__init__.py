@@ -1,0 +1,1 @@
+"""Distill Ledger machinery: parsers, schemas, cost model, warehouse and charts. No Dagster here."""

@@ -1,0 +1,145 @@
+"""Pandera (polars backend) schemas for validated records. Field descriptions flow into Dagster's column schema."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pandera.polars as pa
+
+MODEL_TYPES = ["Vanilla", "Distilled", "Proprietary", "Teacher"]
+METHODS = ["pretraining", "distillation", "fine_tuning", "external"]
+FACT_KINDS = ["reported", "estimated", "published"]
+QUANTITIES = ["params_total", "params_active", "training_tokens", "distillation_samples", "tokens_per_sample",
+              "epochs", "training_flops", "gpu_hours", "tco2e", "gpu_count", "training_days"]
+# Anything above this many parameters or FLOP is a typo or an attack, not a model.
+MAX_PARAMS = 1e14
+MAX_FLOPS = 1e30
+
+
+class ModelCardRecord(pa.DataFrameModel):
+    source_name: str = pa.Field(description="Catalogue name of the source the card came from")
+    card_path: str = pa.Field(description="Card file name within its source")
+    card_sha256: str = pa.Field(str_length={"min_value": 64, "max_value": 64}, description="SHA-256 of the card bytes")
+    model_id: str = pa.Field(unique=True, str_length={"min_value": 1, "max_value": 200},
+                             description="Canonical model id (Hugging Face repo id where one exists)")
+    name: str = pa.Field(description="Display name")
+    aliases: Optional[str] = pa.Field(nullable=True, description="Other names, `|`-separated")
+    organization: Optional[str] = pa.Field(nullable=True, description="Developer")
+    model_type: str = pa.Field(isin=MODEL_TYPES, description="Vanilla / Distilled / Proprietary / Teacher")
+    method: str = pa.Field(isin=METHODS, description="How training compute is estimated")
+    base_model: Optional[str] = pa.Field(nullable=True, description="`base_model` from the card, `|`-separated")
+    teacher: Optional[str] = pa.Field(nullable=True, description="Model id of the distillation teacher")
+    license: Optional[str] = pa.Field(nullable=True, description="Licence id from the card")
+    as_of: Optional[str] = pa.Field(nullable=True, description="Date the card's facts were collected")
+
+    class Config:
+        strict = True
+
+
+class ModelFact(pa.DataFrameModel):
+    model_id: str = pa.Field(description="Model the fact is about")
+    quantity: str = pa.Field(isin=QUANTITIES, description="What is measured")
+    value: float = pa.Field(gt=0, le=MAX_FLOPS, description="Value in `unit`; finite and positive")
+    value_raw: Optional[str] = pa.Field(nullable=True, description="Value as written in the card")
+    unit: str = pa.Field(description="Unit of `value`")
+    kind: str = pa.Field(isin=FACT_KINDS, description="reported (developer) / estimated (third party) / published (the paper)")
+    source: str = pa.Field(str_length={"min_value": 1}, description="Where the value comes from")
+    url: str = pa.Field(str_matches=r"^https://", description="Link to the source")
+    accelerator: Optional[str] = pa.Field(nullable=True, description="Accelerator a GPU-hour figure refers to")
+    basis: Optional[str] = pa.Field(nullable=True, description="Accounting basis, e.g. location-based emissions")
+    as_of: Optional[str] = pa.Field(nullable=True, description="Date the fact was collected")
+    card_path: str = pa.Field(description="Card the fact was read from")
+
+    class Config:
+        strict = True
+
+    @pa.dataframe_check(description="parameter counts stay below 1e14")
+    def params_plausible(cls, data) -> bool:
+        import polars as pl
+        return data.lazyframe.select(
+            ~pl.col("quantity").str.starts_with("params") | (pl.col("value") <= MAX_PARAMS))
+
+
+class BenchmarkResult(pa.DataFrameModel):
+    model_id: str = pa.Field(description="Model the score is for")
+    dataset_name: str = pa.Field(description="Benchmark name as written in model-index")
+    dataset_type: Optional[str] = pa.Field(nullable=True, description="Dataset id in model-index")
+    dataset_config: Optional[str] = pa.Field(nullable=True, description="Dataset config in model-index")
+    metric_type: str = pa.Field(description="Metric, e.g. pass@1")
+    score: float = pa.Field(ge=0, le=100, description="Score in percent")
+    score_raw: Optional[str] = pa.Field(nullable=True, description="Score as written in the card")
+    source: Optional[str] = pa.Field(nullable=True, description="Who measured it")
+    url: Optional[str] = pa.Field(nullable=True, description="Link to the source")
+    card_path: str = pa.Field(description="Card the score was read from")
+
+    class Config:
+        strict = True
+
+
+class PaperTable1Row(pa.DataFrameModel):
+    source_name: str = pa.Field(description="Catalogue name of the table")
+    row_number: int = pa.Field(ge=1, description="Row in the printed table")
+    model_name: str = pa.Field(unique=True, description="Model name as printed")
+    model_type: str = pa.Field(isin=MODEL_TYPES, description="Type as printed")
+    training_flops: float = pa.Field(gt=0, le=MAX_FLOPS, description="Training compute as printed, FLOP")
+    gpu_hours_h100: float = pa.Field(gt=0, description="H100 GPU-hours as printed")
+    tco2e: float = pa.Field(gt=0, description="Emissions as printed, tCO2e")
+    gpqa_diamond: float = pa.Field(ge=0, le=100, description="GPQA Diamond as printed, percent")
+    aime_2024: float = pa.Field(ge=0, le=100, description="AIME 2024 as printed, percent")
+
+    class Config:
+        strict = False  # the *_printed and *_sig_digits companions pass through
+
+
+class PaperTable2Cell(pa.DataFrameModel):
+    source_name: str = pa.Field(description="Catalogue name of the table")
+    workload_name: str = pa.Field(description="Workload as printed")
+    accelerator_label: str = pa.Field(description="Accelerator column heading as printed")
+    training_flops: float = pa.Field(gt=0, description="Training compute as printed, FLOP")
+    gpu_hours: float = pa.Field(gt=0, description="GPU-hours as printed")
+    tco2e: float = pa.Field(gt=0, description="Emissions as printed, tCO2e")
+
+    class Config:
+        strict = False
+
+
+class Accelerator(pa.DataFrameModel):
+    accelerator_id: str = pa.Field(unique=True, description="Catalogue id")
+    name: str = pa.Field(description="Product name")
+    peak_bf16_dense_tflops: float = pa.Field(gt=0, le=100_000, description="Dense BF16 peak, TFLOP/s (datasheet)")
+    tdp_w: float = pa.Field(gt=0, le=10_000, description="Thermal design power, W (datasheet)")
+    mfu_low: float = pa.Field(gt=0, le=1, description="Low end of the MFU range")
+    mfu_high: float = pa.Field(gt=0, le=1, description="High end of the MFU range")
+    mfu_default: float = pa.Field(gt=0, le=1, description="MFU used unless a scenario overrides it")
+    datasheet_url: str = pa.Field(str_matches=r"^https://", description="Datasheet link")
+
+    class Config:
+        strict = False
+
+    @pa.dataframe_check(description="mfu_low <= mfu_default <= mfu_high")
+    def mfu_ordered(cls, data) -> bool:
+        import polars as pl
+        return data.lazyframe.select(
+            (pl.col("mfu_low") <= pl.col("mfu_default")) & (pl.col("mfu_default") <= pl.col("mfu_high")))
+
+
+class Scenario(pa.DataFrameModel):
+    scenario: str = pa.Field(unique=True, str_matches=r"^[a-z][a-z0-9_]*$", description="Scenario name")
+    description: str = pa.Field(description="What the scenario assumes")
+    comparison_accelerator: str = pa.Field(description="Accelerator of the headline GPU-hours column")
+    pue: float = pa.Field(ge=1, le=3, description="Power usage effectiveness")
+    grid_tco2e_per_mwh: float = pa.Field(ge=0, le=2, description="Grid carbon intensity, tCO2e/MWh")
+    moe_params: str = pa.Field(isin=["total", "active"], description="N for mixture-of-experts models")
+    fact_precedence: str = pa.Field(description="Kinds of fact in order of preference, `|`-separated")
+
+    class Config:
+        strict = True
+
+
+class Workload(pa.DataFrameModel):
+    workload_id: str = pa.Field(unique=True, description="Workload id")
+    name: str = pa.Field(description="Workload as named in the paper")
+    method: str = pa.Field(isin=METHODS, description="Estimation method")
+
+    class Config:
+        strict = False

@@ -1,0 +1,1 @@
+"""Source adapters: bytes in, polars frames of records (and quarantine rows) out."""

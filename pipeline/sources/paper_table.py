@@ -1,0 +1,95 @@
+"""A published results table (CSV), such as the paper's Table 1 and Table 2, kept as printed.
+
+Printed numbers like `7.49E+23` or `4.67M` are parsed to floats; the printed text and its number of
+significant figures are kept so that comparisons can be made at the precision the table printed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.quarantine import quarantine_frame, quarantine_row
+
+_SUFFIX = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9}
+_PRINTED = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([KMB]?)\s*$")
+
+
+def parse_printed_number(text: str | None) -> tuple[float | None, int | None]:
+    """`"4.67M"` -> (4670000.0, 3); `"0.43"` -> (0.43, 2); unparseable -> (None, None)."""
+    if text is None:
+        return None, None
+    match = _PRINTED.match(str(text).replace(",", ""))
+    if not match:
+        return None, None
+    number, suffix = match.groups()
+    mantissa = re.split(r"[eE]", number)[0].lstrip("+-")
+    digits = mantissa.replace(".", "").lstrip("0") or "0"
+    if "." not in mantissa:
+        digits = digits.rstrip("0") or "0"  # "10" or "2040" printed without a point: trailing zeros are not significant
+    return float(number) * _SUFFIX[suffix.upper()], max(len(digits), 1)
+
+
+TABLE1_COLUMNS = {
+    "Model": "model_name", "Type": "model_type", "Training Compute": "training_flops",
+    "GPU-Hours (H100)": "gpu_hours_h100", "tCO2e": "tco2e", "GPQA Diamond": "gpqa_diamond",
+    "AIME 2024": "aime_2024",
+}
+TABLE1_NUMERIC = ["training_flops", "gpu_hours_h100", "tco2e", "gpqa_diamond", "aime_2024"]
+
+
+def read_table1(path: Path, source_name: str) -> dict[str, pl.DataFrame]:
+    """Table 1: one row per model; numeric columns get `_printed` and `_sig_digits` companions."""
+    frame = pl.read_csv(path, infer_schema=False)
+    missing = [c for c in TABLE1_COLUMNS if c not in frame.columns]
+    if missing:
+        reject = quarantine_row(source_name, path.name, f"missing columns {missing}", check_name="columns")
+        return {"rows": pl.DataFrame(), "rejects": quarantine_frame([reject])}
+    frame = frame.rename(TABLE1_COLUMNS).select(TABLE1_COLUMNS.values())
+    rows = []
+    for index, record in enumerate(frame.iter_rows(named=True)):
+        row = {"source_name": source_name, "row_number": index + 1,
+               "model_name": record["model_name"], "model_type": record["model_type"]}
+        for column in TABLE1_NUMERIC:
+            value, digits = parse_printed_number(record[column])
+            row[column] = value
+            row[f"{column}_printed"] = record[column]
+            row[f"{column}_sig_digits"] = digits
+        rows.append(row)
+    return {"rows": pl.DataFrame(rows, infer_schema_length=None), "rejects": quarantine_frame([])}
+
+
+_TABLE2_CELL = re.compile(r"^(?P<accelerator>.+?)\s+(?P<measure>Hours|tCO2e)$")
+
+
+def read_table2(path: Path, source_name: str) -> dict[str, pl.DataFrame]:
+    """Table 2 (wide, one column pair per accelerator) -> long rows of (workload, accelerator)."""
+    frame = pl.read_csv(path, infer_schema=False)
+    rejects = []
+    cells: dict[tuple[int, str], dict] = {}
+    for index, record in enumerate(frame.iter_rows(named=True)):
+        flops, flops_digits = parse_printed_number(record.get("Training Compute"))
+        for column, text in record.items():
+            match = _TABLE2_CELL.match(column)
+            if not match:
+                continue
+            key = (index, match["accelerator"])
+            cell = cells.setdefault(key, {
+                "source_name": source_name, "row_number": index + 1,
+                "workload_name": record.get("Workload"), "accelerator_label": match["accelerator"],
+                "training_flops": flops, "training_flops_printed": record.get("Training Compute"),
+                "training_flops_sig_digits": flops_digits,
+            })
+            measure = "gpu_hours" if match["measure"] == "Hours" else "tco2e"
+            value, digits = parse_printed_number(text)
+            if value is None:
+                rejects.append(quarantine_row(source_name, f"{path.name}:{index + 1}:{column}",
+                                              f"cell {text!r} is not a number", raw_content=str(text),
+                                              column_name=column, check_name="numeric"))
+            cell[measure] = value
+            cell[f"{measure}_printed"] = text
+            cell[f"{measure}_sig_digits"] = digits
+    return {"rows": pl.DataFrame(list(cells.values()), infer_schema_length=None),
+            "rejects": quarantine_frame(rejects)}

@@ -1,0 +1,81 @@
+"""Reference tables shipped in data/reference: accelerators, scenarios, workloads, benchmarks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+
+def read_accelerators(path: Path) -> pl.DataFrame:
+    return pl.read_csv(path, schema_overrides={"memory_gb": pl.Float64, "peak_bf16_dense_tflops": pl.Float64,
+                                               "tdp_w": pl.Float64, "mfu_low": pl.Float64,
+                                               "mfu_high": pl.Float64, "mfu_default": pl.Float64})
+
+
+def read_benchmarks(path: Path) -> pl.DataFrame:
+    return pl.read_csv(path)
+
+
+def _load_yaml(path: Path) -> dict:
+    with path.open("rb") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+SCENARIO_COLUMNS = {
+    "scenario": pl.Utf8, "description": pl.Utf8, "comparison_accelerator": pl.Utf8, "pue": pl.Float64,
+    "grid_tco2e_per_mwh": pl.Float64, "moe_params": pl.Utf8, "fact_precedence": pl.Utf8,
+}
+OVERRIDE_COLUMNS = {"scenario": pl.Utf8, "accelerator_id": pl.Utf8, "peak_tflops": pl.Float64, "mfu": pl.Float64}
+
+
+def _float_or_none(value) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def read_scenarios(path: Path) -> dict[str, pl.DataFrame]:
+    """Scenario presets -> one row per scenario plus per-accelerator overrides."""
+    doc = _load_yaml(path).get("scenarios") or {}
+    scenarios, overrides = [], []
+    for name, spec in doc.items():
+        spec = spec or {}
+        scenarios.append({
+            "scenario": str(name), "description": " ".join(str(spec.get("description", "")).split()),
+            "comparison_accelerator": spec.get("comparison_accelerator"), "pue": _float_or_none(spec.get("pue")),
+            "grid_tco2e_per_mwh": _float_or_none(spec.get("grid_tco2e_per_mwh")),
+            "moe_params": spec.get("moe_params"),
+            "fact_precedence": "|".join(spec.get("fact_precedence") or []),
+        })
+        for accelerator_id, values in (spec.get("accelerators") or {}).items():
+            values = values or {}
+            overrides.append({"scenario": str(name), "accelerator_id": str(accelerator_id),
+                              "peak_tflops": _float_or_none(values.get("peak_tflops")),
+                              "mfu": _float_or_none(values.get("mfu"))})
+    return {"scenarios": pl.DataFrame(scenarios, schema=SCENARIO_COLUMNS),
+            "overrides": pl.DataFrame(overrides, schema=OVERRIDE_COLUMNS)}
+
+
+WORKLOAD_COLUMNS = {
+    "workload_id": pl.Utf8, "name": pl.Utf8, "section": pl.Utf8, "method": pl.Utf8,
+    "params": pl.Float64, "teacher_params": pl.Float64, "tokens": pl.Float64, "samples": pl.Float64,
+    "tokens_per_sample": pl.Float64, "epochs": pl.Float64, "training_flops": pl.Float64,
+    "in_table2": pl.Boolean, "source": pl.Utf8, "url": pl.Utf8,
+}
+
+
+def read_workloads(path: Path) -> pl.DataFrame:
+    doc = _load_yaml(path)
+    rows = []
+    for item in doc.get("workloads") or []:
+        row = {column: item.get(column) for column in WORKLOAD_COLUMNS}
+        for column, dtype in WORKLOAD_COLUMNS.items():
+            if dtype == pl.Float64:
+                row[column] = _float_or_none(row[column])
+        row["in_table2"] = bool(item.get("in_table2", False))
+        row["source"], row["url"] = doc.get("source"), doc.get("url")
+        rows.append(row)
+    return pl.DataFrame(rows, schema=WORKLOAD_COLUMNS)

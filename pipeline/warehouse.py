@@ -1,0 +1,156 @@
+"""DuckDB helpers: short connections, tables from polars frames, `sql/` files, quarantine, publishing.
+
+DuckDB allows one writer per file, so every helper takes an open connection that the caller holds
+only for the duration of one step, and people read a published copy, never the working file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import polars as pl
+
+from pipeline.paths import SQL_DIR
+from pipeline.quarantine import QUARANTINE_SCHEMA
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Tables a query reads: `from schema.table` / `join schema.table`.
+_TABLE_REFERENCE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
+PUBLISHED_MAIN_VIEWS = ("marts", "ops")  # their tables are also exposed unqualified in the published copy
+
+
+def _ident(name: str) -> str:
+    # Identifiers come from code and sql/ file names, never from input; check anyway.
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"not a safe SQL identifier: {name!r}")
+    return name
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+    """Execute one statement and drain its result (DuckDB 2 refuses new work while a result is pending)."""
+    return con.execute(sql, params or []).fetchall()
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Run every `sql/macros/*.sql` (scalar helpers the staging and mart queries use)."""
+    for path in sorted((SQL_DIR / "macros").glob("*.sql")):
+        run(con, path.read_text())
+
+
+@contextmanager
+def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            install_macros(con)
+        yield con
+    finally:
+        con.close()
+
+
+def write_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> int:
+    """Replace `schema.table` with `frame` (empty frames keep their columns) and return its row count."""
+    run(con, f"create schema if not exists {_ident(schema)}")
+    con.register("__ledger_frame", frame.to_arrow())
+    try:
+        run(con, f"create or replace table {_ident(schema)}.{_ident(table)} as select * from __ledger_frame")
+    finally:
+        con.unregister("__ledger_frame")
+    return frame.height
+
+
+def query_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    return con.sql(sql, params=params or None).pl()
+
+
+def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pl.DataFrame:
+    return con.sql(f"select * from {_ident(schema)}.{_ident(table)}").pl()
+
+
+def sql_path(layer: str, name: str) -> Path:
+    return SQL_DIR / _ident(layer) / f"{_ident(name)}.sql"
+
+
+def referenced_tables(sql: str) -> list[tuple[str, str]]:
+    """The (schema, table) pairs a query reads, in order of first mention."""
+    seen: dict[tuple[str, str], None] = {}
+    for schema, table in _TABLE_REFERENCE.findall(sql.lower()):
+        seen.setdefault((schema, table), None)
+    return list(seen)
+
+
+def build_from_sql(con: duckdb.DuckDBPyConnection, layer: str, name: str, materialize: str = "view") -> int:
+    """Create `layer.name` from `sql/<layer>/<name>.sql` as a view or table; return its row count."""
+    query = sql_path(layer, name).read_text()
+    kind = {"view": "view", "table": "table"}[materialize]
+    run(con, f"create schema if not exists {_ident(layer)}")
+    run(con, f"create or replace {kind} {_ident(layer)}.{_ident(name)} as {query}")
+    return con.execute(f"select count(*) from {_ident(layer)}.{_ident(name)}").fetchall()[0][0]
+
+
+def column_types(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()
+
+
+def replace_quarantine(con: duckdb.DuckDBPyConnection, source_name: str, rows: pl.DataFrame) -> int:
+    """Make `ops.quarantine` hold exactly `rows` for this source, keeping when each was first seen."""
+    run(con, "create schema if not exists ops")
+    columns = ", ".join(f"{name} varchar" for name in QUARANTINE_SCHEMA)
+    run(con, f"create table if not exists ops.quarantine ({columns}, first_seen timestamptz, last_seen timestamptz)")
+    con.register("__ledger_rejects", rows.select(list(QUARANTINE_SCHEMA)).unique(maintain_order=True).to_arrow())
+    try:
+        run(con, """
+            create or replace temp table __ledger_quarantine_new as
+            select r.*, coalesce(q.first_seen, now()) as first_seen, now() as last_seen
+            from __ledger_rejects r
+            left join ops.quarantine q
+              on q.source_name = r.source_name and q.record_id = r.record_id
+             and q.check_name = r.check_name and q.reason = r.reason
+        """)
+        run(con, "delete from ops.quarantine where source_name = ?", [source_name])
+        run(con, "insert into ops.quarantine select * from __ledger_quarantine_new")
+        run(con, "drop table __ledger_quarantine_new")
+    finally:
+        con.unregister("__ledger_rejects")
+    return rows.height
+
+
+def publish(working_db: Path, published_db: Path) -> dict[str, int]:
+    """Copy every table and view of the working database into a new file and swap it in atomically.
+
+    Readers holding the old file open keep reading the old inode; nobody ever sees a half-written
+    database, and a crash before `os.replace` leaves the previous copy untouched.
+    """
+    published_db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published_db.with_name(f".{published_db.name}.{uuid.uuid4().hex}.tmp")
+    counts: dict[str, int] = {}
+    try:
+        with connect(tmp) as con:
+            run(con, f"attach '{str(working_db).replace(chr(39), chr(39) * 2)}' as work (read_only)")
+            relations = con.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_catalog = 'work' and table_schema not in ('information_schema', 'pg_catalog') "
+                "order by 1, 2").fetchall()
+            for schema, table in relations:
+                run(con, f"create schema if not exists {_ident(schema)}")
+                run(con, f"create table {_ident(schema)}.{_ident(table)} as select * from work.{_ident(schema)}.{_ident(table)}")
+                counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchall()[0][0]
+            run(con, "detach work")
+            for schema, table in relations:
+                if schema in PUBLISHED_MAIN_VIEWS:
+                    run(con, f"create or replace view main.{_ident(table)} as select * from {schema}.{table}")
+            run(con, "checkpoint")
+        os.replace(tmp, published_db)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    return counts

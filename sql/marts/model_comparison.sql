@@ -1,0 +1,87 @@
+-- one row per (scenario, model): training compute, H100 GPU-hours, energy, emissions and scores,
+-- with the kind and source of every number, and the paper's printed Table 1 values beside them
+with h100_costs as (
+    select * from costs.model_costs where accelerator_id = 'h100_sxm'
+),
+
+models as (
+    select * from staging.stg_models
+),
+
+scores as (
+    select
+        model_id,
+        max(score_pct) filter (where benchmark_id = 'gpqa_diamond') as gpqa_diamond,
+        max(score_pct) filter (where benchmark_id = 'aime_2024') as aime_2024
+    from staging.stg_benchmark_scores
+    group by model_id
+),
+
+paper as (
+    select * from staging.stg_paper_table1 where model_id is not null
+),
+
+compared as (
+    select
+        c.scenario,
+        c.model_id,
+        m.model,
+        m.model_type,
+        m.organization,
+        c.method,
+        c.params_total,
+        c.params_active,
+        c.params_used,
+        m.base_model,
+        c.teacher,
+        c.training_tokens,
+        c.distillation_tokens,
+        c.teacher_flops,
+        c.student_flops,
+        c.training_flops,
+        c.training_flops_method,
+        c.training_flops_kind,
+        c.training_flops_source,
+        c.peak_flops_per_s,
+        c.mfu,
+        c.gpu_hours as gpu_hours_h100,
+        c.gpu_hours_kind as gpu_hours_h100_kind,
+        c.gpu_hours_source as gpu_hours_h100_source,
+        c.gpu_hours_computed as gpu_hours_h100_computed,
+        c.gpu_hours_low as gpu_hours_h100_low,
+        c.gpu_hours_high as gpu_hours_h100_high,
+        c.energy_mwh,
+        c.tco2e,
+        c.tco2e_kind,
+        c.tco2e_source,
+        c.tco2e_computed,
+        c.tco2e_low,
+        c.tco2e_high,
+        s.gpqa_diamond,
+        s.aime_2024,
+        p.training_flops as paper_training_flops,
+        p.gpu_hours_h100 as paper_gpu_hours_h100,
+        p.tco2e as paper_tco2e,
+        p.gpqa_diamond as paper_gpqa_diamond,
+        p.aime_2024 as paper_aime_2024,
+        same_at_sig(c.training_flops, p.training_flops, least(p.training_flops_sig_digits, 3)) as training_flops_matches_paper,
+        same_at_sig(c.gpu_hours, p.gpu_hours_h100, least(p.gpu_hours_h100_sig_digits, 3)) as gpu_hours_h100_matches_paper,
+        same_at_sig(c.tco2e, p.tco2e, least(p.tco2e_sig_digits, 3)) as tco2e_matches_paper,
+        (s.gpqa_diamond = p.gpqa_diamond and s.aime_2024 = p.aime_2024) as scores_match_paper
+    from h100_costs as c
+    join models as m on m.model_id = c.model_id
+    left join scores as s on s.model_id = c.model_id
+    left join paper as p on p.model_id = c.model_id
+)
+
+select
+    *,
+    concat_ws('; ',
+        case when not training_flops_matches_paper then 'training_flops differs from the paper' end,
+        case when not gpu_hours_h100_matches_paper then 'gpu_hours_h100 differs from the paper' end,
+        case when not tco2e_matches_paper then 'tco2e differs from the paper' end,
+        case when not scores_match_paper then 'scores differ from the paper' end,
+        case when paper_training_flops is null then 'not in the paper''s Table 1' end
+    ) as paper_discrepancies
+from compared
+order by scenario, training_flops desc nulls last, model_id

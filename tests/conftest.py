@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipeline.paths import PROJECT_ROOT
+
+DATA_DIR = PROJECT_ROOT / "data"
+REALDATA = PROJECT_ROOT.parent / "shared" / "realdata"
+
+
+def realdata(*parts: str) -> Path:
+    path = REALDATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not available (../shared/realdata is absent)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory):
+    """The whole graph, assets and checks, on the embedded default, into temporary out/ and state folders."""
+    from assets.definitions import build_definitions
+
+    root = tmp_path_factory.mktemp("ledger")
+    out_dir, state_dir = root / "out", root / "state"
+    defs = build_definitions(data_dir=DATA_DIR, out_dir=out_dir, state_dir=state_dir)
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance, raise_on_error=False)
+        checks = {(str(e.asset_check_evaluation_data.asset_key.to_user_string()), e.asset_check_evaluation_data.check_name):
+                  e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    return {"result": result, "out": out_dir, "state": state_dir, "checks": checks}

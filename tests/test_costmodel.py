@@ -1,0 +1,114 @@
+"""The cost model's formulas: the paper's §4 case studies, and properties that must hold for any input."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline import costmodel as cm
+
+PAPER_H100 = {"peak_flops_per_s": 1000e12, "mfu": 0.38, "tdp_w": 700, "pue": 1.1, "grid": 0.429}
+
+
+def value(expr: pl.Expr) -> float:
+    return pl.select(expr).item()
+
+
+def sig(x: float, digits: int = 3) -> float:
+    return float(f"{x:.{digits - 1}e}")
+
+
+def paper_costs(flops: float) -> tuple[float, float]:
+    hours = value(cm.gpu_hours(flops, PAPER_H100["peak_flops_per_s"], PAPER_H100["mfu"]))
+    energy = value(cm.energy_mwh(hours, PAPER_H100["tdp_w"], PAPER_H100["pue"]))
+    return hours, value(cm.emissions_tco2e(energy, PAPER_H100["grid"]))
+
+
+# §4.2 prints its FLOPs as "≈ 8.5 × 10^20" (two figures; the sum is 8.508e20), so FLOPs are
+# compared at the precision printed, capped at three figures.
+@pytest.mark.parametrize("flops_expr, flops, flops_digits, hours, tco2e", [
+    (cm.pretraining_flops(8e9, 36e12), 1.728e24, 3, 1_263_158, 417.25),                 # §4.1
+    (cm.distillation_flops(685e9, 8e9, 800_000 * 750), 8.5e20, 2, 621.9, 0.205),         # §4.2
+    (pl.lit(3.8e25), 3.8e25, 2, 27_777_778, 9175.83),                                    # §4.4
+])
+def test_case_studies_of_section_4(flops_expr, flops, flops_digits, hours, tco2e):
+    computed_flops = value(flops_expr)
+    computed_hours, computed_tco2e = paper_costs(computed_flops)
+    assert sig(computed_flops, flops_digits) == sig(flops, flops_digits)
+    assert sig(computed_hours) == sig(hours)
+    assert sig(computed_tco2e) == sig(tco2e)
+
+
+def test_fine_tuning_case_study_where_the_paper_rounds_energy_before_emissions():
+    # §4.3 prints 0.81 MWh and then 0.81 x 0.429 = 0.347 t; unrounded energy (0.8105 MWh) gives 0.3477 t.
+    flops = value(cm.fine_tuning_flops(8e9, 10e9, 3))
+    hours, tco2e = paper_costs(flops)
+    assert sig(flops) == 1.44e21
+    assert sig(hours, 5) == 1052.6
+    assert sig(tco2e) == 0.348  # computed
+    assert sig(0.81 * 0.429) == 0.347  # printed, from the rounded energy
+    assert abs(tco2e / 0.347 - 1) < 0.0025
+
+
+def test_distillation_is_teacher_inference_plus_student_training():
+    assert value(cm.teacher_inference_flops(685e9, 6e8)) == pytest.approx(8.22e20)
+    assert value(cm.pretraining_flops(8e9, 6e8)) == pytest.approx(2.88e19)
+    assert value(cm.distillation_flops(685e9, 8e9, 6e8)) == pytest.approx(8.22e20 + 2.88e19)
+
+
+positive = st.floats(min_value=1e-3, max_value=1e15, allow_nan=False, allow_infinity=False)
+fraction = st.floats(min_value=0.01, max_value=1.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(n=positive, d=positive, k=st.floats(min_value=1.0, max_value=100.0))
+def test_pretraining_scales_linearly_in_params_and_tokens(n, d, k):
+    base = value(cm.pretraining_flops(n, d))
+    assert value(cm.pretraining_flops(n * k, d)) == pytest.approx(base * k, rel=1e-12)
+    assert value(cm.pretraining_flops(n, d * k)) == pytest.approx(base * k, rel=1e-12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(teacher=positive, student=positive, tokens=positive)
+def test_distillation_costs_more_than_training_the_student_alone(teacher, student, tokens):
+    assert value(cm.distillation_flops(teacher, student, tokens)) >= value(cm.pretraining_flops(student, tokens))
+
+
+@settings(max_examples=300, deadline=None)
+@given(flops=st.floats(min_value=1e15, max_value=1e28), peak=st.floats(min_value=1e12, max_value=1e16),
+       low=fraction, high=fraction)
+def test_higher_mfu_means_fewer_gpu_hours(flops, peak, low, high):
+    low, high = sorted((low, high))
+    assert value(cm.gpu_hours(flops, peak, high)) <= value(cm.gpu_hours(flops, peak, low))
+
+
+@settings(max_examples=300, deadline=None)
+@given(hours=positive, tdp=st.floats(min_value=1, max_value=5000), pue=st.floats(min_value=1, max_value=3),
+       grid=st.floats(min_value=0, max_value=2))
+def test_units_energy_in_mwh_and_emissions_in_tonnes(hours, tdp, pue, grid):
+    energy = value(cm.energy_mwh(hours, tdp, pue))
+    assert energy == pytest.approx(hours * tdp * pue / 1e6, rel=1e-12)  # W·h -> MWh
+    assert value(cm.emissions_tco2e(energy, grid)) == pytest.approx(energy * grid, rel=1e-12)
+
+
+def test_resolve_facts_follows_each_scenarios_precedence():
+    facts = pl.DataFrame({
+        "model_id": ["m", "m"], "quantity": ["params_total", "params_total"], "value": [8e9, 8.2e9],
+        "kind": ["published", "reported"], "source": ["paper", "developer"], "url": ["https://a", "https://b"],
+        "accelerator": [None, None]}, schema_overrides={"accelerator": pl.Utf8})
+    scenarios = pl.DataFrame({"scenario": ["paper", "default"],
+                              "fact_precedence": ["published|reported|estimated", "reported|estimated|published"]})
+    chosen = dict(cm.resolve_facts(facts, scenarios).select("scenario", "value").iter_rows())
+    assert chosen == {"paper": 8e9, "default": 8.2e9}
+
+
+def test_moe_models_use_active_parameters_only_when_the_scenario_says_so():
+    frame = pl.DataFrame({"total": [235e9], "active": [22e9]})
+    for convention, expected in (("total", 235e9), ("active", 22e9)):
+        got = frame.select(cm._params_for(pl.col("total"), pl.col("active"), pl.lit(convention))).item()
+        assert got == expected
+    assert math.isclose(value(cm.pretraining_flops(22e9, 36e12)), 4.752e24)

@@ -1,0 +1,85 @@
+"""Source adapters: the embedded cards and tables, and real third-party cards (skipped without ../shared)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.sources import model_cards, paper_table, reference
+from tests.conftest import DATA_DIR, realdata
+
+
+def test_every_embedded_card_parses_with_facts_and_both_benchmarks():
+    frames = model_cards.read_card_folder(DATA_DIR / "model_cards", "embedded")
+    assert frames["rejects"].height == 0
+    assert frames["cards"].height == 16
+    assert frames["cards"]["model_id"].n_unique() == 16
+    per_model = frames["scores"].group_by("model_id").len()
+    assert per_model["len"].to_list() == [2] * 16
+    assert frames["facts"].filter(frames["facts"]["url"].is_null()).height == 0
+
+
+def test_card_front_matter_keeps_base_model_and_teacher():
+    cards = model_cards.read_card_folder(DATA_DIR / "model_cards", "embedded")["cards"]
+    row = cards.filter(cards["model_id"] == "deepseek-ai/DeepSeek-R1-Distill-Llama-8B").to_dicts()[0]
+    assert row["base_model"] == "meta-llama/Llama-3.1-8B"
+    assert row["teacher"] == "deepseek-ai/DeepSeek-R1"
+    assert row["method"] == "distillation"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("4.67M", (4.67e6, 3)), ("0.43", (0.43, 2)), ("7.49E+23", (7.49e23, 3)), ("2.01E-01", (0.201, 3)),
+    ("730.0", (730.0, 4)), ("2040", (2040.0, 3)), ("10", (10.0, 1)), ("1,052.6", (1052.6, 5)),
+    ("n/a", (None, None)), ("", (None, None)), (None, (None, None)),
+])
+def test_printed_numbers_parse_with_their_precision(text, expected):
+    assert paper_table.parse_printed_number(text) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=40))
+def test_printed_number_parser_never_raises(text):
+    value, digits = paper_table.parse_printed_number(text)
+    assert (value is None) == (digits is None)
+
+
+def test_paper_table1_has_sixteen_rows_as_printed():
+    rows = paper_table.read_table1(DATA_DIR / "paper" / "table1.csv", "t1")["rows"]
+    assert rows.height == 16
+    first = rows.row(0, named=True)
+    assert (first["model_name"], first["training_flops_printed"], first["gpu_hours_h100"]) == ("Llama 3.1 8B", "7.49E+23", 1.46e6)
+
+
+def test_paper_table2_is_nine_cells():
+    frames = paper_table.read_table2(DATA_DIR / "paper" / "table2.csv", "t2")
+    assert frames["rows"].height == 9 and frames["rejects"].height == 0
+
+
+def test_reference_tables_cover_the_required_accelerators_and_scenarios():
+    accelerators = reference.read_accelerators(DATA_DIR / "reference" / "accelerators.csv")
+    peaks = dict(accelerators.select("accelerator_id", "peak_bf16_dense_tflops").iter_rows())
+    assert peaks == {"a100_sxm_80gb": 312, "l40s": 362.05, "h100_sxm": 989.4, "h200_sxm": 989.5,
+                     "b200": 2250, "mi300x": 1307.4}
+    assert accelerators["datasheet_url"].str.starts_with("https://").all()
+    scenarios = reference.read_scenarios(DATA_DIR / "reference" / "scenarios.yaml")
+    assert set(scenarios["scenarios"]["scenario"]) >= {"paper", "default"}
+
+
+def test_unreadable_cards_become_quarantine_rows_not_crashes():
+    batch = model_cards.CardBatch()
+    model_cards.parse_card(b"\xff\xfe\x00binary", "binary.md", "s", batch)
+    model_cards.parse_card(b"---\nlicense:\t gpl\n---\nbody", "tab.md", "s", batch)
+    model_cards.parse_card(b"x" * (model_cards.MAX_CARD_BYTES + 1), "huge.md", "s", batch)
+    model_cards.parse_card(b"# no front matter at all\n", "plain.md", "s", batch)
+    reasons = {row["record_id"]: row["check_name"] for row in batch.rejects}
+    assert reasons == {"binary.md": "utf8", "tab.md": "yaml", "huge.md": "size_cap", "plain.md": "ledger_block"}
+    assert batch.cards == []
+
+
+def test_real_messy_cards_are_quarantined_with_reasons():
+    frames = model_cards.read_card_folder(realdata("model_cards"), "realdata")
+    rejects = {row["record_id"]: row["check_name"] for row in frames["rejects"].to_dicts()}
+    assert rejects["Madhour__gpt2-eli5.md"] == "yaml"  # a TAB after `license:`
+    assert rejects["unsloth__Qwen3-8B-GGUF.md"] == "ledger_block"  # CRLF card parses; it just has no ledger block
+    assert len(rejects) == len(list(realdata("model_cards").glob("*.md")))
