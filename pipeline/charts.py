@@ -31,7 +31,7 @@ def score_vs_compute(frame: pl.DataFrame, score_column: str, score_title: str, t
     points = base.mark_point(size=90, filled=True, opacity=0.9).encode(
         color=alt.Color("model_type:N", title="Model type",
                         scale=alt.Scale(domain=list(MODEL_TYPE_COLOURS), range=list(MODEL_TYPE_COLOURS.values()))),
-        shape=alt.Shape("model_type:N", title="Model type"),
+        shape=alt.Shape("model_type:N", title="Model type", scale=alt.Scale(domain=list(MODEL_TYPE_COLOURS))),
         tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("model_type:N", title="Type"),
                  alt.Tooltip("training_flops:Q", title="Training FLOP", format=".3e"),
                  alt.Tooltip("training_flops_kind:N", title="FLOP kind"),
@@ -49,23 +49,28 @@ def hardware_comparison(frame: pl.DataFrame, title: str) -> alt.Chart:
     colour = alt.Color("accelerator:N", title="Accelerator",
                        scale=alt.Scale(domain=accelerators, range=ACCELERATOR_COLOURS[: len(accelerators)]))
 
-    def panel(measure: str, axis_title: str) -> alt.LayerChart:
+    def panel(measure: str, axis_title: str, axis_format: str) -> alt.LayerChart:
+        # A dot per accelerator with the MFU range as a whisker: bars have no baseline on a log axis.
+        x_scale = alt.Scale(type="log")
         base = alt.Chart(data).encode(
             y=alt.Y("workload:N", title=None, axis=alt.Axis(labelLimit=260)),
             yOffset=alt.YOffset("accelerator:N", sort=accelerators),
-        )
-        bars = base.mark_bar().encode(
-            x=alt.X(f"{measure}:Q", scale=alt.Scale(type="log"), title=axis_title, axis=alt.Axis(format="~s")),
             color=colour,
+        )
+        whiskers = base.mark_rule(strokeWidth=2, opacity=0.7).encode(
+            x=alt.X(f"{measure}_low:Q", scale=x_scale, title=axis_title, axis=alt.Axis(format=axis_format)),
+            x2=f"{measure}_high:Q",
+        )
+        dots = base.mark_point(filled=True, size=70, opacity=1).encode(
+            x=alt.X(f"{measure}:Q", scale=x_scale),
             tooltip=[alt.Tooltip("workload:N"), alt.Tooltip("accelerator:N"), alt.Tooltip("mfu:Q", title="MFU"),
                      alt.Tooltip(f"{measure}:Q", format=",.4~g"),
                      alt.Tooltip(f"{measure}_low:Q", title="low (MFU high)", format=",.4~g"),
                      alt.Tooltip(f"{measure}_high:Q", title="high (MFU low)", format=",.4~g")],
         )
-        whiskers = base.mark_rule(color="#333333").encode(x=f"{measure}_low:Q", x2=f"{measure}_high:Q")
-        return (bars + whiskers).properties(width=300, height=330)
+        return (whiskers + dots).properties(width=340, height=330)
 
-    chart = alt.hconcat(panel("gpu_hours", "GPU-hours (log)"), panel("tco2e", "tCO2e (log)")).properties(title=title)
+    chart = alt.hconcat(panel("gpu_hours", "GPU-hours (log)", "~s"), panel("tco2e", "tCO2e (log)", "~g")).properties(title=title)
     return _theme(chart)
 
 
