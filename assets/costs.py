@@ -1,57 +1,128 @@
-"""Costs: training FLOPs, GPU-hours, energy and emissions for every scenario, computed with polars."""
+"""Costs: which inputs each scenario uses, training FLOPs by every method, lineage, GPU-hours,
+energy, emissions, money and reconciliation, computed with polars."""
 
 from __future__ import annotations
 
 import dagster as dg
+import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import table_metadata
 from pipeline import costmodel, warehouse
 
 COSTS = "costs"
+SCENARIOS = dg.AssetKey(["staging", "stg_scenarios"])
 
 
-@dg.asset(key=["costs", "scenario_accelerators"], group_name=COSTS, kinds={"polars", "duckdb"}, pool="duckdb_writer",
-          deps=[dg.AssetKey(["ref", "accelerators"]), dg.AssetKey(["ref", "scenarios"]), dg.AssetKey(["ref", "scenario_overrides"])])
+def _asset(name: str, deps: list[list[str]], description: str):
+    return dg.asset(key=["costs", name], group_name=COSTS, kinds={"polars", "duckdb"}, pool="duckdb_writer",
+                    deps=[d if isinstance(d, dg.AssetKey) else dg.AssetKey(d) for d in deps], description=description)
+
+
+def _facts(con) -> pl.DataFrame:
+    return warehouse.query_frame(con, "select model_id, quantity, value, kind, source, url, accelerator_id as accelerator, "
+                                      "scope from staging.stg_model_facts")
+
+
+@_asset("scenario_accelerators", [["staging", "stg_scenarios"], ["staging", "stg_scenario_overrides"],
+                                  ["ref", "accelerators"], ["ref", "prices"]],
+        "Hardware profile per (scenario, accelerator): peak FLOP/s and MFU after overrides, TDP, PUE, grid, price.")
 def scenario_accelerators(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
-    """Hardware profile per (scenario, accelerator): peak FLOP/s and MFU after the scenario's overrides, TDP, PUE, grid."""
     with warehouse_db.get_connection() as con:
-        frame = costmodel.scenario_accelerators(warehouse.read_table(con, "ref", "accelerators"),
-                                                warehouse.read_table(con, "ref", "scenarios"),
-                                                warehouse.read_table(con, "ref", "scenario_overrides"))
+        frame = costmodel.scenario_accelerators(
+            warehouse.read_table(con, "ref", "accelerators"), warehouse.read_table(con, "staging", "stg_scenarios"),
+            warehouse.read_table(con, "staging", "stg_scenario_overrides"), warehouse.read_table(con, "ref", "prices"))
         warehouse.write_table(con, "costs", "scenario_accelerators", frame)
         return dg.MaterializeResult(metadata=table_metadata(con, "costs", "scenario_accelerators"))
 
 
-@dg.asset(key=["costs", "model_costs"], group_name=COSTS, kinds={"polars", "duckdb"}, pool="duckdb_writer",
-          deps=[dg.AssetKey(["staging", "stg_models"]), dg.AssetKey(["staging", "stg_model_facts"]),
-                dg.AssetKey(["ref", "scenarios"]), dg.AssetKey(["costs", "scenario_accelerators"])])
-def model_costs(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
-    """Training cost of every model on every accelerator under every scenario, with each number's kind and source."""
+@_asset("fact_choices", [["staging", "stg_model_facts"], ["staging", "stg_scenarios"]],
+        "Every card fact under every scenario, with `chosen` marking the value that scenario's precedence picks.")
+def fact_choices(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     with warehouse_db.get_connection() as con:
-        models = con.sql("select model_id, model as name, model_type, method, teacher, base_model from staging.stg_models").pl()
-        facts = con.sql("select model_id, quantity, value, kind, source, url, accelerator_id as accelerator "
-                        "from staging.stg_model_facts").pl()
-        frame = costmodel.model_costs(models, facts, warehouse.read_table(con, "ref", "scenarios"),
+        frame = costmodel.resolve_facts(_facts(con), warehouse.read_table(con, "staging", "stg_scenarios"))
+        warehouse.write_table(con, "costs", "fact_choices", frame)
+        return dg.MaterializeResult(metadata=table_metadata(con, "costs", "fact_choices"))
+
+
+MODEL_FLOPS_DEPS = [dg.AssetKey(["costs", "fact_choices"]), dg.AssetKey(["staging", "stg_models"]),
+                    dg.AssetKey(["staging", "stg_model_facts"]), SCENARIOS, dg.AssetKey(["costs", "scenario_accelerators"])]
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["costs", "flops_candidates"], group_name=COSTS, kinds={"polars", "duckdb"}, deps=MODEL_FLOPS_DEPS,
+                     description="Every estimate of each model's training FLOPs: formula, hardware time, reported, estimated, published."),
+        dg.AssetSpec(["costs", "model_flops"], group_name=COSTS, kinds={"polars", "duckdb"}, deps=MODEL_FLOPS_DEPS,
+                     description="Per (scenario, model): the chosen inputs and the training FLOPs the scenario's method precedence picks."),
+    ],
+    pool="duckdb_writer",
+)
+def model_flops(warehouse_db: DuckDBResource):
+    """Training FLOPs by every method, then by each scenario's choice."""
+    with warehouse_db.get_connection() as con:
+        scenarios = warehouse.read_table(con, "staging", "stg_scenarios")
+        models = warehouse.query_frame(con, "select model_id, model_type, method, teacher, base_model from staging.stg_models")
+        inputs = costmodel.model_inputs(models, warehouse.read_table(con, "costs", "fact_choices"), scenarios,
+                                        warehouse.read_table(con, "costs", "scenario_accelerators"))
+        candidates = costmodel.flops_candidates(inputs, _facts(con))
+        chosen = costmodel.choose_flops(inputs, candidates, scenarios)
+        warehouse.write_table(con, "costs", "flops_candidates", candidates)
+        warehouse.write_table(con, "costs", "model_flops", chosen)
+        yield dg.MaterializeResult(asset_key=["costs", "flops_candidates"], metadata=table_metadata(con, "costs", "flops_candidates"))
+        yield dg.MaterializeResult(asset_key=["costs", "model_flops"], metadata=table_metadata(
+            con, "costs", "model_flops", preview_columns=["scenario", "model_id", "training_flops", "training_flops_kind",
+                                                          "training_flops_chosen_by", "training_flops_scope"]))
+
+
+@_asset("lineage", [["costs", "model_flops"], ["core", "lineage_edges"]],
+        "Marginal compute (what the paper counts) and lineage compute (base model's pretraining plus every later step).")
+def lineage(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+    with warehouse_db.get_connection() as con:
+        parents = warehouse.query_frame(con, "select child_id as model_id, any_value(parent_id) as parent_id "
+                                             "from core.lineage_edges where relation = 'base' and resolved group by 1")
+        frame = costmodel.lineage(warehouse.read_table(con, "costs", "model_flops"), parents)
+        warehouse.write_table(con, "costs", "lineage", frame)
+        return dg.MaterializeResult(metadata=table_metadata(con, "costs", "lineage", preview_columns=[
+            "scenario", "model_id", "marginal_flops", "lineage_flops", "lineage_path"]))
+
+
+@_asset("model_costs", [["costs", "model_flops"], ["costs", "scenario_accelerators"]],
+        "Training and inference cost of every model on every accelerator under every scenario, with each number's kind and source.")
+def model_costs(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+    with warehouse_db.get_connection() as con:
+        frame = costmodel.model_costs(warehouse.read_table(con, "costs", "model_flops"),
                                       warehouse.read_table(con, "costs", "scenario_accelerators"))
         warehouse.write_table(con, "costs", "model_costs", frame)
-        meta = table_metadata(con, "costs", "model_costs", preview_columns=[
-            "scenario", "model_id", "accelerator_id", "training_flops", "gpu_hours", "gpu_hours_kind", "tco2e", "tco2e_kind"])
+        return dg.MaterializeResult(metadata=table_metadata(con, "costs", "model_costs", preview_columns=[
+            "scenario", "model_id", "accelerator_id", "training_flops", "gpu_hours", "gpu_hours_kind", "tco2e", "cost_usd"]))
+
+
+@_asset("reconciliation", [["costs", "model_costs"], ["costs", "flops_candidates"], ["costs", "fact_choices"], SCENARIOS],
+        f"Every value used against each alternative for the same quantity, with the ratio; flagged past "
+        f"{costmodel.RECONCILIATION_THRESHOLD}x either way.")
+def reconciliation(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+    with warehouse_db.get_connection() as con:
+        frame = costmodel.reconcile(warehouse.read_table(con, "costs", "model_costs"),
+                                    warehouse.read_table(con, "costs", "flops_candidates"),
+                                    warehouse.read_table(con, "costs", "fact_choices"),
+                                    warehouse.read_table(con, "staging", "stg_scenarios"))
+        warehouse.write_table(con, "costs", "reconciliation", frame)
+        meta = table_metadata(con, "costs", "reconciliation", preview_columns=["scenario", "model_id", "quantity", "ratio", "flagged"])
+    meta["flagged"] = int(frame["flagged"].sum())
     return dg.MaterializeResult(metadata=meta)
 
 
-@dg.asset(key=["costs", "workload_costs"], group_name=COSTS, kinds={"polars", "duckdb"}, pool="duckdb_writer",
-          deps=[dg.AssetKey(["ref", "workloads"]), dg.AssetKey(["ref", "scenarios"]), dg.AssetKey(["costs", "scenario_accelerators"])])
+@_asset("workload_costs", [["ref", "workloads"], SCENARIOS, ["costs", "scenario_accelerators"]],
+        "The paper's §4 workloads priced on every accelerator under every scenario (Table 2 and the case studies).")
 def workload_costs(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
-    """The paper's §4 workloads priced on every accelerator under every scenario (Table 2 and the case studies)."""
     with warehouse_db.get_connection() as con:
         frame = costmodel.workload_costs(warehouse.read_table(con, "ref", "workloads"),
-                                         warehouse.read_table(con, "ref", "scenarios"),
+                                         warehouse.read_table(con, "staging", "stg_scenarios"),
                                          warehouse.read_table(con, "costs", "scenario_accelerators"))
         warehouse.write_table(con, "costs", "workload_costs", frame)
-        meta = table_metadata(con, "costs", "workload_costs", preview_columns=[
-            "scenario", "workload_id", "accelerator_id", "training_flops", "mfu", "gpu_hours", "tco2e"])
-    return dg.MaterializeResult(metadata=meta)
+        return dg.MaterializeResult(metadata=table_metadata(con, "costs", "workload_costs", preview_columns=[
+            "scenario", "workload_id", "accelerator_id", "training_flops", "mfu", "gpu_hours", "tco2e", "cost_usd"]))
 
 
-cost_assets = [scenario_accelerators, model_costs, workload_costs]
+cost_assets = [scenario_accelerators, fact_choices, model_flops, lineage, model_costs, reconciliation, workload_costs]

@@ -11,10 +11,10 @@ from assets.marts import mart_assets, mart_checks
 from assets.outputs import output_assets
 from assets.reference import reference_assets
 from assets.resources import build_resources
-from assets.sql_assets import staging_assets
+from assets.sql_assets import core_assets, staging_assets
 from assets.validate import validated_assets, validated_checks
 
-all_assets = [*ingest_assets, *reference_assets, *validated_assets, *staging_assets, *cost_assets,
+all_assets = [*ingest_assets, *reference_assets, *validated_assets, *staging_assets, *core_assets, *cost_assets,
               *mart_assets, *output_assets]
 all_checks = [*validated_checks, *mart_checks]
 

@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.sql_assets import sql_file_assets
+from pipeline import costmodel
 
 mart_assets = sql_file_assets("marts", "marts", "table")
 MODEL_COMPARISON = dg.AssetKey(["marts", "model_comparison"])
@@ -19,7 +20,7 @@ def one_row_per_scenario_and_model(warehouse_db: DuckDBResource) -> dg.AssetChec
     with warehouse_db.get_connection() as con:
         duplicates = con.execute("select count(*) from (select scenario, model_id from marts.model_comparison "
                                  "group by all having count(*) > 1)").fetchall()[0][0]
-        expected = con.execute("select (select count(*) from ref.scenarios) * (select count(*) from staging.stg_models)").fetchall()[0][0]
+        expected = con.execute("select (select count(*) from staging.stg_scenarios) * (select count(*) from staging.stg_models)").fetchall()[0][0]
         actual = con.execute("select count(*) from marts.model_comparison").fetchall()[0][0]
     return dg.AssetCheckResult(passed=duplicates == 0 and actual == expected,
                                metadata={"duplicates": duplicates, "rows": actual, "expected_rows": expected})
@@ -74,5 +75,30 @@ def paper_table2_reproduced(warehouse_db: DuckDBResource) -> dg.AssetCheckResult
                       [[str(v) for v in c] for c in cells if c[8] != "same as printed"])})
 
 
-mart_checks = [one_row_per_scenario_and_model, energy_and_emissions_follow_the_formula,
-               paper_table1_reproduced, paper_table2_reproduced]
+RANGED = ("gpu_hours", "energy_mwh", "tco2e", "cost_usd")
+
+
+@dg.asset_check(asset=MODEL_COMPARISON, blocking=True,
+                description="Every range is ordered: x_low <= x <= x_high for GPU-hours, energy, tCO2e and cost.")
+def ranges_are_ordered(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
+    conditions = " or ".join(f"not ({m}_low <= {m} * (1 + 1e-9) and {m} <= {m}_high * (1 + 1e-9))" for m in RANGED)
+    with warehouse_db.get_connection() as con:
+        bad = con.execute(f"select scenario, model_id, accelerator_id from costs.model_costs where {conditions}").fetchall()
+        bad += con.execute(f"select scenario, workload_id, accelerator_id from costs.workload_costs where {conditions}").fetchall()
+    return dg.AssetCheckResult(passed=not bad, metadata={"unordered": dg.MetadataValue.json([list(r) for r in bad[:50]])})
+
+
+@dg.asset_check(asset=MODEL_COMPARISON,
+                description="Reported and estimated values that disagree by more than the reconciliation threshold.")
+def reconciliation_flags(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse_db.get_connection() as con:
+        flagged = con.execute("select scenario, model_id, quantity, round(ratio, 3), description from costs.reconciliation "
+                              "where flagged order by scenario, model_id, quantity").fetchall()
+    return dg.AssetCheckResult(
+        passed=not flagged, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"flagged": len(flagged), "threshold": f"{costmodel.RECONCILIATION_THRESHOLD}x",
+                  "flags": dg.MetadataValue.json([[str(v) for v in r] for r in flagged])})
+
+
+mart_checks = [one_row_per_scenario_and_model, energy_and_emissions_follow_the_formula, ranges_are_ordered,
+               reconciliation_flags, paper_table1_reproduced, paper_table2_reproduced]

@@ -1,8 +1,13 @@
-"""Reference tables: accelerators, scenarios, workloads and benchmarks, validated as they load into `ref`."""
+"""Reference tables: accelerators, scenarios, workloads, benchmarks, grid intensity, prices and the what-if.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Dagster resolves the run-config class from the real annotation.
+"""
+
+
+from typing import Optional
 
 import dagster as dg
+import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import descriptions_from, table_metadata
@@ -65,4 +70,91 @@ def benchmarks(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.Material
         return dg.MaterializeResult(metadata=_load(con, "benchmarks", frame, None, "benchmark_id"))
 
 
-reference_assets = [accelerators, scenarios, workloads, benchmarks]
+@dg.asset(key=["ref", "grid_intensity"], group_name=REFERENCE, kinds={"duckdb"}, pool="duckdb_writer")
+def grid_intensity(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+    """Grid carbon intensity (gCO2e/kWh, with year and source) by country and major cloud region."""
+    frame = reference.read_grid_intensity(ledger.data / "reference" / "grid_intensity.csv")
+    with warehouse_db.get_connection() as con:
+        return dg.MaterializeResult(metadata=_load(con, "grid_intensity", frame, schemas.GridIntensity, "region_id"))
+
+
+@dg.asset(key=["ref", "prices"], group_name=REFERENCE, kinds={"duckdb"}, pool="duckdb_writer")
+def prices(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+    """Dated, cited on-demand price ranges per accelerator-hour (USD)."""
+    frame = reference.read_prices(ledger.data / "reference" / "prices.csv")
+    with warehouse_db.get_connection() as con:
+        return dg.MaterializeResult(metadata=_load(con, "prices", frame, schemas.Price, "accelerator_id"))
+
+
+class WhatIf(dg.Config):
+    """An ad-hoc scenario: a preset with some assumptions changed. Off unless `enabled` is true."""
+
+    enabled: bool = False
+    name: str = "what_if"
+    base_scenario: str = "default"
+    accelerator: Optional[str] = None  # the accelerator `mfu` and `price_usd_per_gpu_hour` apply to; all if unset
+    mfu: Optional[float] = None
+    price_usd_per_gpu_hour: Optional[float] = None
+    grid_region: Optional[str] = None
+    grid_tco2e_per_mwh: Optional[float] = None
+    pue: Optional[float] = None
+    moe_params: Optional[str] = None
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["ref", "what_if_scenarios"], kinds={"duckdb"}, group_name=REFERENCE,
+                     deps=[dg.AssetKey(["ref", "scenarios"]), dg.AssetKey(["ref", "accelerators"])],
+                     description="The ad-hoc what-if scenario launched from the UI with run config (empty otherwise)."),
+        dg.AssetSpec(["ref", "what_if_overrides"], kinds={"duckdb"}, group_name=REFERENCE,
+                     deps=[dg.AssetKey(["ref", "scenario_overrides"]), dg.AssetKey(["ref", "accelerators"])],
+                     description="Accelerator overrides of the what-if scenario (empty otherwise)."),
+    ],
+    pool="duckdb_writer",
+)
+def what_if_scenario(config: WhatIf, warehouse_db: DuckDBResource):
+    """A what-if scenario from run config: MFU, accelerator, region, PUE or price changed on a preset."""
+    rows, overrides = [], []
+    with warehouse_db.get_connection() as con:
+        if config.enabled:
+            base = con.execute("select * from ref.scenarios where scenario = ?", [config.base_scenario]).fetchall()
+            if not base:
+                raise dg.Failure(f"what-if base scenario {config.base_scenario!r} is not a preset")
+            columns = [d[0] for d in con.description]
+            row = dict(zip(columns, base[0]))
+            row.update(scenario=config.name, description=f"What-if on `{config.base_scenario}`: "
+                       + ", ".join(f"{k}={v}" for k, v in config.model_dump().items() if v is not None and k != "enabled"))
+            for key in ("grid_region", "grid_tco2e_per_mwh", "pue", "moe_params"):
+                if getattr(config, key) is not None:
+                    row[key] = getattr(config, key)
+            rows.append(row)
+            base_overrides = warehouse.query_frame(
+                con, "select * from ref.scenario_overrides where scenario = ?", [config.base_scenario])
+            targets = [config.accelerator] if config.accelerator else [
+                r[0] for r in con.execute("select accelerator_id from ref.accelerators").fetchall()]
+            inherited = {r["accelerator_id"]: r for r in base_overrides.to_dicts()}
+            for accelerator_id in sorted(set(targets) | set(inherited)):
+                entry = dict(inherited.get(accelerator_id, {"peak_tflops": None, "mfu": None, "price_usd_per_gpu_hour": None}))
+                entry.update(scenario=config.name, accelerator_id=accelerator_id)
+                if accelerator_id in targets:
+                    if config.mfu is not None:
+                        entry["mfu"] = config.mfu
+                    if config.price_usd_per_gpu_hour is not None:
+                        entry["price_usd_per_gpu_hour"] = config.price_usd_per_gpu_hour
+                overrides.append(entry)
+        scenario_frame = pl.DataFrame(rows, schema=reference.SCENARIO_COLUMNS)
+        valid, rejects = split_valid(scenario_frame, schemas.Scenario, "ref.what_if_scenarios", "scenario")
+        if rejects.height:
+            raise dg.Failure("the what-if scenario is not valid: " + "; ".join(rejects["reason"].to_list()))
+        if config.enabled and config.accelerator and not con.execute(
+                "select count(*) from ref.accelerators where accelerator_id = ?", [config.accelerator]).fetchall()[0][0]:
+            raise dg.Failure(f"unknown accelerator {config.accelerator!r}")
+        warehouse.write_table(con, "ref", "what_if_scenarios", valid)
+        warehouse.write_table(con, "ref", "what_if_overrides", pl.DataFrame(overrides, schema=reference.OVERRIDE_COLUMNS))
+        yield dg.MaterializeResult(asset_key=["ref", "what_if_scenarios"],
+                                   metadata=table_metadata(con, "ref", "what_if_scenarios", descriptions_from(schemas.Scenario)))
+        yield dg.MaterializeResult(asset_key=["ref", "what_if_overrides"],
+                                   metadata=table_metadata(con, "ref", "what_if_overrides"))
+
+
+reference_assets = [accelerators, scenarios, workloads, benchmarks, grid_intensity, prices, what_if_scenario]

@@ -40,3 +40,4 @@ def sql_file_assets(layer: str, group: str, materialize: str) -> list[dg.AssetsD
 
 
 staging_assets = sql_file_assets("staging", "staging", "view")
+core_assets = sql_file_assets("core", "core", "view")

@@ -4,6 +4,8 @@ Formulas (Wani et al. 2026, §2.3, §3.2, §3.3):
     pretraining   6 · N · D
     distillation  2 · N_teacher · D + 6 · N_student · D
     fine-tuning   6 · N · D · epochs
+    hardware      GPU count · days · 24 · 3600 · peak FLOP/s · MFU
+    inference     2 · N_active FLOPs per token
     GPU-hours     FLOPs / (peak FLOP/s · MFU · 3600)
     energy MWh    GPU-hours · TDP(MW) · PUE
     tCO2e         energy MWh · grid intensity (tCO2e/MWh)
@@ -41,6 +43,16 @@ def fine_tuning_flops(params: IntoExpr, tokens: IntoExpr, epochs: IntoExpr) -> p
     return pretraining_flops(params, tokens) * _expr(epochs)
 
 
+def hardware_flops(gpu_count: IntoExpr, days: IntoExpr, peak_flops_per_s: IntoExpr, mfu: IntoExpr) -> pl.Expr:
+    """The hardware-time method: GPUs × wall-clock hours × peak FLOP/s × MFU."""
+    return _expr(gpu_count) * _expr(days) * 24.0 * SECONDS_PER_HOUR * _expr(peak_flops_per_s) * _expr(mfu)
+
+
+def inference_flops_per_token(active_params: IntoExpr) -> pl.Expr:
+    """A forward pass costs about 2 FLOPs per parameter a token passes through."""
+    return 2.0 * _expr(active_params)
+
+
 def gpu_hours(flops: IntoExpr, peak_flops_per_s: IntoExpr, mfu: IntoExpr) -> pl.Expr:
     return _expr(flops) / (_expr(peak_flops_per_s) * _expr(mfu) * SECONDS_PER_HOUR)
 
@@ -53,187 +65,349 @@ def emissions_tco2e(energy: IntoExpr, grid_tco2e_per_mwh: IntoExpr) -> pl.Expr:
     return _expr(energy) * _expr(grid_tco2e_per_mwh)
 
 
-# --- frame-level steps -------------------------------------------------------------------------
+# --- choosing inputs --------------------------------------------------------------------------
+
+FLOPS_METHODS = ("declared", "reported", "formula", "hardware", "estimated", "published")
+RECONCILIATION_THRESHOLD = 1.5  # flag two values of one quantity that differ by more than 1.5x
+
+
+def _precedence(scenarios: pl.DataFrame, column: str, key: str) -> pl.DataFrame:
+    """Explode a scenario's `|`-separated preference list into (scenario, key, rank)."""
+    return pl.DataFrame(
+        [{"scenario": s, key: item, f"{key}_rank": rank}
+         for s, order in scenarios.select("scenario", column).iter_rows()
+         for rank, item in enumerate(order.split("|") if order else [])],
+        schema={"scenario": pl.Utf8, key: pl.Utf8, f"{key}_rank": pl.Int64},
+    )
+
 
 def resolve_facts(facts: pl.DataFrame, scenarios: pl.DataFrame) -> pl.DataFrame:
-    """Pick one value per (scenario, model, quantity, accelerator) by the scenario's fact precedence.
+    """Per (scenario, model, quantity, accelerator): every fact, ranked, with `chosen` on the winner.
 
-    The first kind in `fact_precedence` wins; ties keep the card's order. Kinds not in the list
-    rank last rather than being dropped.
+    The first kind in the scenario's `fact_precedence` wins; ties keep the card's order; kinds not
+    in the list rank last rather than being dropped.
     """
-    ranks = pl.DataFrame(
-        [{"scenario": s, "kind": kind, "kind_rank": rank}
-         for s, order in scenarios.select("scenario", "fact_precedence").iter_rows()
-         for rank, kind in enumerate(order.split("|") if order else [])],
-        schema={"scenario": pl.Utf8, "kind": pl.Utf8, "kind_rank": pl.Int64},
-    )
     return (
         facts.with_row_index("card_order")
         .join(scenarios.select("scenario"), how="cross")
-        .join(ranks, on=["scenario", "kind"], how="left")
+        .join(_precedence(scenarios, "fact_precedence", "kind"), on=["scenario", "kind"], how="left")
         .with_columns(pl.col("kind_rank").fill_null(99), pl.col("accelerator").fill_null(""))
         .sort("scenario", "model_id", "quantity", "accelerator", "kind_rank", "card_order")
-        .unique(["scenario", "model_id", "quantity", "accelerator"], keep="first", maintain_order=True)
-        .drop("card_order", "kind_rank")
+        .with_columns(chosen=pl.int_range(pl.len()).over("scenario", "model_id", "quantity", "accelerator") == 0)
+        .drop("kind_rank")
     )
 
 
 _INPUT_QUANTITIES = ["params_total", "params_active", "training_tokens", "distillation_samples",
-                     "tokens_per_sample", "epochs"]
-
-
-def model_inputs(models: pl.DataFrame, resolved: pl.DataFrame, scenarios: pl.DataFrame) -> pl.DataFrame:
-    """One row per (scenario, model): the chosen inputs, with N chosen by the scenario's MoE convention."""
-    wide = (
-        resolved.filter(pl.col("quantity").is_in(_INPUT_QUANTITIES))
-        .pivot(on="quantity", index=["scenario", "model_id"], values="value", aggregate_function="first")
-    )
-    for quantity in _INPUT_QUANTITIES:
-        if quantity not in wide.columns:
-            wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(quantity))
-
-    def provenance(quantity: str, prefix: str, accelerator_filter: pl.Expr | None = None) -> pl.DataFrame:
-        rows = resolved.filter(pl.col("quantity") == quantity)
-        if accelerator_filter is not None:
-            rows = rows.filter(accelerator_filter)
-        return rows.select(
-            "scenario", "model_id",
-            pl.col("value").alias(f"{prefix}_value"), pl.col("kind").alias(f"{prefix}_kind"),
-            pl.col("source").alias(f"{prefix}_source"), pl.col("url").alias(f"{prefix}_url"),
-            *([pl.col("accelerator").alias(f"{prefix}_accelerator")] if quantity == "gpu_hours" else []),
-        ).unique(["scenario", "model_id"], keep="first", maintain_order=True)
-
-    frame = (
-        models.select("model_id", "name", "model_type", "method", "teacher", "base_model")
-        .join(scenarios.select("scenario", "moe_params", "comparison_accelerator"), how="cross")
-        .join(wide, on=["scenario", "model_id"], how="left")
-        .join(provenance("training_flops", "external_flops"), on=["scenario", "model_id"], how="left")
-        .join(provenance("gpu_hours", "reported_gpu_hours"), on=["scenario", "model_id"], how="left")
-        .join(provenance("tco2e", "reported_tco2e"), on=["scenario", "model_id"], how="left")
-        .with_columns(params_used=_params_for(pl.col("params_total"), pl.col("params_active"), pl.col("moe_params")))
-    )
-    teachers = frame.select(
-        "scenario", pl.col("model_id").alias("teacher"), pl.col("params_used").alias("teacher_params_used"))
-    return frame.join(teachers, on=["scenario", "teacher"], how="left")
+                     "tokens_per_sample", "epochs", "gpu_count", "training_days"]
 
 
 def _params_for(total: pl.Expr, active: pl.Expr, convention: pl.Expr) -> pl.Expr:
     return pl.when(convention == "active").then(pl.coalesce(active, total)).otherwise(pl.coalesce(total, active))
 
 
-def training_flops(inputs: pl.DataFrame) -> pl.DataFrame:
-    """Add training FLOPs by each model's method, with the method and the kind of the number."""
-    distill_tokens = pl.coalesce(pl.col("distillation_samples") * pl.col("tokens_per_sample"), pl.col("training_tokens"))
-    epochs = pl.col("epochs").fill_null(1.0)
+def _chosen(resolved: pl.DataFrame, quantity: str, prefix: str) -> pl.DataFrame:
+    return (
+        resolved.filter(pl.col("chosen") & (pl.col("quantity") == quantity))
+        .select("scenario", "model_id", pl.col("value").alias(f"{prefix}_value"), pl.col("kind").alias(f"{prefix}_kind"),
+                pl.col("source").alias(f"{prefix}_source"), pl.col("scope").alias(f"{prefix}_scope"),
+                pl.col("accelerator").replace("", None).alias(f"{prefix}_accelerator"))
+        .unique(["scenario", "model_id"], keep="first", maintain_order=True)
+    )
+
+
+def model_inputs(models: pl.DataFrame, resolved: pl.DataFrame, scenarios: pl.DataFrame,
+                 hardware: pl.DataFrame) -> pl.DataFrame:
+    """One row per (scenario, model): chosen inputs, N by the scenario's MoE convention, teacher N."""
+    chosen = resolved.filter(pl.col("chosen"))
+    wide = (
+        chosen.filter(pl.col("quantity").is_in(_INPUT_QUANTITIES))
+        .pivot(on="quantity", index=["scenario", "model_id"], values="value", aggregate_function="first")
+    )
+    for quantity in _INPUT_QUANTITIES:
+        if quantity not in wide.columns:
+            wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(quantity))
+    gpu_accelerator = chosen.filter(pl.col("quantity") == "gpu_count").select(
+        "scenario", "model_id", pl.col("accelerator").alias("hardware_accelerator")).unique(["scenario", "model_id"])
+    hardware_profile = hardware.select("scenario", pl.col("accelerator_id").alias("hardware_accelerator"),
+                                       pl.col("peak_flops_per_s").alias("hardware_peak"), pl.col("mfu").alias("hardware_mfu"))
+    frame = (
+        models.select("model_id", "model_type", "method", "teacher", "base_model")
+        .join(scenarios.select("scenario", "moe_params", "comparison_accelerator"), how="cross")
+        .join(wide, on=["scenario", "model_id"], how="left")
+        .join(_chosen(resolved, "training_flops", "declared_flops"), on=["scenario", "model_id"], how="left")
+        .join(_chosen(resolved, "gpu_hours", "reported_gpu_hours"), on=["scenario", "model_id"], how="left")
+        .join(_chosen(resolved, "tco2e", "reported_tco2e"), on=["scenario", "model_id"], how="left")
+        .join(gpu_accelerator, on=["scenario", "model_id"], how="left")
+        .join(hardware_profile, on=["scenario", "hardware_accelerator"], how="left")
+        .with_columns(params_used=_params_for(pl.col("params_total"), pl.col("params_active"), pl.col("moe_params")))
+    )
+    teachers = frame.select("scenario", pl.col("model_id").alias("teacher"), pl.col("params_used").alias("teacher_params_used"))
+    return frame.join(teachers, on=["scenario", "teacher"], how="left")
+
+
+# --- training FLOPs: every method, then the scenario's choice ------------------------------------
+
+CANDIDATE_COLUMNS = {"scenario": pl.Utf8, "model_id": pl.Utf8, "flops_method": pl.Utf8, "training_flops": pl.Float64,
+                     "formula": pl.Utf8, "kind": pl.Utf8, "source": pl.Utf8, "scope": pl.Utf8}
+
+
+def flops_candidates(inputs: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFrame:
+    """Every available estimate of each model's training FLOPs, one row per (scenario, model, method)."""
     method = pl.col("method")
-    teacher = teacher_inference_flops(pl.col("teacher_params_used"), distill_tokens)
-    student = pretraining_flops(pl.col("params_used"), distill_tokens) * epochs
-    flops = (
-        pl.when(method == "pretraining").then(pretraining_flops(pl.col("params_used"), pl.col("training_tokens")))
-        .when(method == "distillation").then(teacher + student)
+    tokens = pl.coalesce(pl.col("distillation_samples") * pl.col("tokens_per_sample"), pl.col("training_tokens"))
+    epochs = pl.col("epochs").fill_null(1.0)
+    formula_value = (
+        pl.when(method == "distillation").then(
+            teacher_inference_flops(pl.col("teacher_params_used"), tokens)
+            + pretraining_flops(pl.col("params_used"), tokens) * epochs)
         .when(method == "fine_tuning").then(fine_tuning_flops(pl.col("params_used"), pl.col("training_tokens"), epochs))
-        .when(method == "external").then(pl.col("external_flops_value"))
+        .otherwise(pretraining_flops(pl.col("params_used"), pl.col("training_tokens")))
     )
-    formula = (
-        pl.when(method == "pretraining").then(pl.lit("6*N*D"))
-        .when(method == "distillation").then(pl.lit("2*N_teacher*D + 6*N_student*D"))
+    formula_text = (
+        pl.when(method == "distillation").then(pl.lit("2*N_teacher*D + 6*N_student*D"))
         .when(method == "fine_tuning").then(pl.lit("6*N*D*epochs"))
-        .otherwise(pl.lit("as given"))
+        .otherwise(pl.lit("6*N*D"))
     )
-    return inputs.with_columns(
-        distillation_tokens=pl.when(method == "distillation").then(distill_tokens),
-        teacher_flops=pl.when(method == "distillation").then(teacher),
-        student_flops=pl.when(method == "distillation").then(student),
-        training_flops=flops,
-        training_flops_method=formula,
-        training_flops_kind=pl.when(method == "external").then(pl.col("external_flops_kind")).otherwise(pl.lit("computed")),
-        training_flops_source=pl.when(method == "external").then(pl.col("external_flops_source"))
-        .otherwise(pl.lit("Distill Ledger, from the card's parameters and tokens")),
+    base = inputs.select("scenario", "model_id", "method", formula_value.alias("formula_flops"), formula_text.alias("formula_text"),
+                         hardware_flops(pl.col("gpu_count"), pl.col("training_days"), pl.col("hardware_peak"),
+                                        pl.col("hardware_mfu")).alias("hardware_flops"))
+    formula = base.select("scenario", "model_id", pl.lit("formula").alias("flops_method"),
+                          pl.col("formula_flops").alias("training_flops"), pl.col("formula_text").alias("formula"),
+                          pl.lit("computed").alias("kind"), pl.lit("Distill Ledger, from the card's inputs").alias("source"),
+                          pl.lit("marginal").alias("scope"))
+    hardware = base.select("scenario", "model_id", pl.lit("hardware").alias("flops_method"),
+                           pl.col("hardware_flops").alias("training_flops"),
+                           pl.lit("GPU count x days x 24 h x peak x MFU").alias("formula"), pl.lit("computed").alias("kind"),
+                           pl.lit("Distill Ledger, from the card's GPU count and training days").alias("source"),
+                           pl.lit("marginal").alias("scope"))
+    given = (
+        facts.filter(pl.col("quantity") == "training_flops").with_row_index("card_order")
+        .sort("card_order").unique(["model_id", "kind"], keep="first", maintain_order=True)
+        .join(inputs.select("scenario", "model_id"), on="model_id")
+        .select("scenario", "model_id", pl.col("kind").alias("flops_method"), pl.col("value").alias("training_flops"),
+                pl.lit("as given").alias("formula"), "kind", "source", pl.col("scope").fill_null("marginal"))
     )
+    return pl.concat([formula, hardware, given.select(list(CANDIDATE_COLUMNS))], how="vertical_relaxed") \
+        .filter(pl.col("training_flops").is_not_null()).cast(CANDIDATE_COLUMNS).sort("scenario", "model_id", "flops_method")
 
 
-def scenario_accelerators(accelerators: pl.DataFrame, scenarios: pl.DataFrame, overrides: pl.DataFrame) -> pl.DataFrame:
-    """Per (scenario, accelerator): peak FLOP/s, MFU (and its range), TDP, PUE and grid intensity."""
+def choose_flops(inputs: pl.DataFrame, candidates: pl.DataFrame, scenarios: pl.DataFrame) -> pl.DataFrame:
+    """Add the training FLOPs each scenario uses: the first available method in `flops_method_precedence`.
+
+    `declared` means the method the card declares: its formula for pretraining, distillation and
+    fine-tuning, or the given figure that the scenario's fact precedence picks for `external`.
+    """
+    declared = (
+        inputs.select("scenario", "model_id", "method", "declared_flops_kind")
+        .with_columns(flops_method=pl.when(pl.col("method") == "external").then(pl.col("declared_flops_kind"))
+                      .otherwise(pl.lit("formula")))
+        .join(candidates, on=["scenario", "model_id", "flops_method"])
+        .with_columns(flops_method=pl.lit("declared"), declared_as=pl.col("flops_method"))
+    )
+    pool = pl.concat([candidates.with_columns(declared_as=pl.col("flops_method")),
+                      declared.select(*CANDIDATE_COLUMNS, "declared_as")], how="vertical_relaxed")
+    picked = (
+        pool.join(_precedence(scenarios, "flops_method_precedence", "flops_method"), on=["scenario", "flops_method"])
+        .sort("scenario", "model_id", "flops_method_rank")
+        .unique(["scenario", "model_id"], keep="first", maintain_order=True)
+        .select("scenario", "model_id", "training_flops", pl.col("formula").alias("training_flops_method"),
+                pl.col("kind").alias("training_flops_kind"), pl.col("source").alias("training_flops_source"),
+                pl.col("scope").alias("training_flops_scope"), pl.col("declared_as").alias("training_flops_chosen_by"))
+    )
+    distill = inputs.with_columns(
+        distillation_tokens=pl.when(pl.col("method") == "distillation")
+        .then(pl.col("distillation_samples") * pl.col("tokens_per_sample")))
+    return distill.with_columns(
+        teacher_flops=teacher_inference_flops(pl.col("teacher_params_used"), pl.col("distillation_tokens")),
+        student_flops=pretraining_flops(pl.col("params_used"), pl.col("distillation_tokens")) * pl.col("epochs").fill_null(1.0),
+    ).join(picked, on=["scenario", "model_id"], how="left")
+
+
+# --- lineage --------------------------------------------------------------------------------------
+
+LINEAGE_COLUMNS = ["scenario", "model_id", "parent_id", "teacher", "marginal_flops", "lineage_flops",
+                   "teacher_share_flops", "lineage_flops_with_teacher_share", "lineage_depth", "lineage_path", "lineage_note"]
+
+
+def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
+    """Marginal and lineage compute per (scenario, model).
+
+    `parents` maps model_id -> parent_id (the resolved `base_model`). A model's lineage compute is its
+    marginal compute plus its parent's lineage compute. A figure whose scope is `cumulative` already
+    contains the parent's compute, so its marginal part is the figure minus the parent's lineage.
+    `teacher_share_flops` spreads a teacher's lineage compute over the students distilled from it.
+    """
+    frame = flops.select("scenario", "model_id", "teacher", "training_flops", "training_flops_scope") \
+        .join(parents, on="model_id", how="left")
+    lineage_of = frame.select("scenario", "model_id", pl.lit(None, dtype=pl.Float64).alias("lineage_flops"),
+                              pl.lit(0, dtype=pl.Int64).alias("lineage_depth"), pl.col("model_id").alias("lineage_path"))
+    for _ in range(32):  # deeper than any real lineage; a cycle stops here with nulls
+        step = frame.join(lineage_of.select("scenario", pl.col("model_id").alias("parent_id"),
+                                            pl.col("lineage_flops").alias("parent_lineage"),
+                                            pl.col("lineage_depth").alias("parent_depth"),
+                                            pl.col("lineage_path").alias("parent_path")),
+                          on=["scenario", "parent_id"], how="left")
+        has_parent = pl.col("parent_id").is_not_null()
+        cumulative = pl.col("training_flops_scope") == "cumulative"
+        updated = step.select(
+            "scenario", "model_id",
+            pl.when(~has_parent).then(pl.col("training_flops"))
+            .when(cumulative).then(pl.max_horizontal(pl.col("training_flops"), pl.col("parent_lineage")))
+            .otherwise(pl.col("training_flops") + pl.col("parent_lineage")).alias("lineage_flops"),
+            pl.when(has_parent).then(pl.col("parent_depth") + 1).otherwise(0).alias("lineage_depth"),
+            pl.when(has_parent).then(pl.col("parent_path") + " > " + pl.col("model_id")).otherwise(pl.col("model_id")).alias("lineage_path"),
+        )
+        if updated.equals(lineage_of):
+            break
+        lineage_of = updated
+    frame = frame.join(lineage_of, on=["scenario", "model_id"]).join(
+        lineage_of.select("scenario", pl.col("model_id").alias("parent_id"), pl.col("lineage_flops").alias("parent_lineage")),
+        on=["scenario", "parent_id"], how="left")
+    cumulative = pl.col("training_flops_scope") == "cumulative"
+    frame = frame.with_columns(
+        marginal_flops=pl.when(pl.col("parent_id").is_not_null() & cumulative)
+        .then(pl.col("training_flops") - pl.col("parent_lineage")).otherwise(pl.col("training_flops")),
+        lineage_note=pl.when(pl.col("parent_id").is_not_null() & cumulative & (pl.col("training_flops") < pl.col("parent_lineage")))
+        .then(pl.lit("cumulative figure is below its base model's lineage compute"))
+        .when(pl.col("parent_id").is_not_null() & cumulative).then(pl.lit("figure includes the base model's compute"))
+        .when(pl.col("parent_id").is_not_null() & pl.col("parent_lineage").is_null()).then(pl.lit("base model's compute unknown"))
+        .otherwise(pl.lit("")),
+    )
+    students = frame.filter(pl.col("teacher").is_not_null()).group_by("scenario", "teacher").agg(pl.len().alias("students"))
+    teacher_lineage = lineage_of.select("scenario", pl.col("model_id").alias("teacher"), pl.col("lineage_flops").alias("teacher_lineage"))
+    frame = frame.join(students, on=["scenario", "teacher"], how="left").join(teacher_lineage, on=["scenario", "teacher"], how="left")
+    return frame.with_columns(
+        teacher_share_flops=pl.col("teacher_lineage") / pl.col("students"),
+    ).with_columns(
+        lineage_flops_with_teacher_share=pl.col("lineage_flops") + pl.col("teacher_share_flops").fill_null(0.0),
+    ).select(LINEAGE_COLUMNS).sort("scenario", "model_id")
+
+
+# --- hardware, energy, emissions, money -----------------------------------------------------------
+
+def scenario_accelerators(accelerators: pl.DataFrame, scenarios: pl.DataFrame, overrides: pl.DataFrame,
+                          prices: pl.DataFrame) -> pl.DataFrame:
+    """Per (scenario, accelerator): peak FLOP/s and MFU (with range) after overrides, TDP, PUE, grid, price."""
     mfu = pl.coalesce(pl.col("mfu_override"), pl.col("mfu_default"))
+    price_low = pl.coalesce(pl.col("price_override"), pl.col("usd_per_gpu_hour_low"))
+    price_high = pl.coalesce(pl.col("price_override"), pl.col("usd_per_gpu_hour_high"))
     return (
         accelerators.select("accelerator_id", "name", "peak_bf16_dense_tflops", "tdp_w", "mfu_low", "mfu_high",
                             "mfu_default", "datasheet_url")
-        .join(scenarios.select("scenario", "pue", "grid_tco2e_per_mwh", "comparison_accelerator"), how="cross")
-        .join(overrides.rename({"peak_tflops": "peak_override", "mfu": "mfu_override"}),
+        .join(scenarios.select("scenario", "pue", "grid_tco2e_per_mwh", "comparison_accelerator", "inference_mfu"), how="cross")
+        .join(overrides.select("scenario", "accelerator_id", pl.col("peak_tflops").alias("peak_override"),
+                               pl.col("mfu").alias("mfu_override"), pl.col("price_usd_per_gpu_hour").alias("price_override")),
               on=["scenario", "accelerator_id"], how="left")
+        .join(prices.select("accelerator_id", "usd_per_gpu_hour_low", "usd_per_gpu_hour_high",
+                            pl.col("as_of").alias("price_as_of"), pl.col("source").alias("price_source")),
+              on="accelerator_id", how="left")
         .with_columns(
             peak_flops_per_s=pl.coalesce(pl.col("peak_override"), pl.col("peak_bf16_dense_tflops")) * 1e12,
             mfu=mfu,
             mfu_low=pl.min_horizontal(pl.col("mfu_low"), mfu),
             mfu_high=pl.max_horizontal(pl.col("mfu_high"), mfu),
             peak_kind=pl.when(pl.col("peak_override").is_not_null()).then(pl.lit("scenario")).otherwise(pl.lit("datasheet")),
+            usd_per_gpu_hour_low=price_low,
+            usd_per_gpu_hour_high=price_high,
+            usd_per_gpu_hour=(price_low + price_high) / 2,
+            price_source=pl.when(pl.col("price_override").is_not_null()).then(pl.lit("scenario override"))
+            .otherwise(pl.col("price_source")),
         )
-        .drop("peak_override", "mfu_override")
+        .drop("peak_override", "mfu_override", "price_override")
         .sort("scenario", "accelerator_id")
     )
 
 
-def price_hardware(flops_frame: pl.DataFrame, hardware: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Cross every (scenario, job) with that scenario's accelerators and add hours, energy and emissions."""
-    hours = gpu_hours(pl.col("training_flops"), pl.col("peak_flops_per_s"), pl.col("mfu"))
+def price_hardware(jobs: pl.DataFrame, hardware: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Cross every (scenario, job) with that scenario's accelerators; add GPU-hours with the MFU range."""
     return (
-        flops_frame.join(hardware.select("scenario", "accelerator_id", "peak_flops_per_s", "mfu", "mfu_low",
-                                         "mfu_high", "tdp_w", "pue", "grid_tco2e_per_mwh"), on="scenario")
+        jobs.join(hardware.select("scenario", "accelerator_id", "peak_flops_per_s", "mfu", "mfu_low", "mfu_high", "tdp_w",
+                                  "pue", "grid_tco2e_per_mwh", "usd_per_gpu_hour", "usd_per_gpu_hour_low",
+                                  "usd_per_gpu_hour_high", "inference_mfu"), on="scenario")
         .with_columns(
-            gpu_hours_computed=hours,
-            gpu_hours_low=gpu_hours(pl.col("training_flops"), pl.col("peak_flops_per_s"), pl.col("mfu_high")),
-            gpu_hours_high=gpu_hours(pl.col("training_flops"), pl.col("peak_flops_per_s"), pl.col("mfu_low")),
+            gpu_hours_computed=gpu_hours(pl.col("training_flops"), pl.col("peak_flops_per_s"), pl.col("mfu")),
+            gpu_hours_computed_low=gpu_hours(pl.col("training_flops"), pl.col("peak_flops_per_s"), pl.col("mfu_high")),
+            gpu_hours_computed_high=gpu_hours(pl.col("training_flops"), pl.col("peak_flops_per_s"), pl.col("mfu_low")),
         )
         .sort(*keys, "accelerator_id")
     )
 
 
-def model_costs(models: pl.DataFrame, facts: pl.DataFrame, scenarios: pl.DataFrame,
-                hardware: pl.DataFrame) -> pl.DataFrame:
+def _energy_emissions_money(frame: pl.DataFrame) -> pl.DataFrame:
+    """From gpu_hours (and _low/_high): energy, computed emissions and cost, each as value, low and high."""
+    grid = pl.col("grid_tco2e_per_mwh")
+    return frame.with_columns(
+        energy_mwh=energy_mwh(pl.col("gpu_hours"), pl.col("tdp_w"), pl.col("pue")),
+        energy_mwh_low=energy_mwh(pl.col("gpu_hours_low"), pl.col("tdp_w"), pl.col("pue")),
+        energy_mwh_high=energy_mwh(pl.col("gpu_hours_high"), pl.col("tdp_w"), pl.col("pue")),
+        cost_usd=pl.col("gpu_hours") * pl.col("usd_per_gpu_hour"),
+        cost_usd_low=pl.col("gpu_hours_low") * pl.col("usd_per_gpu_hour_low"),
+        cost_usd_high=pl.col("gpu_hours_high") * pl.col("usd_per_gpu_hour_high"),
+    ).with_columns(
+        tco2e_computed=emissions_tco2e(pl.col("energy_mwh"), grid),
+        tco2e_computed_low=emissions_tco2e(pl.col("energy_mwh_low"), grid),
+        tco2e_computed_high=emissions_tco2e(pl.col("energy_mwh_high"), grid),
+    )
+
+
+def inference_costs(frame: pl.DataFrame) -> pl.DataFrame:
+    """Serving cost per million tokens at the scenario's inference MFU: 2·N_active FLOPs per token."""
+    flops_per_token = inference_flops_per_token(pl.coalesce(pl.col("params_active"), pl.col("params_total")))
+    seconds = flops_per_token * 1e6 / (pl.col("peak_flops_per_s") * pl.col("inference_mfu"))
+    kwh = seconds / SECONDS_PER_HOUR * pl.col("tdp_w") / 1000.0 * pl.col("pue")
+    return frame.with_columns(
+        inference_flops_per_token=flops_per_token,
+        gpu_seconds_per_million_tokens=seconds,
+        energy_kwh_per_million_tokens=kwh,
+        gco2e_per_million_tokens=kwh * pl.col("grid_tco2e_per_mwh") * 1000.0,  # tCO2e/MWh == kgCO2e/kWh
+        cost_usd_per_million_tokens=seconds / SECONDS_PER_HOUR * pl.col("usd_per_gpu_hour"),
+    )
+
+
+MODEL_COST_COLUMNS = [
+    "scenario", "model_id", "accelerator_id", "model_type", "method", "params_total", "params_active", "params_used",
+    "teacher", "teacher_params_used", "training_tokens", "distillation_samples", "tokens_per_sample",
+    "distillation_tokens", "epochs", "teacher_flops", "student_flops", "training_flops", "training_flops_method",
+    "training_flops_kind", "training_flops_source", "training_flops_scope", "training_flops_chosen_by",
+    "peak_flops_per_s", "mfu", "mfu_low", "mfu_high", "tdp_w", "pue", "grid_tco2e_per_mwh",
+    "gpu_hours_computed", "gpu_hours", "gpu_hours_low", "gpu_hours_high", "gpu_hours_kind", "gpu_hours_source",
+    "energy_mwh", "energy_mwh_low", "energy_mwh_high", "tco2e_computed", "tco2e", "tco2e_low", "tco2e_high",
+    "tco2e_kind", "tco2e_source", "usd_per_gpu_hour", "cost_usd", "cost_usd_low", "cost_usd_high",
+    "inference_flops_per_token", "gpu_seconds_per_million_tokens", "energy_kwh_per_million_tokens",
+    "gco2e_per_million_tokens", "cost_usd_per_million_tokens",
+]
+
+
+def model_costs(flops: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
     """Training cost of every model on every accelerator under every scenario.
 
     A developer's reported GPU-hours replace the computed ones on the accelerator they were reported
-    for, and reported emissions replace computed ones on that same row; both computed values stay in
-    `*_computed` columns so that neither hides the other.
+    for (their range collapses to the reported value), and reported emissions replace computed ones
+    on that same row; the computed values stay in `*_computed` columns so neither hides the other.
     """
-    inputs = training_flops(model_inputs(models, resolve_facts(facts, scenarios), scenarios))
-    priced = price_hardware(inputs, hardware, ["scenario", "model_id"])
-    training_accelerator = pl.coalesce(pl.col("reported_gpu_hours_accelerator"), pl.col("comparison_accelerator"))
+    priced = price_hardware(flops, hardware, ["scenario", "model_id"])
     on_reported = (pl.col("accelerator_id") == pl.col("reported_gpu_hours_accelerator")) & pl.col("reported_gpu_hours_value").is_not_null()
-    on_training = pl.col("accelerator_id") == training_accelerator
-    has_tco2e = on_training & pl.col("reported_tco2e_value").is_not_null()
+    training_accelerator = pl.coalesce(pl.col("reported_gpu_hours_accelerator"), pl.col("comparison_accelerator"))
+    has_tco2e = (pl.col("accelerator_id") == training_accelerator) & pl.col("reported_tco2e_value").is_not_null()
+    reported_hours = pl.col("reported_gpu_hours_value")
     priced = priced.with_columns(
-        gpu_hours=pl.when(on_reported).then(pl.col("reported_gpu_hours_value")).otherwise(pl.col("gpu_hours_computed")),
+        gpu_hours=pl.when(on_reported).then(reported_hours).otherwise(pl.col("gpu_hours_computed")),
+        gpu_hours_low=pl.when(on_reported).then(reported_hours).otherwise(pl.col("gpu_hours_computed_low")),
+        gpu_hours_high=pl.when(on_reported).then(reported_hours).otherwise(pl.col("gpu_hours_computed_high")),
         gpu_hours_kind=pl.when(on_reported).then(pl.col("reported_gpu_hours_kind")).otherwise(pl.lit("computed")),
         gpu_hours_source=pl.when(on_reported).then(pl.col("reported_gpu_hours_source"))
         .otherwise(pl.lit("Distill Ledger: FLOPs / (peak FLOP/s x MFU x 3600)")),
     )
-    priced = priced.with_columns(
-        energy_mwh=energy_mwh(pl.col("gpu_hours"), pl.col("tdp_w"), pl.col("pue")),
-        energy_mwh_low=energy_mwh(pl.col("gpu_hours_low"), pl.col("tdp_w"), pl.col("pue")),
-        energy_mwh_high=energy_mwh(pl.col("gpu_hours_high"), pl.col("tdp_w"), pl.col("pue")),
-    )
-    return priced.with_columns(
-        tco2e_computed=emissions_tco2e(pl.col("energy_mwh"), pl.col("grid_tco2e_per_mwh")),
-        tco2e_low=emissions_tco2e(pl.col("energy_mwh_low"), pl.col("grid_tco2e_per_mwh")),
-        tco2e_high=emissions_tco2e(pl.col("energy_mwh_high"), pl.col("grid_tco2e_per_mwh")),
-    ).with_columns(
-        tco2e=pl.when(has_tco2e).then(pl.col("reported_tco2e_value")).otherwise(pl.col("tco2e_computed")),
+    reported_tco2e = pl.col("reported_tco2e_value")
+    return inference_costs(_energy_emissions_money(priced)).with_columns(
+        tco2e=pl.when(has_tco2e).then(reported_tco2e).otherwise(pl.col("tco2e_computed")),
+        tco2e_low=pl.when(has_tco2e).then(reported_tco2e).otherwise(pl.col("tco2e_computed_low")),
+        tco2e_high=pl.when(has_tco2e).then(reported_tco2e).otherwise(pl.col("tco2e_computed_high")),
         tco2e_kind=pl.when(has_tco2e).then(pl.col("reported_tco2e_kind")).otherwise(pl.lit("computed")),
         tco2e_source=pl.when(has_tco2e).then(pl.col("reported_tco2e_source"))
         .otherwise(pl.lit("Distill Ledger: energy MWh x grid tCO2e/MWh")),
     ).select(MODEL_COST_COLUMNS)
-
-
-MODEL_COST_COLUMNS = [
-    "scenario", "model_id", "accelerator_id", "method", "params_total", "params_active", "params_used",
-    "teacher", "teacher_params_used", "training_tokens", "distillation_samples", "tokens_per_sample",
-    "distillation_tokens", "epochs", "teacher_flops", "student_flops", "training_flops", "training_flops_method",
-    "training_flops_kind", "training_flops_source", "peak_flops_per_s", "mfu", "mfu_low", "mfu_high", "tdp_w",
-    "pue", "grid_tco2e_per_mwh", "gpu_hours_computed", "gpu_hours", "gpu_hours_low", "gpu_hours_high",
-    "gpu_hours_kind", "gpu_hours_source", "energy_mwh", "energy_mwh_low", "energy_mwh_high", "tco2e_computed",
-    "tco2e", "tco2e_low", "tco2e_high", "tco2e_kind", "tco2e_source",
-]
 
 
 def workload_costs(workloads: pl.DataFrame, scenarios: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
@@ -248,16 +422,94 @@ def workload_costs(workloads: pl.DataFrame, scenarios: pl.DataFrame, hardware: p
         .otherwise(pl.col("training_flops"))
     )
     jobs = workloads.with_columns(training_tokens=tokens, training_flops=flops).join(scenarios.select("scenario"), how="cross")
-    priced = price_hardware(jobs, hardware, ["scenario", "workload_id"])
-    return priced.with_columns(
-        energy_mwh=energy_mwh(pl.col("gpu_hours_computed"), pl.col("tdp_w"), pl.col("pue")),
-    ).with_columns(
-        tco2e=emissions_tco2e(pl.col("energy_mwh"), pl.col("grid_tco2e_per_mwh")),
-        tco2e_low=emissions_tco2e(energy_mwh(pl.col("gpu_hours_low"), pl.col("tdp_w"), pl.col("pue")), pl.col("grid_tco2e_per_mwh")),
-        tco2e_high=emissions_tco2e(energy_mwh(pl.col("gpu_hours_high"), pl.col("tdp_w"), pl.col("pue")), pl.col("grid_tco2e_per_mwh")),
-    ).select(
+    priced = price_hardware(jobs, hardware, ["scenario", "workload_id"]).with_columns(
+        gpu_hours=pl.col("gpu_hours_computed"), gpu_hours_low=pl.col("gpu_hours_computed_low"),
+        gpu_hours_high=pl.col("gpu_hours_computed_high"))
+    return _energy_emissions_money(priced).select(
         "scenario", "workload_id", pl.col("name").alias("workload"), "section", "method", "in_table2",
         "training_tokens", "training_flops", "accelerator_id", "peak_flops_per_s", "mfu", "mfu_low", "mfu_high",
-        "tdp_w", "pue", "grid_tco2e_per_mwh", pl.col("gpu_hours_computed").alias("gpu_hours"), "gpu_hours_low",
-        "gpu_hours_high", "energy_mwh", "tco2e", "tco2e_low", "tco2e_high",
+        "tdp_w", "pue", "grid_tco2e_per_mwh", "gpu_hours", "gpu_hours_low", "gpu_hours_high", "energy_mwh",
+        "energy_mwh_low", "energy_mwh_high", pl.col("tco2e_computed").alias("tco2e"),
+        pl.col("tco2e_computed_low").alias("tco2e_low"), pl.col("tco2e_computed_high").alias("tco2e_high"),
+        "usd_per_gpu_hour", "cost_usd", "cost_usd_low", "cost_usd_high",
     )
+
+
+# --- reconciliation -------------------------------------------------------------------------------
+
+RECONCILIATION_COLUMNS = {"scenario": pl.Utf8, "model_id": pl.Utf8, "quantity": pl.Utf8, "accelerator_id": pl.Utf8,
+                          "value_used": pl.Float64, "used_kind": pl.Utf8, "used_source": pl.Utf8,
+                          "value_other": pl.Float64, "other_kind": pl.Utf8, "other_source": pl.Utf8,
+                          "ratio": pl.Float64, "flagged": pl.Boolean, "description": pl.Utf8}
+
+
+def _ratio_rows(frame: pl.DataFrame, quantity: str, label: str) -> pl.DataFrame:
+    ratio = pl.col("value_used") / pl.col("value_other")
+    spread = pl.max_horizontal(ratio, 1 / ratio)
+    return frame.with_columns(quantity=pl.lit(quantity), ratio=ratio, flagged=spread > RECONCILIATION_THRESHOLD).with_columns(
+        description=pl.format("{} {} ({}) vs {} ({}): {}x", pl.lit(label),
+                              pl.col("value_used").map_elements(lambda v: f"{v:.3g}", return_dtype=pl.Utf8), pl.col("used_kind"),
+                              pl.col("value_other").map_elements(lambda v: f"{v:.3g}", return_dtype=pl.Utf8), pl.col("other_kind"),
+                              pl.col("ratio").round(2)))
+
+
+def reconcile(costs: pl.DataFrame, candidates: pl.DataFrame, resolved: pl.DataFrame, scenarios: pl.DataFrame) -> pl.DataFrame:
+    """Every pair of values for one quantity: the one used against each alternative, with the ratio.
+
+    - training FLOPs: the chosen figure against every other method's estimate;
+    - GPU-hours: a reported figure against hours computed from the chosen FLOPs on the same
+      accelerator, and GPU count x days x 24 against the same;
+    - tCO2e: a reported figure against one computed from the hours, and against other reported figures.
+    A pair is flagged when the two differ by more than RECONCILIATION_THRESHOLD in either direction.
+    """
+    used_flops = costs.select("scenario", "model_id", pl.col("training_flops").alias("value_used"),
+                              pl.col("training_flops_kind").alias("used_kind"), pl.col("training_flops_source").alias("used_source"),
+                              "training_flops_chosen_by").unique(["scenario", "model_id"])
+    flops_pairs = (
+        used_flops.join(candidates, on=["scenario", "model_id"])
+        .filter(pl.col("flops_method") != pl.col("training_flops_chosen_by"))
+        .select("scenario", "model_id", pl.lit(None, dtype=pl.Utf8).alias("accelerator_id"), "value_used", "used_kind", "used_source",
+                pl.col("training_flops").alias("value_other"),
+                pl.format("{}: {}", pl.col("flops_method"), pl.col("formula")).alias("other_kind"),
+                pl.col("source").alias("other_source"))
+    )
+    reported_hours = costs.filter(pl.col("gpu_hours_kind") != "computed").select(
+        "scenario", "model_id", "accelerator_id", pl.col("gpu_hours").alias("value_used"), pl.col("gpu_hours_kind").alias("used_kind"),
+        pl.col("gpu_hours_source").alias("used_source"), pl.col("gpu_hours_computed").alias("value_other"),
+        pl.lit("computed from training FLOPs").alias("other_kind"), pl.lit("Distill Ledger").alias("other_source"))
+    chosen = resolved.filter(pl.col("chosen"))
+    count = chosen.filter(pl.col("quantity") == "gpu_count").select("scenario", "model_id", pl.col("value").alias("gpus"),
+                                                                     pl.col("accelerator").alias("accelerator_id"))
+    days = chosen.filter(pl.col("quantity") == "training_days").select("scenario", "model_id", pl.col("value").alias("days"),
+                                                                       pl.col("source").alias("days_source"))
+    hardware_hours = (
+        count.join(days, on=["scenario", "model_id"]).join(
+            costs.select("scenario", "model_id", "accelerator_id", "gpu_hours_computed"), on=["scenario", "model_id", "accelerator_id"])
+        .select("scenario", "model_id", "accelerator_id", (pl.col("gpus") * pl.col("days") * 24).alias("value_used"),
+                pl.lit("reported GPU count x days").alias("used_kind"), pl.col("days_source").alias("used_source"),
+                pl.col("gpu_hours_computed").alias("value_other"), pl.lit("computed from training FLOPs").alias("other_kind"),
+                pl.lit("Distill Ledger").alias("other_source"))
+    )
+    reported_tco2e = costs.filter(pl.col("tco2e_kind") != "computed").select(
+        "scenario", "model_id", "accelerator_id", pl.col("tco2e").alias("value_used"), pl.col("tco2e_kind").alias("used_kind"),
+        pl.col("tco2e_source").alias("used_source"), pl.col("tco2e_computed").alias("value_other"),
+        pl.lit("computed from GPU-hours").alias("other_kind"), pl.lit("Distill Ledger").alias("other_source"))
+    all_tco2e = resolved.filter(pl.col("quantity") == "tco2e")
+    tco2e_conflicts = (
+        all_tco2e.filter(pl.col("chosen")).select("scenario", "model_id", pl.col("value").alias("value_used"),
+                                                  pl.col("kind").alias("used_kind"), pl.col("source").alias("used_source"))
+        .join(all_tco2e.filter(~pl.col("chosen")).select("scenario", "model_id", pl.col("value").alias("value_other"),
+                                                          pl.col("kind").alias("other_kind"), pl.col("source").alias("other_source")),
+              on=["scenario", "model_id"])
+        .with_columns(accelerator_id=pl.lit(None, dtype=pl.Utf8))
+    )
+    parts = [
+        _ratio_rows(flops_pairs, "training_flops", "training FLOPs"),
+        _ratio_rows(reported_hours, "gpu_hours", "GPU-hours"),
+        _ratio_rows(hardware_hours, "gpu_hours", "GPU-hours"),
+        _ratio_rows(reported_tco2e, "tco2e", "tCO2e"),
+        _ratio_rows(tco2e_conflicts.select("scenario", "model_id", "accelerator_id", "value_used", "used_kind", "used_source",
+                                           "value_other", "other_kind", "other_source"), "tco2e", "tCO2e"),
+    ]
+    return pl.concat([p.select(list(RECONCILIATION_COLUMNS)) for p in parts], how="vertical_relaxed") \
+        .cast(RECONCILIATION_COLUMNS).sort("scenario", "model_id", "quantity", "value_other")

@@ -47,6 +47,9 @@ class ModelFact(pa.DataFrameModel):
     url: str = pa.Field(str_matches=r"^https://", description="Link to the source")
     accelerator: Optional[str] = pa.Field(nullable=True, description="Accelerator a GPU-hour figure refers to")
     basis: Optional[str] = pa.Field(nullable=True, description="Accounting basis, e.g. location-based emissions")
+    scope: Optional[str] = pa.Field(nullable=True, isin=["marginal", "cumulative"],
+                                    description="For FLOPs: `cumulative` if the figure includes the base model's compute")
+    note: Optional[str] = pa.Field(nullable=True, description="Why the value is what it is")
     as_of: Optional[str] = pa.Field(nullable=True, description="Date the fact was collected")
     card_path: str = pa.Field(description="Card the fact was read from")
 
@@ -123,14 +126,23 @@ class Accelerator(pa.DataFrameModel):
             (pl.col("mfu_low") <= pl.col("mfu_default")) & (pl.col("mfu_default") <= pl.col("mfu_high")))
 
 
+FLOPS_METHODS = ["declared", "reported", "formula", "hardware", "estimated", "published"]
+
+
 class Scenario(pa.DataFrameModel):
     scenario: str = pa.Field(unique=True, str_matches=r"^[a-z][a-z0-9_]*$", description="Scenario name")
     description: str = pa.Field(description="What the scenario assumes")
-    comparison_accelerator: str = pa.Field(description="Accelerator of the headline GPU-hours column")
+    comparison_accelerator: str = pa.Field(description="Accelerator the reported GPU-hours and tCO2e attach to by default")
+    grid_region: str = pa.Field(description="Region id in ref.grid_intensity")
+    grid_tco2e_per_mwh: Optional[float] = pa.Field(nullable=True, ge=0, le=2, description="Override of the region's grid intensity, tCO2e/MWh")
     pue: float = pa.Field(ge=1, le=3, description="Power usage effectiveness")
-    grid_tco2e_per_mwh: float = pa.Field(ge=0, le=2, description="Grid carbon intensity, tCO2e/MWh")
     moe_params: str = pa.Field(isin=["total", "active"], description="N for mixture-of-experts models")
-    fact_precedence: str = pa.Field(description="Kinds of fact in order of preference, `|`-separated")
+    fact_precedence: str = pa.Field(str_matches=r"^(reported|estimated|published)(\|(reported|estimated|published))*$",
+                                    description="Kinds of fact in order of preference, `|`-separated")
+    flops_method_precedence: str = pa.Field(
+        str_matches=r"^(declared|reported|formula|hardware|estimated|published)(\|(declared|reported|formula|hardware|estimated|published))*$",
+        description="Training-FLOPs methods in order of preference, `|`-separated")
+    inference_mfu: float = pa.Field(gt=0, le=1, description="MFU assumed when serving")
 
     class Config:
         strict = True
@@ -143,3 +155,31 @@ class Workload(pa.DataFrameModel):
 
     class Config:
         strict = False
+
+
+class GridIntensity(pa.DataFrameModel):
+    region_id: str = pa.Field(unique=True, description="Region id (country code, cloud region or study)")
+    name: str = pa.Field(description="Region name")
+    kind: str = pa.Field(isin=["study", "world", "country", "cloud_region"], description="What the region is")
+    gco2e_per_kwh: float = pa.Field(ge=0, le=2000, description="Grid carbon intensity, gCO2e/kWh")
+    year: int = pa.Field(ge=2000, le=2100, description="Data year")
+    url: str = pa.Field(str_matches=r"^https://", description="Source link")
+
+    class Config:
+        strict = False
+
+
+class Price(pa.DataFrameModel):
+    accelerator_id: str = pa.Field(unique=True, description="Catalogue id")
+    usd_per_gpu_hour_low: float = pa.Field(gt=0, le=1000, description="Low end of the on-demand price, USD per GPU-hour")
+    usd_per_gpu_hour_high: float = pa.Field(gt=0, le=1000, description="High end of the on-demand price, USD per GPU-hour")
+    as_of: str = pa.Field(description="Month the price was observed")
+    url: str = pa.Field(str_matches=r"^https://", description="Source link")
+
+    class Config:
+        strict = False
+
+    @pa.dataframe_check(description="low <= high")
+    def ordered(cls, data) -> bool:
+        import polars as pl
+        return data.lazyframe.select(pl.col("usd_per_gpu_hour_low") <= pl.col("usd_per_gpu_hour_high"))

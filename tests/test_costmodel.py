@@ -102,7 +102,9 @@ def test_resolve_facts_follows_each_scenarios_precedence():
         "accelerator": [None, None]}, schema_overrides={"accelerator": pl.Utf8})
     scenarios = pl.DataFrame({"scenario": ["paper", "default"],
                               "fact_precedence": ["published|reported|estimated", "reported|estimated|published"]})
-    chosen = dict(cm.resolve_facts(facts, scenarios).select("scenario", "value").iter_rows())
+    resolved = cm.resolve_facts(facts, scenarios)
+    assert resolved.height == 4  # every fact stays, under every scenario
+    chosen = dict(resolved.filter("chosen").select("scenario", "value").iter_rows())
     assert chosen == {"paper": 8e9, "default": 8.2e9}
 
 
@@ -112,3 +114,80 @@ def test_moe_models_use_active_parameters_only_when_the_scenario_says_so():
         got = frame.select(cm._params_for(pl.col("total"), pl.col("active"), pl.lit(convention))).item()
         assert got == expected
     assert math.isclose(value(cm.pretraining_flops(22e9, 36e12)), 4.752e24)
+
+
+def test_hardware_time_method_for_phi4():
+    # 1,920 H100s for 21 days at the datasheet peak and 40 % MFU
+    assert value(cm.hardware_flops(1920, 21, 989.4e12, 0.40)) == pytest.approx(1920 * 21 * 24 * 3600 * 989.4e12 * 0.40)
+    assert sig(value(cm.hardware_flops(1920, 21, 1000e12, 0.38))) == 1.32e24
+
+
+def test_inference_costs_two_flops_per_active_parameter():
+    frame = pl.DataFrame({"params_active": [37e9], "params_total": [671e9], "peak_flops_per_s": [1e15],
+                          "inference_mfu": [0.25], "tdp_w": [700.0], "pue": [1.1], "grid_tco2e_per_mwh": [0.429],
+                          "usd_per_gpu_hour": [3.0]})
+    row = cm.inference_costs(frame).row(0, named=True)
+    assert row["inference_flops_per_token"] == 74e9
+    assert row["gpu_seconds_per_million_tokens"] == pytest.approx(74e9 * 1e6 / 2.5e14)
+    kwh = row["gpu_seconds_per_million_tokens"] / 3600 * 0.7 * 1.1
+    assert row["energy_kwh_per_million_tokens"] == pytest.approx(kwh)
+    assert row["gco2e_per_million_tokens"] == pytest.approx(kwh * 429)
+    assert row["cost_usd_per_million_tokens"] == pytest.approx(row["gpu_seconds_per_million_tokens"] / 3600 * 3.0)
+
+
+def _lineage_input(rows):
+    flops = pl.DataFrame([{"scenario": "s", "model_id": m, "teacher": t, "training_flops": f, "training_flops_scope": sc}
+                          for m, t, f, sc in rows], schema={"scenario": pl.Utf8, "model_id": pl.Utf8, "teacher": pl.Utf8,
+                                                            "training_flops": pl.Float64, "training_flops_scope": pl.Utf8})
+    return flops
+
+
+def test_lineage_adds_the_base_models_compute_and_respects_cumulative_figures():
+    flops = _lineage_input([("base", None, 10.0, "marginal"), ("student", "teacher", 2.0, "marginal"),
+                            ("rl", None, 15.0, "cumulative"), ("teacher", None, 100.0, "marginal"),
+                            ("student2", "teacher", 3.0, "marginal")])
+    parents = pl.DataFrame({"model_id": ["student", "rl", "student2"], "parent_id": ["base", "base", "student"]})
+    rows = {r["model_id"]: r for r in cm.lineage(flops, parents).to_dicts()}
+    assert rows["student"]["lineage_flops"] == 12.0 and rows["student"]["marginal_flops"] == 2.0
+    assert rows["student2"]["lineage_flops"] == 15.0 and rows["student2"]["lineage_path"] == "base > student > student2"
+    assert rows["rl"]["lineage_flops"] == 15.0 and rows["rl"]["marginal_flops"] == 5.0
+    assert rows["student"]["teacher_share_flops"] == 50.0  # the teacher's 100 shared by two students
+    assert rows["student"]["lineage_flops_with_teacher_share"] == 62.0
+    assert rows["base"]["lineage_flops"] == 10.0 and rows["base"]["lineage_depth"] == 0
+
+
+def test_lineage_cycle_does_not_hang_and_leaves_lineage_unknown():
+    flops = _lineage_input([("x", None, 1.0, "marginal"), ("y", None, 1.0, "marginal")])
+    parents = pl.DataFrame({"model_id": ["x", "y"], "parent_id": ["y", "x"]})
+    rows = cm.lineage(flops, parents)
+    assert rows["lineage_flops"].null_count() == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(flops=st.floats(min_value=1e15, max_value=1e28), low=fraction, high=fraction, mid=fraction,
+       price_low=st.floats(min_value=0.1, max_value=20), price_spread=st.floats(min_value=0, max_value=20))
+def test_ranges_are_ordered_low_value_high(flops, low, high, mid, price_low, price_spread):
+    low, mid, high = sorted((low, mid, high))
+    hardware = pl.DataFrame({"scenario": ["s"], "accelerator_id": ["a"], "peak_flops_per_s": [1e15], "mfu": [mid],
+                             "mfu_low": [low], "mfu_high": [high], "tdp_w": [700.0], "pue": [1.1],
+                             "grid_tco2e_per_mwh": [0.4], "usd_per_gpu_hour": [price_low + price_spread / 2],
+                             "usd_per_gpu_hour_low": [price_low], "usd_per_gpu_hour_high": [price_low + price_spread],
+                             "inference_mfu": [0.25]})
+    jobs = pl.DataFrame({"scenario": ["s"], "job": ["j"], "training_flops": [flops]})
+    priced = cm.price_hardware(jobs, hardware, ["scenario", "job"]).with_columns(
+        gpu_hours=pl.col("gpu_hours_computed"), gpu_hours_low=pl.col("gpu_hours_computed_low"),
+        gpu_hours_high=pl.col("gpu_hours_computed_high"))
+    row = cm._energy_emissions_money(priced).row(0, named=True)
+    for measure in ("gpu_hours", "energy_mwh", "cost_usd"):
+        assert row[f"{measure}_low"] <= row[measure] * (1 + 1e-12) and row[measure] <= row[f"{measure}_high"] * (1 + 1e-12)
+    assert row["tco2e_computed_low"] <= row["tco2e_computed_high"] * (1 + 1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(hours=positive, price=st.floats(min_value=0.01, max_value=100), k=st.floats(min_value=1, max_value=10))
+def test_cost_is_linear_in_hours_and_price(hours, price, k):
+    frame = pl.DataFrame({"gpu_hours": [hours, hours * k], "gpu_hours_low": [hours, hours * k], "gpu_hours_high": [hours, hours * k],
+                          "tdp_w": [700.0] * 2, "pue": [1.1] * 2, "grid_tco2e_per_mwh": [0.4] * 2,
+                          "usd_per_gpu_hour": [price] * 2, "usd_per_gpu_hour_low": [price] * 2, "usd_per_gpu_hour_high": [price] * 2})
+    costs = cm._energy_emissions_money(frame)["cost_usd"].to_list()
+    assert costs[0] == pytest.approx(hours * price) and costs[1] == pytest.approx(costs[0] * k)

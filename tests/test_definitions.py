@@ -6,7 +6,7 @@ import dagster as dg
 
 from assets.definitions import defs
 
-LAYERS = {"ingest", "reference", "validate", "staging", "costs", "marts", "outputs", "publish"}
+LAYERS = {"ingest", "reference", "validate", "staging", "core", "costs", "marts", "outputs", "publish"}
 
 
 def test_definitions_load_and_every_asset_is_documented_grouped_and_kinded():

@@ -173,3 +173,109 @@ def test_materialize_ingest_and_validate_against_a_tmp_duckdb(tmp_path):
         quarantined = dict(con.execute("select record_id, check_name from ops.quarantine").fetchall())
     assert quarantined["broken.md"] == "yaml"
     assert quarantined["test/bad"].startswith("greater_than")
+
+
+# --- issue 3: the cost model an accountant would trust ---------------------------------------------
+
+def test_every_number_says_its_kind_and_source(published):
+    rows = published.execute("""
+        select count(*) from model_comparison
+        where (training_flops is not null and (training_flops_kind is null or training_flops_source is null))
+           or (gpu_hours_h100 is not null and (gpu_hours_h100_kind is null or gpu_hours_h100_source is null))
+           or (tco2e is not null and (tco2e_kind is null or tco2e_source is null))
+    """).fetchall()[0][0]
+    assert rows == 0
+    kinds = {r[0] for r in published.execute("select distinct kind from facts").fetchall()}
+    assert kinds == {"reported", "estimated", "published"}
+    assert published.execute("select count(*) from facts where source is null or url is null").fetchall()[0][0] == 0
+
+
+def test_conflicting_values_stay_visible(published):
+    conflict = published.execute("select values_with_sources from fact_conflicts "
+                                 "where model_id = 'meta-llama/Llama-3.3-70B-Instruct' and quantity = 'tco2e'").fetchall()
+    assert conflict and "11390" in conflict[0][0] and "2040" in conflict[0][0]
+
+
+def test_lineage_compute_of_a_distilled_model_includes_its_base(published):
+    for scenario in ("paper", "default"):
+        student, base = published.execute(
+            "select (select lineage_flops from model_comparison where scenario = ? and model = 'DeepSeek-R1-Distill-Llama-8B'), "
+            "(select training_flops from model_comparison where scenario = ? and model = 'Llama 3.1 8B')",
+            [scenario, scenario]).fetchall()[0]
+        assert student >= base
+
+
+def test_paper_multiplier_next_to_the_lineage_one(published):
+    row = published.execute("select marginal_multiplier, lineage_multiplier, gpu_hours_multiplier from distillation_pairs "
+                            "where scenario = 'paper' and student = 'DeepSeek-R1-0528-Qwen3-8B'").fetchall()[0]
+    assert 2000 < row[0] < 2100  # "over 2,000x" (1.728e24 / 8.508e20 = 2031)
+    assert 0.99 < row[1] <= 1.0  # counting the base model's pretraining, distillation saves almost nothing
+    assert row[2] == pytest.approx(row[0])
+
+
+def test_llama_8b_reconciliation_ratio(published):
+    row = published.execute("select ratio, flagged from reconciliation where scenario = 'paper' and "
+                            "model_id = 'meta-llama/Llama-3.1-8B' and quantity = 'gpu_hours'").fetchall()
+    assert len(row) == 1
+    ratio, flagged = row[0]
+    assert round(ratio, 1) == 2.7 and flagged  # Meta's 1.46M hours vs 7.49e23 / (1e15 x 0.38 x 3600) = 0.547M
+    flags = published.execute("select flags from model_comparison where scenario = 'paper' and model = 'Llama 3.1 8B'").fetchall()[0][0]
+    assert "GPU-hours" in flags and "2.67x" in flags
+
+
+def test_reconciliation_check_lists_the_flags(pipeline_run):
+    check = pipeline_run["checks"][("marts/model_comparison", "reconciliation_flags")]
+    assert not check.passed and check.metadata["flagged"].value >= 3
+    assert pipeline_run["checks"][("marts/model_comparison", "ranges_are_ordered")].passed
+
+
+def test_moe_and_teacher_active_parameters_in_default_total_in_paper(published):
+    rows = dict(published.execute("select scenario, training_flops from model_comparison where model = 'DeepSeek-V3'").fetchall())
+    assert sig(rows["default"]) == sig(6 * 37e9 * 14.8e12)  # formula with active parameters
+    assert rows["paper"] == 3.4e24  # the paper's printed external figure
+    teacher = dict(published.execute("select scenario, teacher_flops from model_comparison "
+                                     "where model = 'DeepSeek-R1-Distill-Llama-8B'").fetchall())
+    assert teacher["paper"] == pytest.approx(2 * 671e9 * 6e8) and teacher["default"] == pytest.approx(2 * 37e9 * 6e8)
+
+
+def test_phi4_hardware_time_method_is_an_alternative(published):
+    rows = published.execute("select scenario, flops_method, training_flops from flops_candidates "
+                             "where model_id = 'microsoft/phi-4' and flops_method = 'hardware'").fetchall()
+    by_scenario = {r[0]: r[2] for r in rows}
+    assert sig(by_scenario["paper"]) == sig(1920 * 21 * 24 * 3600 * 1e15 * 0.38)
+    assert sig(by_scenario["default"]) == sig(1920 * 21 * 24 * 3600 * 989.4e12 * 0.40)
+
+
+def test_low_never_exceeds_high_in_the_marts(published):
+    for table in ("model_comparison", "hardware_comparison"):
+        bad = published.execute(f"select count(*) from {table} where gpu_hours_low > gpu_hours_high "
+                                f"or tco2e_low > tco2e_high or cost_usd_low > cost_usd_high").fetchall()[0][0]
+        assert bad == 0, table
+
+
+def test_cost_and_inference_columns(published):
+    row = published.execute("select cost_usd, cost_usd_low, cost_usd_high, usd_per_gpu_hour, inference_flops_per_token, "
+                            "cost_usd_per_million_tokens from model_comparison where scenario = 'default' and model = 'Qwen3-8B'").fetchall()[0]
+    cost, low, high, price, flops_per_token, per_mtok = row
+    assert price == 3.0 and low < cost < high  # H100 at USD 2.50-3.50 per GPU-hour
+    assert flops_per_token == 2 * 8.2e9
+    assert per_mtok == pytest.approx(2 * 8.2e9 * 1e6 / (989.4e12 * 0.25) / 3600 * 3.0)
+
+
+def test_what_if_scenario_from_run_config(tmp_path):
+    from assets.definitions import build_definitions
+
+    defs = build_definitions(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")
+    run_config = {"ops": {"what_if_scenario": {"config": {
+        "enabled": True, "name": "cheap_clean", "base_scenario": "default", "accelerator": "h100_sxm",
+        "mfu": 0.5, "grid_region": "FR", "pue": 1.2, "price_usd_per_gpu_hour": 2.0}}}}
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance, run_config=run_config)
+    assert result.success
+    with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
+        rows = dict(con.execute("select scenario, gpu_hours_h100 from model_comparison where model = 'Qwen3-8B'").fetchall())
+        grid, pue = con.execute("select grid_tco2e_per_mwh, pue from costs.scenario_accelerators "
+                                "where scenario = 'cheap_clean' and accelerator_id = 'h100_sxm'").fetchall()[0]
+    assert set(rows) == {"paper", "default", "cheap_clean"}
+    assert rows["cheap_clean"] == pytest.approx(rows["default"] * 0.40 / 0.5)
+    assert (grid, pue) == (0.056, 1.2)

@@ -28,7 +28,7 @@ CARD_COLUMNS = {
 FACT_COLUMNS = {
     "model_id": pl.Utf8, "quantity": pl.Utf8, "value": pl.Float64, "value_raw": pl.Utf8,
     "unit": pl.Utf8, "kind": pl.Utf8, "source": pl.Utf8, "url": pl.Utf8, "accelerator": pl.Utf8,
-    "basis": pl.Utf8, "as_of": pl.Utf8, "card_path": pl.Utf8,
+    "basis": pl.Utf8, "scope": pl.Utf8, "note": pl.Utf8, "as_of": pl.Utf8, "card_path": pl.Utf8,
 }
 SCORE_COLUMNS = {
     "model_id": pl.Utf8, "dataset_name": pl.Utf8, "dataset_type": pl.Utf8, "dataset_config": pl.Utf8,
@@ -115,6 +115,7 @@ def parse_card(raw: bytes, card_path: str, source_name: str, batch: CardBatch) -
             "unit": _text(fact.get("unit")), "kind": _text(fact.get("kind")),
             "source": _text(fact.get("source")), "url": _text(fact.get("url")),
             "accelerator": _text(fact.get("accelerator")), "basis": _text(fact.get("basis")),
+            "scope": _text(fact.get("scope")), "note": _text(fact.get("note")),
             "as_of": _text(fact.get("as_of")) or as_of, "card_path": card_path,
         })
     model_index = meta.get("model-index")

@@ -1,11 +1,16 @@
--- one row per (scenario, model): training compute, H100 GPU-hours, energy, emissions and scores,
--- with the kind and source of every number, and the paper's printed Table 1 values beside them
+-- one row per (scenario, model): training compute (marginal and lineage), h100 gpu-hours, energy,
+-- emissions, cost and inference cost, scores, the kind and source of every number, reconciliation
+-- flags, and the paper's printed table 1 values beside them
 with h100_costs as (
     select * from costs.model_costs where accelerator_id = 'h100_sxm'
 ),
 
 models as (
     select * from staging.stg_models
+),
+
+lineage as (
+    select * from costs.lineage
 ),
 
 scores as (
@@ -15,6 +20,13 @@ scores as (
         max(score_pct) filter (where benchmark_id = 'aime_2024') as aime_2024
     from staging.stg_benchmark_scores
     group by model_id
+),
+
+flags as (
+    select scenario, model_id, string_agg(description, '; ' order by quantity, description) as reconciliation_flags
+    from costs.reconciliation
+    where flagged
+    group by all
 ),
 
 paper as (
@@ -33,6 +45,7 @@ compared as (
         c.params_active,
         c.params_used,
         m.base_model,
+        l.parent_id as base_model_id,
         c.teacher,
         c.training_tokens,
         c.distillation_tokens,
@@ -42,21 +55,38 @@ compared as (
         c.training_flops_method,
         c.training_flops_kind,
         c.training_flops_source,
+        c.training_flops_scope,
+        c.training_flops_chosen_by,
+        l.marginal_flops,
+        l.lineage_flops,
+        l.lineage_flops_with_teacher_share,
+        l.lineage_path,
         c.peak_flops_per_s,
         c.mfu,
         c.gpu_hours as gpu_hours_h100,
         c.gpu_hours_kind as gpu_hours_h100_kind,
         c.gpu_hours_source as gpu_hours_h100_source,
         c.gpu_hours_computed as gpu_hours_h100_computed,
-        c.gpu_hours_low as gpu_hours_h100_low,
-        c.gpu_hours_high as gpu_hours_h100_high,
+        c.gpu_hours_low,
+        c.gpu_hours_high,
         c.energy_mwh,
+        c.energy_mwh_low,
+        c.energy_mwh_high,
         c.tco2e,
         c.tco2e_kind,
         c.tco2e_source,
         c.tco2e_computed,
         c.tco2e_low,
         c.tco2e_high,
+        c.usd_per_gpu_hour,
+        c.cost_usd,
+        c.cost_usd_low,
+        c.cost_usd_high,
+        c.inference_flops_per_token,
+        c.gpu_seconds_per_million_tokens,
+        c.energy_kwh_per_million_tokens,
+        c.gco2e_per_million_tokens,
+        c.cost_usd_per_million_tokens,
         s.gpqa_diamond,
         s.aime_2024,
         p.training_flops as paper_training_flops,
@@ -67,21 +97,30 @@ compared as (
         same_at_sig(c.training_flops, p.training_flops, least(p.training_flops_sig_digits, 3)) as training_flops_matches_paper,
         same_at_sig(c.gpu_hours, p.gpu_hours_h100, least(p.gpu_hours_h100_sig_digits, 3)) as gpu_hours_h100_matches_paper,
         same_at_sig(c.tco2e, p.tco2e, least(p.tco2e_sig_digits, 3)) as tco2e_matches_paper,
-        (s.gpqa_diamond = p.gpqa_diamond and s.aime_2024 = p.aime_2024) as scores_match_paper
+        (s.gpqa_diamond = p.gpqa_diamond and s.aime_2024 = p.aime_2024) as scores_match_paper,
+        f.reconciliation_flags,
+        l.lineage_note
     from h100_costs as c
     join models as m on m.model_id = c.model_id
+    left join lineage as l on l.scenario = c.scenario and l.model_id = c.model_id
     left join scores as s on s.model_id = c.model_id
     left join paper as p on p.model_id = c.model_id
+    left join flags as f on f.scenario = c.scenario and f.model_id = c.model_id
 )
 
 select
-    *,
+    * exclude (reconciliation_flags, lineage_note),
     concat_ws('; ',
         case when not training_flops_matches_paper then 'training_flops differs from the paper' end,
         case when not gpu_hours_h100_matches_paper then 'gpu_hours_h100 differs from the paper' end,
         case when not tco2e_matches_paper then 'tco2e differs from the paper' end,
         case when not scores_match_paper then 'scores differ from the paper' end,
         case when paper_training_flops is null then 'not in the paper''s Table 1' end
-    ) as paper_discrepancies
+    ) as paper_discrepancies,
+    concat_ws('; ',
+        reconciliation_flags,
+        nullif(lineage_note, ''),
+        case when cost_usd is null then 'no price for this accelerator' end
+    ) as flags
 from compared
 order by scenario, training_flops desc nulls last, model_id

@@ -13,6 +13,8 @@ select
     url,
     nullif(accelerator, '') as accelerator_id,
     basis,
+    coalesce(scope, 'marginal') as scope,
+    note,
     as_of,
     card_path
 from facts
