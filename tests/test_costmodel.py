@@ -191,3 +191,32 @@ def test_cost_is_linear_in_hours_and_price(hours, price, k):
                           "usd_per_gpu_hour": [price] * 2, "usd_per_gpu_hour_low": [price] * 2, "usd_per_gpu_hour_high": [price] * 2})
     costs = cm._energy_emissions_money(frame)["cost_usd"].to_list()
     assert costs[0] == pytest.approx(hours * price) and costs[1] == pytest.approx(costs[0] * k)
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=positive, d=positive, epochs=st.floats(min_value=1, max_value=10), k=st.floats(min_value=1, max_value=10))
+def test_fine_tuning_is_pretraining_times_epochs_and_linear_in_epochs(n, d, epochs, k):
+    once = value(cm.fine_tuning_flops(n, d, epochs))
+    assert once == pytest.approx(value(cm.pretraining_flops(n, d)) * epochs, rel=1e-12)
+    assert value(cm.fine_tuning_flops(n, d, epochs * k)) == pytest.approx(once * k, rel=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(gpus=st.integers(min_value=1, max_value=100_000), days=st.floats(min_value=0.01, max_value=365),
+       peak=st.floats(min_value=1e12, max_value=1e16), mfu=fraction)
+def test_hardware_method_and_gpu_hours_invert_each_other(gpus, days, peak, mfu):
+    flops = value(cm.hardware_flops(gpus, days, peak, mfu))
+    assert value(cm.gpu_hours(flops, peak, mfu)) == pytest.approx(gpus * days * 24, rel=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=positive, k=st.floats(min_value=1, max_value=100))
+def test_inference_flops_per_token_is_linear_in_active_parameters(n, k):
+    assert value(cm.inference_flops_per_token(n)) == 2 * n
+    assert value(cm.inference_flops_per_token(n * k)) == pytest.approx(2 * n * k, rel=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(flops=st.floats(min_value=1e15, max_value=1e28), k=st.floats(min_value=1, max_value=1000))
+def test_gpu_hours_are_linear_in_flops(flops, k):
+    assert value(cm.gpu_hours(flops * k, 1e15, 0.4)) == pytest.approx(value(cm.gpu_hours(flops, 1e15, 0.4)) * k, rel=1e-12)

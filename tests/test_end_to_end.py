@@ -279,3 +279,7 @@ def test_what_if_scenario_from_run_config(tmp_path):
     assert set(rows) == {"paper", "default", "cheap_clean"}
     assert rows["cheap_clean"] == pytest.approx(rows["default"] * 0.40 / 0.5)
     assert (grid, pue) == (0.056, 1.2)
+
+
+def test_every_fact_has_an_as_of_date(published):
+    assert published.execute("select count(*) from facts where as_of is null").fetchall()[0][0] == 0

@@ -8,16 +8,17 @@ with card_facts as (
 
 scores as (
     select
-        model_id,
-        coalesce(benchmark_id, 'unmapped:' || dataset_name) || '_score' as quantity,
-        score_pct as value,
+        scores.model_id,
+        coalesce(scores.benchmark_id, 'unmapped:' || scores.dataset_name) || '_score' as quantity,
+        scores.score_pct as value,
         'percent' as unit,
         -- model-index has no kind; a score whose source is the paper is the paper's printed figure
-        case when url like '%arxiv.org/abs/2602.20164%' then 'published' else 'reported' end as kind,
-        source, url,
-        null as accelerator_id, null as basis, null as scope, metric_type as note, null as as_of,
-        'card:' || card_path as origin
-    from staging.stg_benchmark_scores
+        case when scores.url like '%arxiv.org/abs/2602.20164%' then 'published' else 'reported' end as kind,
+        scores.source, scores.url,
+        null as accelerator_id, null as basis, null as scope, scores.metric_type as note, cards.as_of,
+        'card:' || scores.card_path as origin
+    from staging.stg_benchmark_scores as scores
+    left join staging.stg_models as cards using (model_id)
 ),
 
 paper_table1 as (
@@ -25,7 +26,7 @@ paper_table1 as (
         'published' as kind,
         'Wani et al. 2026 (arXiv:2602.20164), Table 1 as printed: ' || printed as source,
         'https://arxiv.org/abs/2602.20164' as url,
-        accelerator_id, null as basis, null as scope, null as note, null as as_of,
+        accelerator_id, null as basis, null as scope, null as note, '2026-02' as as_of,
         'paper_table1' as origin
     from (
         select model_id, 'training_flops' as quantity, training_flops as value, 'FLOP' as unit,
