@@ -20,8 +20,9 @@ def _asset(name: str, deps: list[list[str]], description: str):
 
 
 def _facts(con) -> pl.DataFrame:
+    # Inputs only: not benchmark scores, and not the paper's printed table (held beside, never used as input).
     return warehouse.query_frame(con, "select model_id, quantity, value, kind, source, url, accelerator_id as accelerator, "
-                                      "scope from staging.stg_model_facts")
+                                      "scope from core.facts where origin_kind = 'fact'")
 
 
 @_asset("scenario_accelerators", [["staging", "stg_scenarios"], ["staging", "stg_scenario_overrides"],
@@ -36,7 +37,7 @@ def scenario_accelerators(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
         return dg.MaterializeResult(metadata=table_metadata(con, "costs", "scenario_accelerators"))
 
 
-@_asset("fact_choices", [["staging", "stg_model_facts"], ["staging", "stg_scenarios"]],
+@_asset("fact_choices", [["core", "facts"], ["staging", "stg_scenarios"]],
         "Every card fact under every scenario, with `chosen` marking the value that scenario's precedence picks.")
 def fact_choices(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     with warehouse_db.get_connection() as con:
@@ -45,8 +46,8 @@ def fact_choices(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
         return dg.MaterializeResult(metadata=table_metadata(con, "costs", "fact_choices"))
 
 
-MODEL_FLOPS_DEPS = [dg.AssetKey(["costs", "fact_choices"]), dg.AssetKey(["staging", "stg_models"]),
-                    dg.AssetKey(["staging", "stg_model_facts"]), SCENARIOS, dg.AssetKey(["costs", "scenario_accelerators"])]
+MODEL_FLOPS_DEPS = [dg.AssetKey(["costs", "fact_choices"]), dg.AssetKey(["core", "model_profiles"]),
+                    dg.AssetKey(["core", "facts"]), SCENARIOS, dg.AssetKey(["costs", "scenario_accelerators"])]
 
 
 @dg.multi_asset(
@@ -62,7 +63,8 @@ def model_flops(warehouse_db: DuckDBResource):
     """Training FLOPs by every method, then by each scenario's choice."""
     with warehouse_db.get_connection() as con:
         scenarios = warehouse.read_table(con, "staging", "stg_scenarios")
-        models = warehouse.query_frame(con, "select model_id, model_type, method, teacher, base_model from staging.stg_models")
+        models = warehouse.query_frame(con, "select model_id, model_type, method, teacher_id as teacher, "
+                                            "base_model_id as base_model from core.model_profiles")
         inputs = costmodel.model_inputs(models, warehouse.read_table(con, "costs", "fact_choices"), scenarios,
                                         warehouse.read_table(con, "costs", "scenario_accelerators"))
         candidates = costmodel.flops_candidates(inputs, _facts(con))

@@ -1,28 +1,37 @@
-"""The code location `workspace.yaml` loads: every asset, check, job, schedule, sensor and resource."""
+"""The code location `workspace.yaml` loads: every asset, check, job, schedule, sensor and resource.
+
+The catalogue (`sources.yaml`, or `LEDGER_SOURCES`) decides which source assets exist.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 
-from assets.automation import jobs, schedules, sensors
+from assets.automation import build_automation
+from assets.core import core_python_assets, core_python_checks
 from assets.costs import cost_assets
-from assets.ingest import ingest_assets
+from assets.ingest import build_ingest
 from assets.marts import mart_assets, mart_checks
 from assets.outputs import output_assets
 from assets.reference import reference_assets
 from assets.resources import build_resources
 from assets.sql_assets import core_assets, staging_assets
-from assets.validate import validated_assets, validated_checks
-
-all_assets = [*ingest_assets, *reference_assets, *validated_assets, *staging_assets, *core_assets, *cost_assets,
-              *mart_assets, *output_assets]
-all_checks = [*validated_checks, *mart_checks]
+from assets.validate import build_validated
+from pipeline.catalogue import load_catalogue
 
 
-def build_definitions(**resource_paths) -> dg.Definitions:
+def build_definitions(catalogue_file: Path | None = None, **resource_paths) -> dg.Definitions:
+    catalogue = load_catalogue(catalogue_file)
+    source_assets, source_checks = build_ingest(catalogue)
+    validated_assets, validated_checks = build_validated([s.name for s in catalogue])
+    jobs, schedules, sensors = build_automation(catalogue)
+    assets = [*source_assets, *reference_assets, *validated_assets, *staging_assets, *core_python_assets, *core_assets,
+              *cost_assets, *mart_assets, *output_assets]
     # DuckDB has one writer, so steps run one after another in the run's own process.
-    return dg.Definitions(assets=all_assets, asset_checks=all_checks, jobs=jobs, schedules=schedules,
-                          sensors=sensors, resources=build_resources(**resource_paths),
+    return dg.Definitions(assets=assets, asset_checks=[*source_checks, *validated_checks, *core_python_checks, *mart_checks], jobs=jobs,
+                          schedules=schedules, sensors=sensors, resources=build_resources(**resource_paths),
                           executor=dg.in_process_executor)
 
 

@@ -1,64 +1,101 @@
-"""Ingest: read the embedded model cards and the paper's published tables into `raw` tables, as read."""
+"""Ingest: one asset per catalogue source. Each reads its source (fetching live ones) and replaces
+that source's rows in the shared `raw` tables, records every fetch in `ops.source_snapshots`, and
+puts what it could not read in `ops.quarantine`."""
 
-from __future__ import annotations
 
 import dagster as dg
+import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from assets.metadata import table_metadata
+from assets.metadata import markdown_table
 from assets.resources import LedgerPaths
 from pipeline import warehouse
-from pipeline.sources import model_cards, paper_table
+from pipeline.catalogue import Source, load_catalogue
+from pipeline.fetch import SnapshotStore, record_dict
+from pipeline.ingest import read_source
+from pipeline.sources.paper_table import TABLE1_SCHEMA, TABLE2_SCHEMA
+from pipeline.sources.records import BENCHMARK_COLUMNS, FACT_COLUMNS, MODEL_COLUMNS
 
 INGEST = "ingest"
-CARD_SOURCE = "embedded_model_cards"
+RAW_TABLES = {"models": MODEL_COLUMNS, "model_facts": FACT_COLUMNS, "benchmark_results": BENCHMARK_COLUMNS,
+              "paper_table1": TABLE1_SCHEMA, "paper_table2": TABLE2_SCHEMA}
+FRAME_TABLE = {"models": "models", "facts": "model_facts", "benchmarks": "benchmark_results",
+               "paper_table1": "paper_table1", "paper_table2": "paper_table2"}
+SNAPSHOT_COLUMNS = {"source_name": pl.Utf8, "url": pl.Utf8, "fetched_at": pl.Utf8, "status": pl.Utf8, "http_status": pl.Int64,
+                    "bytes": pl.Int64, "sha256": pl.Utf8, "etag": pl.Utf8, "last_modified": pl.Utf8,
+                    "content_type": pl.Utf8, "error": pl.Utf8}
+KIND_TAGS = {"hf_model_cards": {"huggingface", "markdown"}, "epoch_models": {"csv"}, "epoch_benchmarks": {"csv"},
+             "open_llm_leaderboard": {"csv", "parquet"}, "lm_eval": {"json"}, "simple_evals": {"json"}, "paper_table": {"csv"}}
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(["raw", "model_cards"], kinds={"python", "duckdb"}, group_name=INGEST, description="One row per model card: the card's standard keys and its `ledger` block, as read."),
-        dg.AssetSpec(["raw", "model_facts"], kinds={"python", "duckdb"}, group_name=INGEST, description="Training facts from the cards' `ledger.facts`, one row per fact, as read."),
-        dg.AssetSpec(["raw", "benchmark_results"], kinds={"python", "duckdb"}, group_name=INGEST, description="Benchmark results from the cards' `model-index`, as read."),
-    ],
-    pool="duckdb_writer",
-)
-def model_card_records(ledger: LedgerPaths, warehouse_db: DuckDBResource):
-    """Model cards: every `*.md` in the cards folder, parsed with huggingface_hub; unreadable cards go to quarantine."""
-    frames = model_cards.read_card_folder(ledger.cards_dir, CARD_SOURCE)
-    with warehouse_db.get_connection() as con:
-        warehouse.write_table(con, "raw", "model_cards", frames["cards"])
-        warehouse.write_table(con, "raw", "model_facts", frames["facts"])
-        warehouse.write_table(con, "raw", "benchmark_results", frames["scores"])
-        warehouse.replace_quarantine(con, CARD_SOURCE, frames["rejects"])
-        for table in ("model_cards", "model_facts", "benchmark_results"):
-            meta = table_metadata(con, "raw", table)
-            meta["cards_folder"] = dg.MetadataValue.path(str(ledger.cards_dir))
-            meta["unreadable_cards"] = frames["rejects"].height
-            yield dg.MaterializeResult(asset_key=["raw", table], metadata=meta)
+def ensure_raw_tables(con) -> None:
+    for table, schema in RAW_TABLES.items():
+        if not con.execute("select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?",
+                           [table]).fetchall()[0][0]:
+            warehouse.write_table(con, "raw", table, pl.DataFrame(schema=schema))
 
 
-def _paper_table_asset(table: str, reader, description: str):
-    @dg.asset(key=["raw", table], group_name=INGEST, kinds={"python", "duckdb"}, pool="duckdb_writer",
-              description=description)
-    def _asset(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
-        path = ledger.data / "paper" / f"{table.removeprefix('paper_')}.csv"
-        frames = reader(path, table)
+def source_asset_key(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["sources", name])
+
+
+def _source_asset(source: Source) -> dg.AssetsDefinition:
+    where = source.url or (f"{len(source.options.get('repo_ids') or [])} Hub repos" if source.options.get("repo_ids")
+                           else str(source.path))
+
+    @dg.asset(key=source_asset_key(source.name), group_name=INGEST, kinds=KIND_TAGS[source.kind] | {"duckdb"},
+              pool="duckdb_writer", tags={"source_kind": source.kind, "refresh": source.refresh},
+              description=f"Source `{source.name}` ({source.kind}) from {where}. {source.description}".strip())
+    def _asset(context: dg.AssetExecutionContext, ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+        result = read_source(source, SnapshotStore(ledger.snapshots_dir))
+        counts = {}
         with warehouse_db.get_connection() as con:
-            warehouse.write_table(con, "raw", table, frames["rows"])
-            warehouse.replace_quarantine(con, table, frames["rejects"])
-            meta = table_metadata(con, "raw", table)
-        meta["source_file"] = dg.MetadataValue.path(str(path))
-        meta["citation"] = "Wani et al. 2026, arXiv:2602.20164"
-        return dg.MaterializeResult(metadata=meta)
+            ensure_raw_tables(con)
+            for frame_name, table in FRAME_TABLE.items():
+                frame = result.frames.get(frame_name)
+                rows = frame if frame is not None and frame.height else pl.DataFrame(schema=RAW_TABLES[table])
+                counts[table] = warehouse.replace_source_rows(con, "raw", table, source.name, rows.cast(RAW_TABLES[table]))
+            warehouse.replace_quarantine(con, source.name, result.frames["rejects"])
+            warehouse.append_rows(con, "ops", "source_snapshots",
+                                  pl.DataFrame([record_dict(r) for r in result.fetches], schema=SNAPSHOT_COLUMNS))
+        for problem in result.problems:
+            context.log.warning(f"{source.name}: {problem}")
+        fetches = [f"{r.status} {r.http_status or ''} {r.url}" for r in result.fetches]
+        return dg.MaterializeResult(
+            data_version=dg.DataVersion(result.data_version),
+            metadata={
+                "dagster/row_count": sum(counts.values()),
+                **{f"{table}_rows": n for table, n in counts.items() if n},
+                "quarantined": result.frames["rejects"].height,
+                "skipped_by_filter": result.skipped,
+                "inputs": dg.MetadataValue.md(markdown_table(pl.DataFrame(
+                    result.inputs, schema={"name": pl.Utf8, "sha256": pl.Utf8, "bytes": pl.Int64}, orient="row"))),
+                "fetches": dg.MetadataValue.json(fetches),
+                "problems": dg.MetadataValue.json(result.problems),
+            })
 
     return _asset
 
 
-paper_table1 = _paper_table_asset(
-    "paper_table1", paper_table.read_table1,
-    "The paper's Table 1 (16 models: compute, H100 GPU-hours, tCO2e, GPQA Diamond, AIME 2024) as printed.")
-paper_table2 = _paper_table_asset(
-    "paper_table2", paper_table.read_table2,
-    "The paper's Table 2 (3 workloads x A100, L40S, H100: GPU-hours and tCO2e) as printed, one row per cell pair.")
+def _source_check(source: Source) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=source_asset_key(source.name), name="source_read_cleanly",
+                    description="The source was read without a failed fetch, a snapshot fallback or unreadable input.")
+    def _check(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
+        with warehouse_db.get_connection() as con:
+            rows = con.execute("select record_id, check_name, reason from ops.quarantine where source_name = ? "
+                               "order by check_name, record_id", [source.name]).fetchall()
+        source_level = [r for r in rows if r[1] == "source"]
+        return dg.AssetCheckResult(
+            passed=not source_level, severity=dg.AssetCheckSeverity.WARN,
+            metadata={"source_problems": dg.MetadataValue.json([r[2] for r in source_level]),
+                      "quarantined_records": len(rows) - len(source_level)})
 
-ingest_assets = [model_card_records, paper_table1, paper_table2]
+    return _check
+
+
+def build_ingest(catalogue: list[Source]) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
+    return [_source_asset(s) for s in catalogue], [_source_check(s) for s in catalogue]
+
+
+def default_catalogue() -> list[Source]:
+    return load_catalogue()

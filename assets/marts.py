@@ -20,7 +20,7 @@ def one_row_per_scenario_and_model(warehouse_db: DuckDBResource) -> dg.AssetChec
     with warehouse_db.get_connection() as con:
         duplicates = con.execute("select count(*) from (select scenario, model_id from marts.model_comparison "
                                  "group by all having count(*) > 1)").fetchall()[0][0]
-        expected = con.execute("select (select count(*) from staging.stg_scenarios) * (select count(*) from staging.stg_models)").fetchall()[0][0]
+        expected = con.execute("select (select count(*) from staging.stg_scenarios) * (select count(*) from core.models)").fetchall()[0][0]
         actual = con.execute("select count(*) from marts.model_comparison").fetchall()[0][0]
     return dg.AssetCheckResult(passed=duplicates == 0 and actual == expected,
                                metadata={"duplicates": duplicates, "rows": actual, "expected_rows": expected})

@@ -13,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 from assets.metadata import descriptions_from, table_metadata
 from assets.resources import LedgerPaths
 from pipeline import schemas, warehouse
+from pipeline.catalogue import catalogue_path, load_catalogue
 from pipeline.sources import reference
 from pipeline.validation import split_valid
 
@@ -157,4 +158,20 @@ def what_if_scenario(config: WhatIf, warehouse_db: DuckDBResource):
                                    metadata=table_metadata(con, "ref", "what_if_overrides"))
 
 
-reference_assets = [accelerators, scenarios, workloads, benchmarks, grid_intensity, prices, what_if_scenario]
+@dg.asset(key=["ref", "sources"], group_name=REFERENCE, kinds={"duckdb"}, pool="duckdb_writer")
+def sources_catalogue(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+    """The sources catalogue as a table: name, kind, path, URL, refresh cadence and position (its priority)."""
+    catalogue = load_catalogue()
+    frame = pl.DataFrame([{"name": s.name, "kind": s.kind, "path": str(s.path) if s.path else None, "url": s.url,
+                           "repo_ids": "|".join(map(str, s.options.get("repo_ids") or [])) or None, "refresh": s.refresh,
+                           "description": s.description, "position": i} for i, s in enumerate(catalogue)],
+                         schema={"name": pl.Utf8, "kind": pl.Utf8, "path": pl.Utf8, "url": pl.Utf8, "repo_ids": pl.Utf8,
+                                 "refresh": pl.Utf8, "description": pl.Utf8, "position": pl.Int64})
+    with warehouse_db.get_connection() as con:
+        warehouse.write_table(con, "ref", "sources", frame)
+        meta = table_metadata(con, "ref", "sources")
+    meta["catalogue_file"] = dg.MetadataValue.path(str(catalogue_path()))
+    return dg.MaterializeResult(metadata=meta)
+
+
+reference_assets = [sources_catalogue, accelerators, scenarios, workloads, benchmarks, grid_intensity, prices, what_if_scenario]

@@ -34,8 +34,8 @@ class LedgerPaths(dg.ConfigurableResource):
         return self.out / "warehouse.duckdb"
 
     @property
-    def cards_dir(self) -> Path:
-        return self.data / "model_cards"
+    def snapshots_dir(self) -> Path:
+        return Path(self.state_dir) / "snapshots"
 
 
 def build_resources(data_dir: Path | None = None, out_dir: Path | None = None,

@@ -6,6 +6,7 @@ import dagster as dg
 import pandera.polars as pa
 from dagster_duckdb import DuckDBResource
 
+from assets.ingest import RAW_TABLES, ensure_raw_tables
 from assets.metadata import descriptions_from, table_metadata
 from pipeline import schemas, warehouse
 from pipeline.validation import split_valid
@@ -13,27 +14,33 @@ from pipeline.validation import split_valid
 VALIDATE = "validate"
 
 VALIDATED_TABLES: dict[str, tuple[type[pa.DataFrameModel], str]] = {
-    "model_cards": (schemas.ModelCardRecord, "model_id"),
-    "model_facts": (schemas.ModelFact, "model_id"),
-    "benchmark_results": (schemas.BenchmarkResult, "model_id"),
+    "models": (schemas.ModelRecord, "model_name"),
+    "model_facts": (schemas.ModelFact, "model_name"),
+    "benchmark_results": (schemas.BenchmarkResult, "model_name"),
     "paper_table1": (schemas.PaperTable1Row, "model_name"),
     "paper_table2": (schemas.PaperTable2Cell, "workload_name"),
 }
 
 
-def _validated_asset(table: str, schema: type[pa.DataFrameModel], id_column: str):
-    @dg.asset(key=["validated", table], deps=[dg.AssetKey(["raw", table])], group_name=VALIDATE,
+def _validated_asset(table: str, schema: type[pa.DataFrameModel], id_column: str, sources: list[str]):
+    @dg.asset(key=["validated", table], deps=[dg.AssetKey(["sources", name]) for name in sources], group_name=VALIDATE,
               kinds={"pandera", "duckdb"}, pool="duckdb_writer",
-              description=f"`raw.{table}` rows that pass the `{schema.__name__}` schema; the rest are quarantined with a reason.")
+              description=f"`raw.{table}` rows from the catalogue's sources that pass the `{schema.__name__}` schema; "
+                          f"the rest are quarantined with a reason.")
     def _asset(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
         with warehouse_db.get_connection() as con:
-            raw = warehouse.read_table(con, "raw", table)
+            ensure_raw_tables(con)
+            # Rows of sources no longer in the catalogue are dropped from raw, and counted.
+            retired = con.execute(f"select count(*) from raw.{table} where source_name not in (select unnest(?::varchar[]))",
+                                  [sources]).fetchall()[0][0]
+            warehouse.run(con, f"delete from raw.{table} where source_name not in (select unnest(?::varchar[]))", [sources])
+            raw = warehouse.read_table(con, "raw", table).cast(RAW_TABLES[table])
             valid, rejects = split_valid(raw, schema, f"raw.{table}", id_column)
             warehouse.write_table(con, "validated", table, valid)
             warehouse.replace_quarantine(con, f"raw.{table}", rejects)
             meta = table_metadata(con, "validated", table, descriptions_from(schema))
         meta.update({"raw_rows": raw.height, "quarantined_rows": rejects.height,
-                     "schema": schema.__name__})
+                     "rows_of_retired_sources_removed": retired, "schema": schema.__name__})
         return dg.MaterializeResult(metadata=meta)
 
     @dg.asset_check(asset=_asset, name="nothing_quarantined", description=f"Every row of raw.{table} passed validation.")
@@ -48,6 +55,6 @@ def _validated_asset(table: str, schema: type[pa.DataFrameModel], id_column: str
     return _asset, _check
 
 
-_built = [_validated_asset(table, schema, id_column) for table, (schema, id_column) in VALIDATED_TABLES.items()]
-validated_assets = [asset for asset, _ in _built]
-validated_checks = [check for _, check in _built]
+def build_validated(sources: list[str]):
+    built = [_validated_asset(table, schema, id_column, sources) for table, (schema, id_column) in VALIDATED_TABLES.items()]
+    return [asset for asset, _ in built], [check for _, check in built]

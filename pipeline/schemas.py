@@ -10,48 +10,59 @@ MODEL_TYPES = ["Vanilla", "Distilled", "Proprietary", "Teacher"]
 METHODS = ["pretraining", "distillation", "fine_tuning", "external"]
 FACT_KINDS = ["reported", "estimated", "published"]
 QUANTITIES = ["params_total", "params_active", "training_tokens", "distillation_samples", "tokens_per_sample",
-              "epochs", "training_flops", "gpu_hours", "tco2e", "gpu_count", "training_days"]
+              "epochs", "training_flops", "gpu_hours", "tco2e", "gpu_count", "training_days", "training_hours",
+              "finetune_flops"]
 # Anything above this many parameters or FLOP is a typo or an attack, not a model.
 MAX_PARAMS = 1e14
 MAX_FLOPS = 1e30
 
 
-class ModelCardRecord(pa.DataFrameModel):
-    source_name: str = pa.Field(description="Catalogue name of the source the card came from")
-    card_path: str = pa.Field(description="Card file name within its source")
-    card_sha256: str = pa.Field(str_length={"min_value": 64, "max_value": 64}, description="SHA-256 of the card bytes")
-    model_id: str = pa.Field(unique=True, str_length={"min_value": 1, "max_value": 200},
-                             description="Canonical model id (Hugging Face repo id where one exists)")
-    name: str = pa.Field(description="Display name")
+class ModelRecord(pa.DataFrameModel):
+    source_name: str = pa.Field(description="Catalogue name of the source the record came from")
+    record_id: str = pa.Field(description="File, row or id of the record within its source")
+    model_name: str = pa.Field(str_length={"min_value": 1, "max_value": 300}, description="The model's name as the source writes it")
+    hub_id: Optional[str] = pa.Field(nullable=True, description="Hugging Face repo id, where known")
+    ledger_id: Optional[str] = pa.Field(nullable=True, description="`ledger.id` of a Distill Ledger card")
     aliases: Optional[str] = pa.Field(nullable=True, description="Other names, `|`-separated")
     organization: Optional[str] = pa.Field(nullable=True, description="Developer")
-    model_type: str = pa.Field(isin=MODEL_TYPES, description="Vanilla / Distilled / Proprietary / Teacher")
-    method: str = pa.Field(isin=METHODS, description="How training compute is estimated")
-    base_model: Optional[str] = pa.Field(nullable=True, description="`base_model` from the card, `|`-separated")
-    teacher: Optional[str] = pa.Field(nullable=True, description="Model id of the distillation teacher")
-    license: Optional[str] = pa.Field(nullable=True, description="Licence id from the card")
-    as_of: Optional[str] = pa.Field(nullable=True, description="Date the card's facts were collected")
+    model_type: Optional[str] = pa.Field(nullable=True, isin=MODEL_TYPES, description="Vanilla / Distilled / Proprietary / Teacher, when the source says")
+    method: Optional[str] = pa.Field(nullable=True, isin=METHODS, description="How training compute is estimated, when the source says")
+    base_model: Optional[str] = pa.Field(nullable=True, description="`base_model` as written, `|`-separated")
+    teacher: Optional[str] = pa.Field(nullable=True, description="Distillation teacher as written")
+    license: Optional[str] = pa.Field(nullable=True, description="Licence id")
+    tags: Optional[str] = pa.Field(nullable=True, description="Tags, `|`-separated")
+    distilled: Optional[bool] = pa.Field(nullable=True, description="Whether the model was decided to be distilled")
+    distilled_basis: Optional[str] = pa.Field(nullable=True, description="The evidence that decided `distilled`")
+    as_of: Optional[str] = pa.Field(nullable=True, description="Date the record's facts were collected")
+    content_sha256: Optional[str] = pa.Field(nullable=True, description="SHA-256 of the card bytes, for cards")
+    origin: Optional[str] = pa.Field(nullable=True, description="File or link the record came from")
 
     class Config:
         strict = True
 
+    @pa.dataframe_check(description="one record per (source, model name)")
+    def unique_per_source(cls, data) -> bool:
+        import polars as pl
+        return data.lazyframe.select(~pl.struct("source_name", "model_name").is_duplicated())
+
 
 class ModelFact(pa.DataFrameModel):
-    model_id: str = pa.Field(description="Model the fact is about")
+    source_name: str = pa.Field(description="Catalogue name of the source")
+    record_id: str = pa.Field(description="File or row the fact was read from")
+    model_name: str = pa.Field(description="The model's name as the source writes it")
     quantity: str = pa.Field(isin=QUANTITIES, description="What is measured")
     value: float = pa.Field(gt=0, le=MAX_FLOPS, description="Value in `unit`; finite and positive")
-    value_raw: Optional[str] = pa.Field(nullable=True, description="Value as written in the card")
+    value_raw: Optional[str] = pa.Field(nullable=True, description="Value as written in the source")
     unit: str = pa.Field(description="Unit of `value`")
     kind: str = pa.Field(isin=FACT_KINDS, description="reported (developer) / estimated (third party) / published (the paper)")
     source: str = pa.Field(str_length={"min_value": 1}, description="Where the value comes from")
     url: str = pa.Field(str_matches=r"^https://", description="Link to the source")
-    accelerator: Optional[str] = pa.Field(nullable=True, description="Accelerator a GPU-hour figure refers to")
+    accelerator: Optional[str] = pa.Field(nullable=True, description="Accelerator a GPU figure refers to")
     basis: Optional[str] = pa.Field(nullable=True, description="Accounting basis, e.g. location-based emissions")
     scope: Optional[str] = pa.Field(nullable=True, isin=["marginal", "cumulative"],
                                     description="For FLOPs: `cumulative` if the figure includes the base model's compute")
     note: Optional[str] = pa.Field(nullable=True, description="Why the value is what it is")
     as_of: Optional[str] = pa.Field(nullable=True, description="Date the fact was collected")
-    card_path: str = pa.Field(description="Card the fact was read from")
 
     class Config:
         strict = True
@@ -64,19 +75,32 @@ class ModelFact(pa.DataFrameModel):
 
 
 class BenchmarkResult(pa.DataFrameModel):
-    model_id: str = pa.Field(description="Model the score is for")
-    dataset_name: str = pa.Field(description="Benchmark name as written in model-index")
-    dataset_type: Optional[str] = pa.Field(nullable=True, description="Dataset id in model-index")
-    dataset_config: Optional[str] = pa.Field(nullable=True, description="Dataset config in model-index")
-    metric_type: str = pa.Field(description="Metric, e.g. pass@1")
-    score: float = pa.Field(ge=0, le=100, description="Score in percent")
-    score_raw: Optional[str] = pa.Field(nullable=True, description="Score as written in the card")
+    source_name: str = pa.Field(description="Catalogue name of the source")
+    record_id: str = pa.Field(description="File or row the result was read from")
+    model_name: str = pa.Field(description="The model's name as the source writes it")
+    benchmark: str = pa.Field(description="Benchmark as the source names it")
+    dataset_type: Optional[str] = pa.Field(nullable=True, description="Dataset id (model-index)")
+    dataset_config: Optional[str] = pa.Field(nullable=True, description="Dataset config (model-index)")
+    metric: Optional[str] = pa.Field(nullable=True, description="Metric, e.g. pass@1, acc, mean_score")
+    score_raw: Optional[str] = pa.Field(nullable=True, description="Score as written")
+    score: Optional[float] = pa.Field(nullable=True, description="Score on the source's own scale")
+    scale: str = pa.Field(isin=["fraction", "percent", "other"], description="Scale of `score`")
+    score_pct: Optional[float] = pa.Field(nullable=True, ge=0, le=100, description="Score in percent (null for non-percent metrics)")
+    k: Optional[int] = pa.Field(nullable=True, ge=1, description="Samples per question")
+    temperature: Optional[float] = pa.Field(nullable=True, ge=0, le=10, description="Sampling temperature")
+    top_p: Optional[float] = pa.Field(nullable=True, ge=0, le=1, description="Nucleus-sampling top-p")
+    n_questions: Optional[int] = pa.Field(nullable=True, ge=0, description="Questions scored")
     source: Optional[str] = pa.Field(nullable=True, description="Who measured it")
     url: Optional[str] = pa.Field(nullable=True, description="Link to the source")
-    card_path: str = pa.Field(description="Card the score was read from")
+    as_of: Optional[str] = pa.Field(nullable=True, description="Date of the result")
 
     class Config:
         strict = True
+
+    @pa.dataframe_check(description="a percent-scale result has a finite score")
+    def percent_needs_score(cls, data) -> bool:
+        import polars as pl
+        return data.lazyframe.select((pl.col("scale") == "other") | pl.col("score_pct").is_not_null())
 
 
 class PaperTable1Row(pa.DataFrameModel):

@@ -70,6 +70,43 @@ def query_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = 
     return con.sql(sql, params=params or None).pl()
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                       [schema, table]).fetchall()[0][0] > 0
+
+
+def replace_source_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str, source_name: str,
+                        frame: pl.DataFrame) -> int:
+    """Make `schema.table` hold exactly `frame` for one source (idempotent: a re-run replaces, never duplicates)."""
+    if not table_exists(con, schema, table):
+        write_table(con, schema, table, frame.clear())
+    con.register("__ledger_rows", frame.to_arrow())
+    try:
+        run(con, "begin transaction")
+        run(con, f"delete from {_ident(schema)}.{_ident(table)} where source_name = ?", [source_name])
+        run(con, f"insert into {_ident(schema)}.{_ident(table)} by name select * from __ledger_rows")
+        run(con, "commit")
+    except Exception:
+        run(con, "rollback")
+        raise
+    finally:
+        con.unregister("__ledger_rows")
+    return frame.height
+
+
+def append_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> int:
+    if not table_exists(con, schema, table):
+        run(con, f"create schema if not exists {_ident(schema)}")
+        write_table(con, schema, table, frame.clear())
+    if frame.height:
+        con.register("__ledger_rows", frame.to_arrow())
+        try:
+            run(con, f"insert into {_ident(schema)}.{_ident(table)} by name select * from __ledger_rows")
+        finally:
+            con.unregister("__ledger_rows")
+    return frame.height
+
+
 def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pl.DataFrame:
     return con.sql(f"select * from {_ident(schema)}.{_ident(table)}").pl()
 

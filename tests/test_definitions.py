@@ -33,17 +33,26 @@ def test_schedule_and_sensor_run_by_default():
 def test_model_card_sensor_fires_only_when_a_card_changes(tmp_path):
     from assets.definitions import build_definitions
 
-    cards = tmp_path / "data" / "model_cards"
-    cards.mkdir(parents=True)
+    cards = tmp_path / "cards"
+    cards.mkdir()
     (cards / "a.md").write_text("---\nlicense: mit\n---\n")
-    sensor = build_definitions(data_dir=tmp_path / "data", out_dir=tmp_path / "out",
-                               state_dir=tmp_path / "state").get_repository_def().get_sensor_def("model_card_sensor")
-    from assets.resources import build_resources
-    resources = build_resources(data_dir=tmp_path / "data", out_dir=tmp_path / "out", state_dir=tmp_path / "state")
-    with dg.build_sensor_context(resources=resources) as context:
-        first = sensor(context)
-        assert isinstance(first, dg.SkipReason)
-        assert isinstance(sensor(context), dg.SkipReason)
+    catalogue = tmp_path / "sources.yaml"
+    catalogue.write_text("sources:\n  - {name: my_cards, kind: hf_model_cards, path: cards}\n")
+    defs = build_definitions(catalogue_file=catalogue, out_dir=tmp_path / "out", state_dir=tmp_path / "state")
+    sensor = defs.get_repository_def().get_sensor_def("model_card_sensor")
+    with dg.build_sensor_context() as context:
+        assert isinstance(sensor(context), dg.SkipReason)  # first look records the cards
+        assert isinstance(sensor(context), dg.SkipReason)  # nothing changed
         (cards / "b.md").write_text("---\nlicense: apache-2.0\n---\n")
-        request = sensor(context)
-        assert isinstance(request, dg.RunRequest)
+        assert isinstance(sensor(context), dg.RunRequest)
+
+
+def test_the_catalogue_decides_the_source_assets(tmp_path):
+    from assets.definitions import build_definitions
+
+    catalogue = tmp_path / "sources.yaml"
+    catalogue.write_text("sources:\n  - {name: board, kind: epoch_benchmarks, benchmark: gpqa_diamond, path: gpqa.csv}\n")
+    graph = build_definitions(catalogue_file=catalogue, out_dir=tmp_path / "out", state_dir=tmp_path / "state") \
+        .get_repository_def().asset_graph
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert "sources/board" in keys and "sources/embedded_model_cards" not in keys

@@ -9,9 +9,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.ingest import model_card_records
+from assets.ingest import build_ingest
 from assets.resources import build_resources
-from assets.validate import validated_assets
+from assets.validate import build_validated
+from pipeline.catalogue import load_catalogue
 from pipeline.sources.paper_table import parse_printed_number
 from tests.conftest import DATA_DIR
 
@@ -158,21 +159,26 @@ def test_default_scenario_counts_active_parameters_for_moe(published):
 
 
 def test_materialize_ingest_and_validate_against_a_tmp_duckdb(tmp_path):
-    bad = tmp_path / "data" / "model_cards"
-    bad.mkdir(parents=True)
+    cards = tmp_path / "cards"
+    cards.mkdir()
     for card in sorted(p for p in (DATA_DIR / "model_cards").glob("*.md") if p.name != "README.md")[:3]:
-        (bad / card.name).write_bytes(card.read_bytes())
-    (bad / "broken.md").write_text("---\nlicense:\t mit\n---\n")
-    (bad / "bad_value.md").write_text((DATA_DIR / "model_cards" / "xai__grok-3.md").read_text()
-                                      .replace("id: xai/grok-3", "id: test/bad").replace("4.6e+26", "-1"))
-    resources = build_resources(data_dir=tmp_path / "data", out_dir=tmp_path / "out", state_dir=tmp_path / "state")
-    result = dg.materialize([model_card_records, *validated_assets[:3]], resources=resources)
+        (cards / card.name).write_bytes(card.read_bytes())
+    (cards / "org__broken.md").write_text("---\nlicense:\t mit\n---\n")
+    (cards / "bad_value.md").write_text((DATA_DIR / "model_cards" / "xai__grok-3.md").read_text()
+                                        .replace("id: xai/grok-3", "id: test/bad").replace("4.6e+26", "-1"))
+    catalogue = tmp_path / "sources.yaml"
+    catalogue.write_text("sources:\n  - {name: my_cards, kind: hf_model_cards, path: cards}\n")
+    source_assets, _ = build_ingest(load_catalogue(catalogue))
+    validated, _ = build_validated(["my_cards"])
+    resources = build_resources(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")
+    result = dg.materialize([*source_assets, *validated[:3]], resources=resources)
     assert result.success
     with duckdb.connect(str(tmp_path / "state" / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from validated.model_cards").fetchall()[0][0] == 4
-        quarantined = dict(con.execute("select record_id, check_name from ops.quarantine").fetchall())
-    assert quarantined["broken.md"] == "yaml"
-    assert quarantined["test/bad"].startswith("greater_than")
+        names = {r[0] for r in con.execute("select model_name from validated.models").fetchall()}
+        quarantined = {(r[0], r[1]) for r in con.execute("select record_id, check_name from ops.quarantine").fetchall()}
+    assert len(names) == 5 and "org/broken" in names  # broken YAML still names a model
+    assert ("org__broken.md", "yaml") in quarantined
+    assert any(record == "test/bad" and check.startswith("greater_than") for record, check in quarantined)
 
 
 # --- issue 3: the cost model an accountant would trust ---------------------------------------------

@@ -28,39 +28,41 @@ def test_same_at_sig_compares_at_the_printed_precision(con):
     assert rows == (True, False, True)
 
 
-def _cards(con, rows):
-    frame = pl.DataFrame(rows, schema={"model_id": pl.Utf8, "name": pl.Utf8, "aliases": pl.Utf8})
-    warehouse.write_table(con, "validated", "model_cards", frame)
-
-
-def test_stg_paper_table1_matches_printed_names_through_aliases(con):
-    _cards(con, [{"model_id": "Qwen/Qwen3-8B", "name": "Qwen3-8B", "aliases": "Qwen 3 8B"},
-                 {"model_id": "x/phi", "name": "Phi-4", "aliases": "Phi-4 14B"}])
-    warehouse.build_from_sql(con, "staging", "stg_model_names")
-    printed = pl.DataFrame({"model_name": ["Qwen 3 8B", "Phi-4 14B", "Unknown 9B"], "model_type": ["Vanilla"] * 3,
-                            "row_number": [1, 2, 3]})
-    for column in ("training_flops", "gpu_hours_h100", "tco2e", "gpqa_diamond", "aime_2024"):
-        printed = printed.with_columns(pl.lit(1.0).alias(column), pl.lit("1").alias(f"{column}_printed"),
-                                       pl.lit(1).alias(f"{column}_sig_digits"))
-    warehouse.write_table(con, "validated", "paper_table1", printed)
-    warehouse.build_from_sql(con, "staging", "stg_paper_table1")
-    matched = dict(con.execute("select model_name, model_id from staging.stg_paper_table1").fetchall())
-    assert matched == {"Qwen 3 8B": "Qwen/Qwen3-8B", "Phi-4 14B": "x/phi", "Unknown 9B": None}
-
-
-def test_stg_benchmark_scores_maps_dataset_type_or_name_to_canonical_ids(con):
+def test_stg_benchmark_records_maps_names_to_canonical_ids_and_keeps_the_rest_apart(con):
     warehouse.write_table(con, "ref", "benchmarks", pl.DataFrame({
-        "benchmark_id": ["gpqa_diamond", "aime_2024"],
-        "aliases": ["gpqa diamond|idavidrein/gpqa:gpqa_diamond", "aime 2024|aime24"]}))
-    warehouse.write_table(con, "validated", "benchmark_results", pl.DataFrame({
-        "model_id": ["m", "m", "m"], "dataset_name": ["GPQA (diamond split)", "AIME 2024", "OTIS Mock AIME"],
-        "dataset_type": ["Idavidrein/gpqa", None, None], "dataset_config": ["gpqa_diamond", None, None],
-        "metric_type": ["pass@1"] * 3, "score": [50.0, 40.0, 30.0], "source": ["s"] * 3, "url": ["u"] * 3,
-        "card_path": ["c"] * 3}))
-    warehouse.build_from_sql(con, "staging", "stg_benchmark_scores")
-    mapped = dict(con.execute("select dataset_name, benchmark_id from staging.stg_benchmark_scores").fetchall())
-    # OTIS Mock AIME is a different benchmark and must not be merged into AIME 2024.
-    assert mapped == {"GPQA (diamond split)": "gpqa_diamond", "AIME 2024": "aime_2024", "OTIS Mock AIME": None}
+        "benchmark_id": ["gpqa_diamond", "aime_2024", "open_llm_gpqa"],
+        "aliases": ["gpqa diamond|idavidrein/gpqa:gpqa_diamond", "aime 2024|aime24", "open_llm_leaderboard:gpqa"]}))
+    results = pl.DataFrame({
+        "source_name": ["s"] * 4, "record_id": ["r"] * 4, "model_name": ["m"] * 4,
+        "benchmark": ["GPQA (diamond split)", "AIME 2024", "OTIS Mock AIME", "open_llm_leaderboard:gpqa"],
+        "dataset_type": ["Idavidrein/gpqa", None, None, None], "dataset_config": ["gpqa_diamond", None, None, None],
+        "metric": ["pass@1"] * 4, "score": [50.0, 40.0, 30.0, 0.3], "scale": ["percent"] * 3 + ["fraction"],
+        "score_pct": [50.0, 40.0, 30.0, 30.0]})
+    warehouse.write_table(con, "validated", "benchmark_results", results.with_columns(
+        [pl.lit(None, dtype=t).alias(c) for c, t in (("score_raw", pl.Utf8), ("k", pl.Int64), ("temperature", pl.Float64),
+                                                      ("top_p", pl.Float64), ("n_questions", pl.Int64), ("source", pl.Utf8),
+                                                      ("url", pl.Utf8), ("as_of", pl.Utf8))]))
+    warehouse.build_from_sql(con, "staging", "stg_benchmark_records")
+    mapped = dict(con.execute("select benchmark_as_written, benchmark_id from staging.stg_benchmark_records").fetchall())
+    # OTIS Mock AIME is not AIME 2024, and the leaderboard's GPQA is not GPQA Diamond: neither is merged.
+    assert mapped == {"GPQA (diamond split)": "gpqa_diamond", "AIME 2024": "aime_2024",
+                      "OTIS Mock AIME": "unmapped:OTIS Mock AIME", "open_llm_leaderboard:gpqa": "open_llm_gpqa"}
+
+
+def test_stg_fact_records_maps_an_accelerator_only_when_exactly_one_matches(con):
+    warehouse.write_table(con, "ref", "accelerators", pl.DataFrame({
+        "accelerator_id": ["h100_sxm", "a100_sxm_80gb", "h200_sxm"], "aliases": ["H100 SXM (80GB)|H100", "A100", "H200"]}))
+    facts = pl.DataFrame({"accelerator": ["NVIDIA H100 SXM5 80GB", "NVIDIA V100,NVIDIA A100", "Nvidia H100 80G,NVIDIA A100",
+                                          "Google TPU v4", None]})
+    facts = facts.with_columns(source_name=pl.lit("s"), record_id=pl.lit("r"), model_name=pl.lit("m"), quantity=pl.lit("gpu_count"),
+                               value=pl.lit(8.0), unit=pl.lit("GPUs"), kind=pl.lit("estimated"), source=pl.lit("x"),
+                               url=pl.lit("https://x"), basis=pl.lit(None, dtype=pl.Utf8), scope=pl.lit(None, dtype=pl.Utf8),
+                               note=pl.lit(None, dtype=pl.Utf8), as_of=pl.lit(None, dtype=pl.Utf8))
+    warehouse.write_table(con, "validated", "model_facts", facts)
+    warehouse.build_from_sql(con, "staging", "stg_fact_records")
+    got = con.execute("select accelerator_as_written, accelerator_id from staging.stg_fact_records order by all").fetchall()
+    assert dict(got) == {"Google TPU v4": None, "NVIDIA H100 SXM5 80GB": "h100_sxm", "NVIDIA V100,NVIDIA A100": "a100_sxm_80gb",
+                         "Nvidia H100 80G,NVIDIA A100": None, None: None}
 
 
 def test_every_sql_file_is_lower_case_and_ends_in_a_select():

@@ -18,7 +18,7 @@ def test_bad_facts_are_quarantined_and_good_ones_kept():
         kind=pl.when(pl.col("i") == 3).then(pl.lit("rumour")).otherwise(pl.col("kind")),
         url=pl.when(pl.col("i") == 4).then(pl.lit("javascript:alert(1)")).otherwise(pl.col("url")),
     ).drop("i")
-    valid, rejects = split_valid(broken, schemas.ModelFact, "raw.model_facts", "model_id")
+    valid, rejects = split_valid(broken, schemas.ModelFact, "raw.model_facts", "model_name")
     assert valid.height == facts.height - 5
     assert rejects["reason"].str.len_chars().min() > 10
     # 1e40 also fails the table-level plausibility check, reported against the schema itself.
@@ -29,12 +29,12 @@ def test_bad_facts_are_quarantined_and_good_ones_kept():
 def test_implausible_parameter_counts_fail_the_dataframe_check():
     facts = model_cards.read_card_folder(DATA_DIR / "model_cards", "embedded")["facts"]
     absurd = facts.with_columns(value=pl.when(pl.col("quantity") == "params_total").then(1e20).otherwise(pl.col("value")))
-    valid, rejects = split_valid(absurd, schemas.ModelFact, "raw.model_facts", "model_id")
+    valid, rejects = split_valid(absurd, schemas.ModelFact, "raw.model_facts", "model_name")
     assert valid.filter(pl.col("quantity") == "params_total").height == 0
     assert rejects.height == facts.filter(pl.col("quantity") == "params_total").height
 
 
 def test_valid_input_passes_untouched():
-    cards = model_cards.read_card_folder(DATA_DIR / "model_cards", "embedded")["cards"]
-    valid, rejects = split_valid(cards, schemas.ModelCardRecord, "raw.model_cards", "model_id")
+    cards = model_cards.read_card_folder(DATA_DIR / "model_cards", "embedded")["models"]
+    valid, rejects = split_valid(cards, schemas.ModelRecord, "raw.models", "model_name")
     assert valid.equals(cards) and rejects.height == 0

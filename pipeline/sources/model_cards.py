@@ -1,143 +1,172 @@
-"""Hugging Face model cards (README.md with YAML front matter) with Distill Ledger's `ledger` block.
+"""Hugging Face model cards: README.md with YAML front matter, parsed with huggingface_hub.
 
-The standard keys (`base_model`, `license`, `tags`, `model-index`) are read with huggingface_hub;
-the `ledger` block (documented in data/model_cards/README.md) carries the training facts.
+Standard keys (`base_model` as a string or list, `license`, `tags`, `co2_eq_emissions` in grams or a
+bare number, `model-index` results) are read from any card; Distill Ledger's `ledger` block
+(data/model_cards/README.md) adds training facts. Cards with no front matter, CRLF line endings, a
+blank line before `---` or broken YAML still yield a model (named after the file or repo id); what
+could not be read goes to quarantine with the reason.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+import re
 from pathlib import Path
 
-import polars as pl
 import yaml
 from huggingface_hub import ModelCard
 from huggingface_hub.repocard_data import model_index_to_eval_results
 
-from pipeline.quarantine import quarantine_frame, quarantine_row
+from pipeline.sources.records import Batch, distillation_decision, number, text, to_percent
 
 MAX_CARD_BYTES = 1_000_000  # real cards are < 100 kB; anything larger is not a card
-
-CARD_COLUMNS = {
-    "source_name": pl.Utf8, "card_path": pl.Utf8, "card_sha256": pl.Utf8, "model_id": pl.Utf8,
-    "name": pl.Utf8, "aliases": pl.Utf8, "organization": pl.Utf8, "model_type": pl.Utf8,
-    "method": pl.Utf8, "base_model": pl.Utf8, "teacher": pl.Utf8, "license": pl.Utf8, "as_of": pl.Utf8,
-}
-FACT_COLUMNS = {
-    "model_id": pl.Utf8, "quantity": pl.Utf8, "value": pl.Float64, "value_raw": pl.Utf8,
-    "unit": pl.Utf8, "kind": pl.Utf8, "source": pl.Utf8, "url": pl.Utf8, "accelerator": pl.Utf8,
-    "basis": pl.Utf8, "scope": pl.Utf8, "note": pl.Utf8, "as_of": pl.Utf8, "card_path": pl.Utf8,
-}
-SCORE_COLUMNS = {
-    "model_id": pl.Utf8, "dataset_name": pl.Utf8, "dataset_type": pl.Utf8, "dataset_config": pl.Utf8,
-    "metric_type": pl.Utf8, "score": pl.Float64, "score_raw": pl.Utf8, "source": pl.Utf8,
-    "url": pl.Utf8, "card_path": pl.Utf8,
-}
+HUB = "https://huggingface.co"
+_FRONT_MATTER = re.compile(r"^\s*---\s*\n")
 
 
-@dataclass
-class CardBatch:
-    cards: list[dict] = field(default_factory=list)
-    facts: list[dict] = field(default_factory=list)
-    scores: list[dict] = field(default_factory=list)
-    rejects: list[dict] = field(default_factory=list)
-
-    def frames(self) -> dict[str, pl.DataFrame]:
-        return {
-            "cards": pl.DataFrame(self.cards, schema=CARD_COLUMNS),
-            "facts": pl.DataFrame(self.facts, schema=FACT_COLUMNS),
-            "scores": pl.DataFrame(self.scores, schema=SCORE_COLUMNS),
-            "rejects": quarantine_frame(self.rejects),
-        }
+def repo_id_from_filename(name: str) -> str:
+    """`org__model.md` (the usual way to store a Hub card on disk) -> `org/model`."""
+    stem = Path(name).name.removesuffix(".md").removesuffix("README").rstrip("_")
+    return stem.replace("__", "/", 1) if "__" in stem else stem
 
 
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, (list, tuple)):
-        return "|".join(str(v) for v in value)
-    return str(value)
+def _normalise(text_: str) -> str:
+    text_ = text_.replace("\r\n", "\n").replace("\r", "\n")
+    return _FRONT_MATTER.sub("---\n", text_, count=1) if _FRONT_MATTER.match(text_) else text_
 
 
-def _number(value) -> float | None:
-    # YAML 1.1 reads 8.0e9 (no exponent sign) as a string; accept it, reject anything non-numeric.
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def parse_card(raw: bytes, card_path: str, source_name: str, batch: CardBatch) -> None:
-    """Add one card's model, facts and scores to `batch`; unusable cards become quarantine rows."""
+def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None = None, origin: str = "") -> None:
+    """Add one card's model, facts and benchmark results to `batch`."""
     def reject(reason: str, check: str, content: str = "") -> None:
-        batch.rejects.append(quarantine_row(source_name, card_path, reason, raw_content=content, check_name=check))
+        batch.reject(record_id, reason, check=check, raw=content)
 
     if len(raw) > MAX_CARD_BYTES:
         return reject(f"card is {len(raw)} bytes, over the {MAX_CARD_BYTES}-byte cap", "size_cap")
+    if b"\x00" in raw:
+        return reject("binary content (NUL bytes), not a text card", "binary")
     try:
-        text = raw.decode("utf-8-sig")
+        content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return reject(f"not UTF-8 text: {exc}", "utf8")
+    content = _normalise(content)
     try:
-        card = ModelCard(text.replace("\r\n", "\n"), ignore_metadata_errors=False)
-    except (yaml.YAMLError, ValueError) as exc:
-        return reject(f"front matter is not valid YAML: {exc}".splitlines()[0], "yaml", text)
-    meta = card.data.to_dict()
+        card = ModelCard(content, ignore_metadata_errors=False)
+        meta, body = card.data.to_dict(), card.text
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        reject(f"front matter is not valid YAML: {str(exc).splitlines()[0][:300]}", "yaml", content[:2000])
+        meta, body = {}, content
+    if not isinstance(meta, dict):
+        reject("front matter is not a mapping", "yaml", content[:2000])
+        meta = {}
     ledger = meta.get("ledger")
-    if not isinstance(ledger, dict) or not ledger.get("id"):
-        return reject("card has no `ledger` block with an `id`", "ledger_block", text[:500])
-
-    model_id = str(ledger["id"])
-    as_of = _text(ledger.get("as_of"))
-    batch.cards.append({
-        "source_name": source_name, "card_path": card_path,
-        "card_sha256": hashlib.sha256(raw).hexdigest(), "model_id": model_id,
-        "name": _text(ledger.get("name")) or model_id, "aliases": _text(ledger.get("aliases")),
-        "organization": _text(ledger.get("organization")), "model_type": _text(ledger.get("model_type")),
-        "method": _text(ledger.get("method")), "base_model": _text(meta.get("base_model")),
-        "teacher": _text(ledger.get("teacher")), "license": _text(meta.get("license")), "as_of": as_of,
-    })
+    if ledger is not None and not isinstance(ledger, dict):
+        reject("`ledger` is not a mapping", "ledger_block")
+        ledger = None
+    ledger = ledger or {}
+    hub_id = repo_id or (None if ledger.get("id") else repo_id_from_filename(record_id))
+    model_name = text(ledger.get("id")) or hub_id
+    if not model_name:
+        return reject("card has neither a `ledger.id` nor a repo id", "model_id")
+    tags = [str(t) for t in (meta.get("tags") or []) if t is not None] if isinstance(meta.get("tags"), list) else []
+    distilled, basis = distillation_decision(declared_method=text(ledger.get("method")), tags=tags,
+                                             names=[model_name, text(ledger.get("name")) or ""], body=body)
+    as_of = text(ledger.get("as_of"))
+    url = f"{HUB}/{hub_id or model_name}"
+    batch.model(
+        record_id=record_id, model_name=model_name, hub_id=hub_id or (model_name if "/" in model_name else None),
+        ledger_id=text(ledger.get("id")), aliases=text([ledger.get("name"), *(ledger.get("aliases") or [])]),
+        organization=text(ledger.get("organization")) or (model_name.split("/")[0] if "/" in model_name else None),
+        model_type=text(ledger.get("model_type")) or ("Distilled" if distilled else None),
+        method=text(ledger.get("method")) or ("distillation" if distilled else None),
+        base_model=text(meta.get("base_model")), teacher=text(ledger.get("teacher")), license=text(meta.get("license")),
+        tags=text(tags), distilled=distilled, distilled_basis=basis, as_of=as_of,
+        content_sha256=hashlib.sha256(raw).hexdigest(), origin=origin or record_id,
+    )
     facts = ledger.get("facts") or []
     if not isinstance(facts, list):
-        facts = []
         reject("`ledger.facts` is not a list", "ledger_facts")
+        facts = []
     for fact in facts:
         if not isinstance(fact, dict):
-            reject(f"fact is not a mapping: {fact!r}"[:300], "ledger_fact", json.dumps(fact, default=str))
+            reject(f"fact is not a mapping: {fact!r}"[:300], "ledger_fact", json.dumps(fact, default=str)[:2000])
             continue
-        batch.facts.append({
-            "model_id": model_id, "quantity": _text(fact.get("quantity")),
-            "value": _number(fact.get("value")), "value_raw": _text(fact.get("value")),
-            "unit": _text(fact.get("unit")), "kind": _text(fact.get("kind")),
-            "source": _text(fact.get("source")), "url": _text(fact.get("url")),
-            "accelerator": _text(fact.get("accelerator")), "basis": _text(fact.get("basis")),
-            "scope": _text(fact.get("scope")), "note": _text(fact.get("note")),
-            "as_of": _text(fact.get("as_of")) or as_of, "card_path": card_path,
-        })
-    model_index = meta.get("model-index")
-    if model_index:
-        try:
-            _, results = model_index_to_eval_results(model_index)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            reject(f"model-index is malformed: {exc}", "model_index")
-            results = []
-        for result in results:
-            batch.scores.append({
-                "model_id": model_id, "dataset_name": result.dataset_name,
-                "dataset_type": result.dataset_type, "dataset_config": result.dataset_config,
-                "metric_type": result.metric_type, "score": _number(result.metric_value),
-                "score_raw": _text(result.metric_value), "source": result.source_name,
-                "url": result.source_url, "card_path": card_path,
-            })
+        batch.fact(record_id=record_id, model_name=model_name, quantity=text(fact.get("quantity")),
+                   value=number(fact.get("value")), value_raw=text(fact.get("value")), unit=text(fact.get("unit")),
+                   kind=text(fact.get("kind")), source=text(fact.get("source")), url=text(fact.get("url")),
+                   accelerator=text(fact.get("accelerator")), basis=text(fact.get("basis")), scope=text(fact.get("scope")),
+                   note=text(fact.get("note")), as_of=text(fact.get("as_of")) or as_of)
+    _co2_fact(meta.get("co2_eq_emissions"), record_id, model_name, url, as_of, batch)
+    _model_index(meta.get("model-index"), record_id, model_name, as_of, batch)
 
 
-def read_card_folder(folder: Path, source_name: str) -> dict[str, pl.DataFrame]:
-    """Parse every `*.md` card in `folder` (sorted, so runs are reproducible)."""
-    batch = CardBatch()
-    for path in sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md"):
-        parse_card(path.read_bytes(), path.name, source_name, batch)
+def _co2_fact(co2, record_id: str, model_name: str, url: str, as_of: str | None, batch: Batch) -> None:
+    """`co2_eq_emissions` is grams of CO2e, as a mapping with `emissions` or as a bare number."""
+    if co2 is None:
+        return
+    grams = number(co2.get("emissions")) if isinstance(co2, dict) else number(co2)
+    if grams is None:
+        return batch.reject(record_id, f"co2_eq_emissions {co2!r} has no number of grams"[:300], check="co2_eq_emissions")
+    details = co2 if isinstance(co2, dict) else {}
+    batch.fact(record_id=record_id, model_name=model_name, quantity="tco2e", value=grams / 1e6, value_raw=f"{grams} g",
+               unit="tCO2e", kind="reported", source=f"model card co2_eq_emissions ({text(details.get('source')) or 'no source given'})",
+               url=url, basis=text(details.get("training_type")), note=text(details.get("hardware_used")), as_of=as_of)
+
+
+def _model_index(model_index, record_id: str, model_name: str, as_of: str | None, batch: Batch) -> None:
+    if not model_index:
+        return
+    try:
+        _, results = model_index_to_eval_results(model_index)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return batch.reject(record_id, f"model-index is malformed: {exc}"[:300], check="model_index")
+    for result in results:
+        score = number(result.metric_value)
+        # model-index values are percentages by convention; a value <= 1 for an accuracy-like metric is a fraction
+        scale = "fraction" if score is not None and 0 <= score <= 1 and result.metric_type not in ("perplexity",) else "percent"
+        batch.benchmark(record_id=record_id, model_name=model_name, benchmark=result.dataset_name,
+                        dataset_type=result.dataset_type, dataset_config=result.dataset_config, metric=result.metric_type,
+                        score_raw=text(result.metric_value), score=score, scale=scale, score_pct=to_percent(score, scale),
+                        source=result.source_name, url=result.source_url, as_of=as_of)
+
+
+def parse_hub_api_json(raw: bytes, record_id: str, batch: Batch) -> None:
+    """A Hub `/api/models/<id>` response: its exact parameter count (safetensors) and card data."""
+    try:
+        doc = json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return batch.reject(record_id, f"not JSON: {exc}"[:300], check="json")
+    if not isinstance(doc, dict) or not isinstance(doc.get("id") or doc.get("modelId"), str):
+        return batch.reject(record_id, "Hub API response has no model id", check="hub_api")
+    repo_id = doc.get("id") or doc.get("modelId")
+    total = number((doc.get("safetensors") or {}).get("total")) if isinstance(doc.get("safetensors"), dict) else None
+    if total is not None:
+        batch.fact(record_id=record_id, model_name=repo_id, quantity="params_total", value=total, value_raw=text(total),
+                   unit="parameters", kind="reported", source="Hugging Face Hub API (safetensors parameter count)",
+                   url=f"{HUB}/{repo_id}", as_of=text(doc.get("lastModified"))[:10] if doc.get("lastModified") else None)
+
+
+def read_card_files(files: list[tuple[str, bytes]], batch: Batch) -> None:
+    """Cards (`*.md`) and Hub API responses (`*.model.json`) from a folder or a fetch, in name order."""
+    for name, raw in sorted(files):
+        if name.endswith(".model.json"):
+            parse_hub_api_json(raw, name, batch)
+        elif name.lower() != "readme.md":
+            parse_card(raw, name, batch, origin=name)
+
+
+def folder_files(folder: Path, patterns: tuple[str, ...] = ("*.md", "*.model.json")) -> list[tuple[str, bytes]]:
+    """Files of a source folder (recursively), named by their path inside it."""
+    found = {}
+    for pattern in patterns:
+        for path in folder.rglob(pattern):
+            if path.is_file() and not path.is_symlink():
+                found[path.relative_to(folder).as_posix()] = path
+    return [(name, path.read_bytes()) for name, path in sorted(found.items())]
+
+
+def read_card_folder(folder: Path, source_name: str) -> dict:
+    """Every card and Hub API response under `folder`, as record frames (models, facts, benchmarks, rejects)."""
+    batch = Batch(source_name)
+    read_card_files(folder_files(folder), batch)
     return batch.frames()

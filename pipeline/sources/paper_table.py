@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.quarantine import quarantine_frame, quarantine_row
+from pipeline.sources.tabular import TableError, read_table
 
 _SUFFIX = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9}
 _PRINTED = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([KMB]?)\s*$")
@@ -38,15 +39,28 @@ TABLE1_COLUMNS = {
     "AIME 2024": "aime_2024",
 }
 TABLE1_NUMERIC = ["training_flops", "gpu_hours_h100", "tco2e", "gpqa_diamond", "aime_2024"]
+TABLE1_SCHEMA = {"source_name": pl.Utf8, "row_number": pl.Int64, "model_name": pl.Utf8, "model_type": pl.Utf8} | {
+    f"{column}{suffix}": dtype for column in TABLE1_NUMERIC
+    for suffix, dtype in (("", pl.Float64), ("_printed", pl.Utf8), ("_sig_digits", pl.Int64))}
+TABLE2_SCHEMA = {"source_name": pl.Utf8, "row_number": pl.Int64, "workload_name": pl.Utf8, "accelerator_label": pl.Utf8} | {
+    f"{column}{suffix}": dtype for column in ("training_flops", "gpu_hours", "tco2e")
+    for suffix, dtype in (("", pl.Float64), ("_printed", pl.Utf8), ("_sig_digits", pl.Int64))}
 
 
-def read_table1(path: Path, source_name: str) -> dict[str, pl.DataFrame]:
+def _frame(raw: bytes | Path, source_name: str) -> tuple[pl.DataFrame | None, list[dict]]:
+    try:
+        return read_table(raw.read_bytes() if isinstance(raw, Path) else raw, name=source_name), []
+    except TableError as exc:
+        return None, [quarantine_row(source_name, "*", str(exc), check_name="format")]
+
+
+def read_table1(raw: bytes | Path, source_name: str) -> dict[str, pl.DataFrame]:
     """Table 1: one row per model; numeric columns get `_printed` and `_sig_digits` companions."""
-    frame = pl.read_csv(path, infer_schema=False)
-    missing = [c for c in TABLE1_COLUMNS if c not in frame.columns]
-    if missing:
-        reject = quarantine_row(source_name, path.name, f"missing columns {missing}", check_name="columns")
-        return {"rows": pl.DataFrame(), "rejects": quarantine_frame([reject])}
+    frame, rejects = _frame(raw, source_name)
+    missing = [] if frame is None else [c for c in TABLE1_COLUMNS if c not in frame.columns]
+    if frame is None or missing:
+        rejects = rejects or [quarantine_row(source_name, "*", f"missing columns {missing}", check_name="columns")]
+        return {"rows": pl.DataFrame(schema=TABLE1_SCHEMA), "rejects": quarantine_frame(rejects)}
     frame = frame.rename(TABLE1_COLUMNS).select(TABLE1_COLUMNS.values())
     rows = []
     for index, record in enumerate(frame.iter_rows(named=True)):
@@ -58,16 +72,17 @@ def read_table1(path: Path, source_name: str) -> dict[str, pl.DataFrame]:
             row[f"{column}_printed"] = record[column]
             row[f"{column}_sig_digits"] = digits
         rows.append(row)
-    return {"rows": pl.DataFrame(rows, infer_schema_length=None), "rejects": quarantine_frame([])}
+    return {"rows": pl.DataFrame(rows, schema=TABLE1_SCHEMA), "rejects": quarantine_frame([])}
 
 
 _TABLE2_CELL = re.compile(r"^(?P<accelerator>.+?)\s+(?P<measure>Hours|tCO2e)$")
 
 
-def read_table2(path: Path, source_name: str) -> dict[str, pl.DataFrame]:
+def read_table2(raw: bytes | Path, source_name: str) -> dict[str, pl.DataFrame]:
     """Table 2 (wide, one column pair per accelerator) -> long rows of (workload, accelerator)."""
-    frame = pl.read_csv(path, infer_schema=False)
-    rejects = []
+    frame, rejects = _frame(raw, source_name)
+    if frame is None:
+        return {"rows": pl.DataFrame(schema=TABLE2_SCHEMA), "rejects": quarantine_frame(rejects)}
     cells: dict[tuple[int, str], dict] = {}
     for index, record in enumerate(frame.iter_rows(named=True)):
         flops, flops_digits = parse_printed_number(record.get("Training Compute"))
@@ -85,11 +100,10 @@ def read_table2(path: Path, source_name: str) -> dict[str, pl.DataFrame]:
             measure = "gpu_hours" if match["measure"] == "Hours" else "tco2e"
             value, digits = parse_printed_number(text)
             if value is None:
-                rejects.append(quarantine_row(source_name, f"{path.name}:{index + 1}:{column}",
+                rejects.append(quarantine_row(source_name, f"row {index + 1}:{column}",
                                               f"cell {text!r} is not a number", raw_content=str(text),
                                               column_name=column, check_name="numeric"))
             cell[measure] = value
             cell[f"{measure}_printed"] = text
             cell[f"{measure}_sig_digits"] = digits
-    return {"rows": pl.DataFrame(list(cells.values()), infer_schema_length=None),
-            "rejects": quarantine_frame(rejects)}
+    return {"rows": pl.DataFrame(list(cells.values()), schema=TABLE2_SCHEMA), "rejects": quarantine_frame(rejects)}

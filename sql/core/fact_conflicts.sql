@@ -1,6 +1,6 @@
 -- quantities for which one model has more than one distinct value, with every value side by side
 with facts as (
-    select * from core.facts where quantity not like '%_score' or origin <> 'paper_table1'
+    select * from core.facts
 ),
 
 spread as (

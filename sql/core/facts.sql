@@ -1,24 +1,33 @@
--- every input number in one long table: card facts, benchmark scores and the paper's printed values
-with card_facts as (
+-- every input number in one long table: facts from every source, benchmark scores and the paper's
+-- printed table-1 values, each with its canonical model id, unit, kind, source and date
+with fact_records as (
     select
-        model_id, quantity, value, unit, kind, source, url, accelerator_id, basis, scope, note, as_of,
-        'card:' || card_path as origin
-    from staging.stg_model_facts
+        r.model_id, f.quantity, f.value, f.unit, f.kind, f.source, f.url, f.accelerator_id, f.basis, f.scope, f.note, f.as_of,
+        f.source_name || ':' || f.record_id as origin,
+        'fact' as origin_kind
+    from staging.stg_fact_records as f
+    join core.name_resolution as r on r.source_name = f.source_name and r.model_name = f.model_name
 ),
 
 scores as (
     select
-        scores.model_id,
-        coalesce(scores.benchmark_id, 'unmapped:' || scores.dataset_name) || '_score' as quantity,
-        scores.score_pct as value,
+        s.model_id,
+        s.benchmark_id || '_score' as quantity,
+        s.score_pct as value,
         'percent' as unit,
-        -- model-index has no kind; a score whose source is the paper is the paper's printed figure
-        case when scores.url like '%arxiv.org/abs/2602.20164%' then 'published' else 'reported' end as kind,
-        scores.source, scores.url,
-        null as accelerator_id, null as basis, null as scope, scores.metric_type as note, cards.as_of,
-        'card:' || scores.card_path as origin
-    from staging.stg_benchmark_scores as scores
-    left join staging.stg_models as cards using (model_id)
+        -- a score whose source is the paper is the paper's printed figure
+        case when s.url like '%arxiv.org/abs/2602.20164%' then 'published'
+             when s.source_name like 'epoch%' or s.source like 'Open LLM%' then 'estimated'
+             else 'reported' end as kind,
+        coalesce(s.source, s.source_name) as source,
+        coalesce(s.url, '') as url,
+        null as accelerator_id, null as basis, null as scope, s.metric as note,
+        coalesce(s.as_of, m.as_of) as as_of,
+        s.source_name as origin,
+        'benchmark_score' as origin_kind
+    from core.benchmark_scores as s
+    left join core.model_profiles as m using (model_id)
+    where s.score_pct is not null
 ),
 
 paper_table1 as (
@@ -27,23 +36,24 @@ paper_table1 as (
         'Wani et al. 2026 (arXiv:2602.20164), Table 1 as printed: ' || printed as source,
         'https://arxiv.org/abs/2602.20164' as url,
         accelerator_id, null as basis, null as scope, null as note, '2026-02' as as_of,
-        'paper_table1' as origin
+        source_name as origin,
+        'published_table' as origin_kind
     from (
-        select model_id, 'training_flops' as quantity, training_flops as value, 'FLOP' as unit,
-               training_flops_printed as printed, null as accelerator_id from staging.stg_paper_table1
+        select model_id, source_name, 'training_flops' as quantity, training_flops as value, 'FLOP' as unit,
+               training_flops_printed as printed, null as accelerator_id from core.paper_table1
         union all
-        select model_id, 'gpu_hours', gpu_hours_h100, 'GPU-hours', gpu_hours_h100_printed, 'h100_sxm' from staging.stg_paper_table1
+        select model_id, source_name, 'gpu_hours', gpu_hours_h100, 'GPU-hours', gpu_hours_h100_printed, 'h100_sxm' from core.paper_table1
         union all
-        select model_id, 'tco2e', tco2e, 'tCO2e', tco2e_printed, null from staging.stg_paper_table1
+        select model_id, source_name, 'tco2e', tco2e, 'tCO2e', tco2e_printed, null from core.paper_table1
         union all
-        select model_id, 'gpqa_diamond_score', gpqa_diamond, 'percent', cast(gpqa_diamond as varchar), null from staging.stg_paper_table1
+        select model_id, source_name, 'gpqa_diamond_score', gpqa_diamond, 'percent', cast(gpqa_diamond as varchar), null from core.paper_table1
         union all
-        select model_id, 'aime_2024_score', aime_2024, 'percent', cast(aime_2024 as varchar), null from staging.stg_paper_table1
+        select model_id, source_name, 'aime_2024_score', aime_2024, 'percent', cast(aime_2024 as varchar), null from core.paper_table1
     )
     where model_id is not null
 )
 
-select * from card_facts
+select * from fact_records
 union all by name
 select * from scores
 union all by name

@@ -6,19 +6,29 @@ with h100_costs as (
 ),
 
 models as (
-    select * from staging.stg_models
+    select * from core.model_profiles
 ),
 
 lineage as (
     select * from costs.lineage
 ),
 
+ranked_scores as (
+    -- one score per model and benchmark: from the source listed first in the catalogue
+    select *, row_number() over (partition by model_id, benchmark_id order by source_rank, source_name, score_pct desc) as pick
+    from core.benchmark_scores
+    where benchmark_id in ('gpqa_diamond', 'aime_2024') and score_pct is not null
+),
+
 scores as (
     select
         model_id,
         max(score_pct) filter (where benchmark_id = 'gpqa_diamond') as gpqa_diamond,
-        max(score_pct) filter (where benchmark_id = 'aime_2024') as aime_2024
-    from staging.stg_benchmark_scores
+        max(source) filter (where benchmark_id = 'gpqa_diamond') as gpqa_diamond_source,
+        max(score_pct) filter (where benchmark_id = 'aime_2024') as aime_2024,
+        max(source) filter (where benchmark_id = 'aime_2024') as aime_2024_source
+    from ranked_scores
+    where pick = 1
     group by model_id
 ),
 
@@ -30,7 +40,9 @@ flags as (
 ),
 
 paper as (
-    select * from staging.stg_paper_table1 where model_id is not null
+    -- the first published table-1 row for each model
+    select * from core.paper_table1 where model_id is not null
+    qualify row_number() over (partition by model_id order by source_name, row_number) = 1
 ),
 
 compared as (
@@ -44,6 +56,7 @@ compared as (
         c.params_total,
         c.params_active,
         c.params_used,
+        m.model_type_basis,
         m.base_model,
         l.parent_id as base_model_id,
         c.teacher,
@@ -88,7 +101,10 @@ compared as (
         c.gco2e_per_million_tokens,
         c.cost_usd_per_million_tokens,
         s.gpqa_diamond,
+        s.gpqa_diamond_source,
         s.aime_2024,
+        s.aime_2024_source,
+        m.sources,
         p.training_flops as paper_training_flops,
         p.gpu_hours_h100 as paper_gpu_hours_h100,
         p.tco2e as paper_tco2e,
@@ -120,7 +136,8 @@ select
     concat_ws('; ',
         reconciliation_flags,
         nullif(lineage_note, ''),
-        case when cost_usd is null then 'no price for this accelerator' end
+        case when cost_usd is null and training_flops is not null then 'no price for this accelerator' end,
+        case when training_flops is null then 'training compute unknown: no formula inputs or given figure' end
     ) as flags
 from compared
 order by scenario, training_flops desc nulls last, model_id

@@ -1,27 +1,22 @@
--- the paper's Table 1 as printed, matched to model ids by name or alias
+-- published table-1 rows as printed, one per model name
 with printed as (
     select * from validated.paper_table1
-),
-
-names as (
-    select distinct model_id, name_key from staging.stg_model_names
 )
 
 select
-    names.model_id,
-    printed.model_name,
-    printed.model_type,
-    printed.row_number,
-    printed.training_flops,
-    printed.training_flops_printed,
-    printed.training_flops_sig_digits,
-    printed.gpu_hours_h100,
-    printed.gpu_hours_h100_printed,
-    printed.gpu_hours_h100_sig_digits,
-    printed.tco2e,
-    printed.tco2e_printed,
-    printed.tco2e_sig_digits,
-    printed.gpqa_diamond,
-    printed.aime_2024
+    source_name,
+    model_name,
+    model_type,
+    row_number,
+    training_flops,
+    training_flops_printed,
+    training_flops_sig_digits,
+    gpu_hours_h100,
+    gpu_hours_h100_printed,
+    gpu_hours_h100_sig_digits,
+    tco2e,
+    tco2e_printed,
+    tco2e_sig_digits,
+    gpqa_diamond,
+    aime_2024
 from printed
-left join names on names.name_key = regexp_replace(lower(printed.model_name), '[^a-z0-9]', '', 'g')

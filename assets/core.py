@@ -1,0 +1,82 @@
+"""Core: entity resolution — one canonical id per model across every source."""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from assets.metadata import markdown_table, table_metadata
+from assets.resources import LedgerPaths
+from pipeline import warehouse
+from pipeline.catalogue import load_catalogue
+from pipeline.resolution import resolve
+
+CORE = "core"
+
+
+@dg.asset(key=["ref", "model_aliases"], group_name="reference", kinds={"duckdb"}, pool="duckdb_writer")
+def model_aliases(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+    """Alias table (`data/model_aliases.csv`): names sources use for a model, mapped to its canonical id."""
+    frame = pl.read_csv(ledger.data / "model_aliases.csv", infer_schema=False)
+    with warehouse_db.get_connection() as con:
+        warehouse.write_table(con, "ref", "model_aliases", frame)
+        return dg.MaterializeResult(metadata=table_metadata(con, "ref", "model_aliases"))
+
+
+MENTIONS_SQL = """
+    select source_name, model_name, string_agg(distinct tbl, ', ' order by tbl) as tables, sum(n)::bigint as rows from (
+        select source_name, model_name, 'model_facts' as tbl, count(*) as n from validated.model_facts group by all
+        union all
+        select source_name, model_name, 'benchmark_results', count(*) from validated.benchmark_results group by all
+        union all
+        select source_name, model_name, 'paper_table1', count(*) from validated.paper_table1 group by all
+    ) group by all order by all
+"""
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["core", "models"], group_name=CORE, kinds={"python", "duckdb"},
+                     deps=[dg.AssetKey(["validated", t]) for t in ("models", "model_facts", "benchmark_results", "paper_table1")]
+                     + [dg.AssetKey(["ref", "model_aliases"])],
+                     description="One row per canonical model: the first record of it in catalogue order, with every source that mentions it."),
+        dg.AssetSpec(["core", "name_resolution"], group_name=CORE, kinds={"python", "duckdb"},
+                     deps=[dg.AssetKey(["validated", "models"])],
+                     description="Every (source, name as written) and the canonical model id it resolves to, with how."),
+        dg.AssetSpec(["ops", "unmatched_models"], group_name=CORE, kinds={"python", "duckdb"},
+                     deps=[dg.AssetKey(["validated", "models"])],
+                     description="Names used by facts, scores or tables that match no model: listed with a suggestion, never dropped."),
+    ],
+    pool="duckdb_writer",
+)
+def model_resolution(warehouse_db: DuckDBResource):
+    """Entity resolution across sources through names, Hub ids, suffix-stripped versions and the alias table."""
+    order = [s.name for s in load_catalogue()]
+    with warehouse_db.get_connection() as con:
+        result = resolve(warehouse.read_table(con, "validated", "models"), warehouse.query_frame(con, MENTIONS_SQL),
+                         warehouse.read_table(con, "ref", "model_aliases"), order)
+        models = result["models"]
+        if models.height == 0:
+            models = pl.DataFrame(schema={"model_id": pl.Utf8, "base_model_id": pl.Utf8, "teacher_id": pl.Utf8, "sources": pl.Utf8})
+        warehouse.write_table(con, "core", "models", models)
+        warehouse.write_table(con, "core", "name_resolution", result["resolution"])
+        warehouse.write_table(con, "ops", "unmatched_models", result["unmatched"])
+        yield dg.MaterializeResult(asset_key=["core", "models"], metadata=table_metadata(
+            con, "core", "models", preview_columns=["model_id", "model_name", "sources", "base_model_id", "teacher_id"]))
+        yield dg.MaterializeResult(asset_key=["core", "name_resolution"], metadata=table_metadata(con, "core", "name_resolution"))
+        yield dg.MaterializeResult(asset_key=["ops", "unmatched_models"], metadata={
+            "dagster/row_count": result["unmatched"].height,
+            "preview": dg.MetadataValue.md(markdown_table(result["unmatched"]))})
+
+
+@dg.asset_check(asset=dg.AssetKey(["ops", "unmatched_models"]), description="Every model name used by a source resolved to a model.")
+def every_name_resolved(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse_db.get_connection() as con:
+        rows = con.execute("select source_name, model_name, rows, suggestion from ops.unmatched_models order by 1, 2").fetchall()
+    return dg.AssetCheckResult(passed=not rows, severity=dg.AssetCheckSeverity.WARN,
+                               metadata={"unmatched": len(rows), "names": dg.MetadataValue.json([[str(v) for v in r] for r in rows[:200]])})
+
+
+core_python_assets = [model_aliases, model_resolution]
+core_python_checks = [every_name_resolved]

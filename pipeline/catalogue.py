@@ -1,0 +1,78 @@
+"""The sources catalogue (`sources.yaml`, or the file `LEDGER_SOURCES` names): what to read and from where."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from pipeline.paths import PROJECT_ROOT
+
+KINDS = ("hf_model_cards", "epoch_models", "epoch_benchmarks", "open_llm_leaderboard", "lm_eval",
+         "simple_evals", "paper_table")
+REFRESH = ("daily", "weekly", "manual")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+class CatalogueError(ValueError):
+    """The catalogue itself is unusable: the run cannot know what to read."""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    kind: str
+    path: Path | None = None
+    url: str | None = None
+    refresh: str = "manual"
+    description: str = ""
+    options: dict = field(default_factory=dict)  # kind-specific keys (table, benchmark, model, repo_ids, ...)
+
+    @property
+    def is_live(self) -> bool:
+        return bool(self.url or self.options.get("repo_ids"))
+
+
+def catalogue_path() -> Path:
+    value = os.environ.get("LEDGER_SOURCES")
+    return Path(value).resolve() if value else PROJECT_ROOT / "sources.yaml"
+
+
+def load_catalogue(path: Path | None = None) -> list[Source]:
+    """Read and check the catalogue; relative paths are resolved against the catalogue's folder."""
+    path = path or catalogue_path()
+    try:
+        with path.open("rb") as handle:
+            doc = yaml.safe_load(handle) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogueError(f"cannot read the sources catalogue {path}: {exc}") from exc
+    entries = doc.get("sources") if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
+        raise CatalogueError(f"{path}: expected a top-level `sources:` list")
+    sources, seen = [], set()
+    for index, entry in enumerate(entries):
+        where = f"{path}: source #{index + 1}"
+        if not isinstance(entry, dict):
+            raise CatalogueError(f"{where} is not a mapping")
+        name, kind = str(entry.get("name", "")), entry.get("kind")
+        if not _NAME.match(name):
+            raise CatalogueError(f"{where}: name {name!r} must be lower-case letters, digits and _")
+        if name in seen:
+            raise CatalogueError(f"{where}: duplicate name {name!r}")
+        if kind not in KINDS:
+            raise CatalogueError(f"{where} ({name}): kind {kind!r} is not one of {', '.join(KINDS)}")
+        refresh = entry.get("refresh", "manual")
+        if refresh not in REFRESH:
+            raise CatalogueError(f"{where} ({name}): refresh {refresh!r} is not one of {', '.join(REFRESH)}")
+        local = entry.get("path")
+        options = {k: v for k, v in entry.items() if k not in {"name", "kind", "path", "url", "refresh", "description"}}
+        if not local and not entry.get("url") and not options.get("repo_ids"):
+            raise CatalogueError(f"{where} ({name}): needs a `path`, a `url` or `repo_ids`")
+        seen.add(name)
+        sources.append(Source(name=name, kind=kind, path=(path.parent / local).resolve() if local else None,
+                              url=entry.get("url"), refresh=refresh, description=str(entry.get("description", "")),
+                              options=options))
+    return sources

@@ -1,0 +1,164 @@
+"""Live sources over HTTP: timeouts, retries with backoff, conditional requests, and a snapshot store.
+
+Every fetch is recorded (fetched_at, HTTP status, bytes, sha256, ETag, Last-Modified); content is
+kept by hash so a failing source can fall back to its last good snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+MAX_FETCH_BYTES = 200 * 1024 * 1024
+RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+
+
+class FetchError(RuntimeError):
+    pass
+
+
+@dataclass
+class FetchRecord:
+    source_name: str
+    url: str
+    fetched_at: str
+    status: str  # fetched | not_modified | fallback | failed
+    http_status: int | None
+    bytes: int | None
+    sha256: str | None
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    error: str | None
+
+
+def allow_loopback_http() -> bool:
+    return os.environ.get("LEDGER_ALLOW_LOOPBACK_HTTP") == "1"
+
+
+def check_url(url: str, allow_loopback: bool = False) -> None:
+    """Only https, except plain http to a loopback address when explicitly allowed (tests)."""
+    parsed = urlparse(url)
+    if parsed.scheme == "https" and parsed.hostname:
+        return
+    if parsed.scheme == "http" and allow_loopback and parsed.hostname:
+        host = parsed.hostname
+        try:
+            if host == "localhost" or ipaddress.ip_address(host).is_loopback:
+                return
+        except ValueError:
+            pass
+    raise FetchError(f"refusing {parsed.scheme or 'schemeless'} URL {url!r}: only https is allowed")
+
+
+class SnapshotStore:
+    """Content-addressed snapshots per (source, url), with the last good one's metadata."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def _dir(self, source_name: str, url: str) -> Path:
+        return self.root / source_name / hashlib.sha256(url.encode()).hexdigest()[:16]
+
+    def latest(self, source_name: str, url: str) -> tuple[dict, bytes] | None:
+        folder = self._dir(source_name, url)
+        try:
+            meta = json.loads((folder / "latest.json").read_text())
+            return meta, (folder / f"{meta['sha256']}.bin").read_bytes()
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def save(self, source_name: str, url: str, content: bytes, meta: dict) -> None:
+        folder = self._dir(source_name, url)
+        folder.mkdir(parents=True, exist_ok=True)
+        blob = folder / f"{meta['sha256']}.bin"
+        if not blob.exists():
+            tmp = blob.with_suffix(".tmp")
+            tmp.write_bytes(content)
+            os.replace(tmp, blob)
+        tmp = folder / "latest.json.tmp"
+        tmp.write_text(json.dumps(meta))
+        os.replace(tmp, folder / "latest.json")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def fetch(url: str, source_name: str, store: SnapshotStore, *, client: httpx.Client | None = None,
+          headers: dict[str, str] | None = None, timeout: float = 15.0, retries: int = 3, backoff: float = 0.5,
+          allow_loopback: bool | None = None, max_bytes: int = MAX_FETCH_BYTES) -> tuple[FetchRecord, bytes | None]:
+    """Fetch `url` conditionally; on failure return the last good snapshot (status `fallback`) if any.
+
+    Never raises for network or server faults: the record says what happened.
+    """
+    allow = allow_loopback_http() if allow_loopback is None else allow_loopback
+    check_url(url, allow)
+    previous = store.latest(source_name, url)
+    request_headers = dict(headers or {})
+    if previous:
+        if previous[0].get("etag"):
+            request_headers["If-None-Match"] = previous[0]["etag"]
+        if previous[0].get("last_modified"):
+            request_headers["If-Modified-Since"] = previous[0]["last_modified"]
+    own_client = client is None
+    client = client or httpx.Client(timeout=timeout, follow_redirects=True)
+    error, http_status = None, None
+    try:
+        for attempt in range(retries + 1):
+            try:
+                response = client.get(url, headers=request_headers, timeout=timeout)
+                http_status = response.status_code
+                if response.status_code == 304 and previous:
+                    meta = previous[0]
+                    return FetchRecord(source_name, url, _now(), "not_modified", 304, len(previous[1]), meta["sha256"],
+                                       meta.get("etag"), meta.get("last_modified"), meta.get("content_type"), None), previous[1]
+                if response.status_code in RETRY_STATUSES:
+                    error = f"HTTP {response.status_code}"
+                elif response.status_code >= 400:
+                    error = f"HTTP {response.status_code}"
+                    break
+                else:
+                    content = response.content
+                    expected = response.headers.get("content-length")
+                    if expected is not None and expected.isdigit() and int(expected) != len(content):
+                        error = f"truncated body: {len(content)} of {expected} bytes"
+                    elif len(content) > max_bytes:
+                        error = f"body of {len(content)} bytes is over the {max_bytes}-byte cap"
+                        break
+                    elif "text/html" in response.headers.get("content-type", "") and not url.endswith((".html", ".htm")):
+                        error = "server returned an HTML page, not data"
+                        break
+                    else:
+                        digest = hashlib.sha256(content).hexdigest()
+                        meta = {"sha256": digest, "etag": response.headers.get("etag"),
+                                "last_modified": response.headers.get("last-modified"),
+                                "content_type": response.headers.get("content-type"), "url": url, "fetched_at": _now()}
+                        store.save(source_name, url, content, meta)
+                        return FetchRecord(source_name, url, meta["fetched_at"], "fetched", response.status_code, len(content),
+                                           digest, meta["etag"], meta["last_modified"], meta["content_type"], None), content
+            except httpx.HTTPError as exc:  # timeouts, refused connections, broken or truncated transfers
+                error = f"{type(exc).__name__}: {exc}"[:300]
+            if attempt < retries:
+                time.sleep(backoff * (2 ** attempt))
+    finally:
+        if own_client:
+            client.close()
+    if previous:
+        meta = previous[0]
+        return FetchRecord(source_name, url, _now(), "fallback", http_status, len(previous[1]), meta["sha256"], meta.get("etag"),
+                           meta.get("last_modified"), meta.get("content_type"), error), previous[1]
+    return FetchRecord(source_name, url, _now(), "failed", http_status, None, None, None, None, None, error), None
+
+
+def record_dict(record: FetchRecord) -> dict:
+    return asdict(record)

@@ -1,0 +1,144 @@
+"""Read one catalogue source, from its local path or its live URL, into record frames.
+
+Live sources are fetched with pipeline.fetch (conditional, retried, snapshotted); a failing fetch
+falls back to the last good snapshot and then to the local path, and says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.catalogue import Source
+from pipeline.fetch import FetchRecord, SnapshotStore, fetch
+from pipeline.quarantine import quarantine_frame, quarantine_row
+from pipeline.sources import epoch, leaderboards, model_cards, paper_table
+from pipeline.sources.records import Batch
+
+MAX_SOURCE_FILE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class SourceResult:
+    source: Source
+    frames: dict[str, pl.DataFrame]
+    fetches: list[FetchRecord] = field(default_factory=list)
+    inputs: list[tuple[str, str, int]] = field(default_factory=list)  # (name, sha256, bytes) of every input read
+    problems: list[str] = field(default_factory=list)  # source-level trouble: failed fetches, fallbacks, missing files
+    skipped: int = 0
+
+    @property
+    def data_version(self) -> str:
+        digest = hashlib.sha256()
+        for name, sha, _ in sorted(self.inputs):
+            digest.update(f"{name}\0{sha}\n".encode())
+        return digest.hexdigest()
+
+
+def hub_endpoint() -> str:
+    return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+
+
+def hub_card_url(repo_id: str) -> str:
+    from huggingface_hub import hf_hub_url
+    return hf_hub_url(repo_id, "README.md", endpoint=hub_endpoint())
+
+
+def _hub_headers() -> dict[str, str]:
+    from huggingface_hub import get_token
+    token = get_token()  # HF_TOKEN or the saved login; sent only to the Hub endpoint, never logged
+    return {"authorization": f"Bearer {token}"} if token else {}
+
+
+def _local_files(path: Path, patterns: tuple[str, ...]) -> list[tuple[str, bytes]]:
+    if path.is_file():
+        return [(path.name, path.read_bytes())]
+    if path.is_dir():
+        files = {}
+        for pattern in patterns:
+            for item in path.rglob(pattern):
+                if item.is_file() and not item.is_symlink():
+                    files[item.relative_to(path).as_posix()] = item
+        return [(name, item.read_bytes()) for name, item in sorted(files.items())]
+    raise FileNotFoundError(f"{path} does not exist")
+
+
+PATTERNS = {
+    "hf_model_cards": ("*.md", "*.model.json"),
+    "lm_eval": ("results_*.json", "samples_*.jsonl"),
+}
+
+
+def collect_inputs(source: Source, store: SnapshotStore, client=None) -> tuple[list[tuple[str, bytes]], list[FetchRecord], list[str]]:
+    """The bytes to parse: fetched (with fallback) for live sources, else read from `path`."""
+    files: list[tuple[str, bytes]] = []
+    fetches: list[FetchRecord] = []
+    problems: list[str] = []
+    urls: list[tuple[str, str, dict]] = []
+    if source.url:
+        urls.append((source.url.rsplit("/", 1)[-1] or source.name, source.url, {}))
+    for repo_id in source.options.get("repo_ids") or []:
+        urls.append((f"{str(repo_id).replace('/', '__')}.md", hub_card_url(str(repo_id)), _hub_headers()))
+    fetched_names = set()
+    for name, url, headers in urls:
+        record, content = fetch(url, source.name, store, client=client, headers=headers)
+        fetches.append(record)
+        if record.status == "fallback":
+            problems.append(f"{url}: {record.error}; using the last good snapshot from its previous fetch")
+        if content is None:
+            problems.append(f"{url}: {record.error}; no snapshot to fall back to")
+            continue
+        files.append((name, content))
+        fetched_names.add(name)
+    if source.path is not None and (not urls or len(fetched_names) < len(urls)):
+        try:
+            files += [(n, b) for n, b in _local_files(source.path, PATTERNS.get(source.kind, ("*",))) if n not in fetched_names]
+        except (FileNotFoundError, OSError) as exc:
+            problems.append(f"local path: {exc}")
+    oversized = [n for n, b in files if len(b) > MAX_SOURCE_FILE_BYTES]
+    problems += [f"{n}: over the {MAX_SOURCE_FILE_BYTES}-byte cap, not read" for n in oversized]
+    return [(n, b) for n, b in files if n not in oversized], fetches, problems
+
+
+def read_source(source: Source, store: SnapshotStore, client=None) -> SourceResult:
+    files, fetches, problems = collect_inputs(source, store, client)
+    batch = Batch(source.name)
+    paper_rows = None
+    opts = source.options
+    for name, raw in files:
+        if source.kind == "hf_model_cards":
+            model_cards.read_card_files([(name, raw)], batch)
+        elif source.kind == "epoch_models":
+            epoch.read_models(raw, batch, domains=opts.get("domains", ["Language"]))
+        elif source.kind == "epoch_benchmarks":
+            epoch.read_benchmark(raw, batch, benchmark=str(opts.get("benchmark") or Path(name).stem))
+        elif source.kind == "open_llm_leaderboard":
+            leaderboards.read_open_llm_leaderboard(raw, batch)
+        elif source.kind == "lm_eval":
+            if name.endswith(".jsonl"):
+                leaderboards.read_lm_eval_samples(raw, name, batch, model=opts.get("model"),
+                                                  temperature=opts.get("temperature"), top_p=opts.get("top_p"))
+            else:
+                leaderboards.read_lm_eval_results(raw, name, batch, model=opts.get("model"))
+        elif source.kind == "simple_evals":
+            if not opts.get("model") or not opts.get("benchmark"):
+                batch.reject(name, "a simple_evals source needs `model` and `benchmark` in the catalogue", check="catalogue")
+                continue
+            leaderboards.read_simple_evals(raw, name, batch, model=str(opts["model"]), benchmark=str(opts["benchmark"]))
+        elif source.kind == "paper_table":
+            reader = paper_table.read_table2 if opts.get("table") == "table2" else paper_table.read_table1
+            paper_rows = reader(raw, source.name)
+            batch.rejects += paper_rows["rejects"].to_dicts()
+    frames = batch.frames()
+    if paper_rows is not None:
+        frames[f"paper_{opts.get('table', 'table1')}"] = paper_rows["rows"]
+    if not files:
+        problems.append("nothing could be read from this source")
+    frames["rejects"] = pl.concat([frames["rejects"], quarantine_frame(
+        [quarantine_row(source.name, "*", p, check_name="source") for p in problems])])
+    inputs = [(n, hashlib.sha256(b).hexdigest(), len(b)) for n, b in files]
+    return SourceResult(source, frames, fetches, inputs, problems, batch.skipped)

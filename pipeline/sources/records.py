@@ -1,0 +1,115 @@
+"""The record shapes every adapter produces: models, facts and benchmark results, plus rejects."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from pipeline.quarantine import quarantine_frame, quarantine_row
+
+MODEL_COLUMNS = {
+    "source_name": pl.Utf8, "record_id": pl.Utf8, "model_name": pl.Utf8, "hub_id": pl.Utf8, "ledger_id": pl.Utf8,
+    "aliases": pl.Utf8, "organization": pl.Utf8, "model_type": pl.Utf8, "method": pl.Utf8, "base_model": pl.Utf8,
+    "teacher": pl.Utf8, "license": pl.Utf8, "tags": pl.Utf8, "distilled": pl.Boolean, "distilled_basis": pl.Utf8,
+    "as_of": pl.Utf8, "content_sha256": pl.Utf8, "origin": pl.Utf8,
+}
+FACT_COLUMNS = {
+    "source_name": pl.Utf8, "record_id": pl.Utf8, "model_name": pl.Utf8, "quantity": pl.Utf8, "value": pl.Float64,
+    "value_raw": pl.Utf8, "unit": pl.Utf8, "kind": pl.Utf8, "source": pl.Utf8, "url": pl.Utf8, "accelerator": pl.Utf8,
+    "basis": pl.Utf8, "scope": pl.Utf8, "note": pl.Utf8, "as_of": pl.Utf8,
+}
+BENCHMARK_COLUMNS = {
+    "source_name": pl.Utf8, "record_id": pl.Utf8, "model_name": pl.Utf8, "benchmark": pl.Utf8, "dataset_type": pl.Utf8,
+    "dataset_config": pl.Utf8, "metric": pl.Utf8, "score_raw": pl.Utf8, "score": pl.Float64, "scale": pl.Utf8,
+    "score_pct": pl.Float64, "k": pl.Int64, "temperature": pl.Float64, "top_p": pl.Float64, "n_questions": pl.Int64,
+    "source": pl.Utf8, "url": pl.Utf8, "as_of": pl.Utf8,
+}
+
+
+@dataclass
+class Batch:
+    source_name: str
+    models: list[dict] = field(default_factory=list)
+    facts: list[dict] = field(default_factory=list)
+    benchmarks: list[dict] = field(default_factory=list)
+    rejects: list[dict] = field(default_factory=list)
+    skipped: int = 0  # rows left out on purpose by a documented filter (counted, not silent)
+
+    def reject(self, record_id: str, reason: str, *, check: str, raw: str = "", column: str = "") -> None:
+        self.rejects.append(quarantine_row(self.source_name, record_id, reason, raw_content=raw,
+                                           column_name=column, check_name=check))
+
+    def model(self, **values) -> None:
+        self.models.append({c: values.get(c) for c in MODEL_COLUMNS} | {"source_name": self.source_name})
+
+    def fact(self, **values) -> None:
+        self.facts.append({c: values.get(c) for c in FACT_COLUMNS} | {"source_name": self.source_name})
+
+    def benchmark(self, **values) -> None:
+        self.benchmarks.append({c: values.get(c) for c in BENCHMARK_COLUMNS} | {"source_name": self.source_name})
+
+    def extend(self, other: "Batch") -> None:
+        self.models += other.models
+        self.facts += other.facts
+        self.benchmarks += other.benchmarks
+        self.rejects += other.rejects
+        self.skipped += other.skipped
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        return {
+            "models": pl.DataFrame(self.models, schema=MODEL_COLUMNS),
+            "facts": pl.DataFrame(self.facts, schema=FACT_COLUMNS),
+            "benchmarks": pl.DataFrame(self.benchmarks, schema=BENCHMARK_COLUMNS),
+            "rejects": quarantine_frame(self.rejects),
+        }
+
+
+def text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return "|".join(str(v).strip() for v in value if v is not None and str(v).strip()) or None
+    value = str(value).strip()
+    return value or None
+
+
+def number(value) -> float | None:
+    """A finite float from a number or numeric text (YAML 1.1 reads 8.0e9 as text); None otherwise."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip().replace(",", "")
+        if not value:
+            return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return result  # NaN and Infinity go on to validation, which rejects them with a reason
+
+
+def to_percent(score: float | None, scale: str) -> float | None:
+    if score is None:
+        return None
+    return score * 100.0 if scale == "fraction" else score if scale == "percent" else None
+
+
+_DISTILL_NAME = re.compile(r"distil", re.IGNORECASE)
+
+
+def distillation_decision(*, declared_method: str | None, tags: list[str], names: list[str], body: str) -> tuple[bool, str]:
+    """Is this model distilled, and on what evidence? The Hub has no `distillation` base_model_relation."""
+    if declared_method:
+        return declared_method == "distillation", f"ledger.method = {declared_method}"
+    tag = next((t for t in tags if _DISTILL_NAME.search(t)), None)
+    if tag:
+        return True, f"tag {tag!r}"
+    name = next((n for n in names if n and _DISTILL_NAME.search(n)), None)
+    if name:
+        return True, f"name {name!r} contains 'distil'"
+    if re.search(r"\bdistill(?:ed|ation)\s+(?:from|of)\b", body or "", re.IGNORECASE):
+        return True, "card text says 'distilled from'"
+    return False, "no evidence of distillation in metadata, tags, name or text"
