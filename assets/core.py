@@ -9,7 +9,6 @@ from dagster_duckdb import DuckDBResource
 from assets.metadata import markdown_table, table_metadata
 from assets.resources import LedgerPaths
 from pipeline import warehouse
-from pipeline.catalogue import load_catalogue
 from pipeline.resolution import resolve
 
 CORE = "core"
@@ -25,7 +24,7 @@ def model_aliases(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.Mater
 
 
 MENTIONS_SQL = """
-    select source_name, model_name, string_agg(distinct tbl, ', ' order by tbl) as tables, sum(n)::bigint as rows from (
+    select source_name, model_name, tbl as tables, sum(n)::bigint as rows from (
         select source_name, model_name, 'model_facts' as tbl, count(*) as n from validated.model_facts group by all
         union all
         select source_name, model_name, 'benchmark_results', count(*) from validated.benchmark_results group by all
@@ -50,9 +49,9 @@ MENTIONS_SQL = """
     ],
     pool="duckdb_writer",
 )
-def model_resolution(warehouse_db: DuckDBResource):
+def model_resolution(ledger: LedgerPaths, warehouse_db: DuckDBResource):
     """Entity resolution across sources through names, Hub ids, suffix-stripped versions and the alias table."""
-    order = [s.name for s in load_catalogue()]
+    order = [s.name for s in ledger.catalogue()]
     with warehouse_db.get_connection() as con:
         result = resolve(warehouse.read_table(con, "validated", "models"), warehouse.query_frame(con, MENTIONS_SQL),
                          warehouse.read_table(con, "ref", "model_aliases"), order)

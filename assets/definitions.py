@@ -19,10 +19,11 @@ from assets.reference import reference_assets
 from assets.resources import build_resources
 from assets.sql_assets import core_assets, staging_assets
 from assets.validate import build_validated
-from pipeline.catalogue import load_catalogue
+from pipeline.catalogue import catalogue_path, load_catalogue
 
 
 def build_definitions(catalogue_file: Path | None = None, **resource_paths) -> dg.Definitions:
+    catalogue_file = catalogue_file or catalogue_path()
     catalogue = load_catalogue(catalogue_file)
     source_assets, source_checks = build_ingest(catalogue)
     validated_assets, validated_checks = build_validated([s.name for s in catalogue])
@@ -31,7 +32,7 @@ def build_definitions(catalogue_file: Path | None = None, **resource_paths) -> d
               *cost_assets, *mart_assets, *output_assets]
     # DuckDB has one writer, so steps run one after another in the run's own process.
     return dg.Definitions(assets=assets, asset_checks=[*source_checks, *validated_checks, *core_python_checks, *mart_checks], jobs=jobs,
-                          schedules=schedules, sensors=sensors, resources=build_resources(**resource_paths),
+                          schedules=schedules, sensors=sensors, resources=build_resources(sources_file=catalogue_file, **resource_paths),
                           executor=dg.in_process_executor)
 
 

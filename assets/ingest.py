@@ -10,7 +10,7 @@ from dagster_duckdb import DuckDBResource
 from assets.metadata import markdown_table
 from assets.resources import LedgerPaths
 from pipeline import warehouse
-from pipeline.catalogue import Source, load_catalogue
+from pipeline.catalogue import Source
 from pipeline.fetch import SnapshotStore, record_dict
 from pipeline.ingest import read_source
 from pipeline.sources.paper_table import TABLE1_SCHEMA, TABLE2_SCHEMA
@@ -96,6 +96,3 @@ def _source_check(source: Source) -> dg.AssetChecksDefinition:
 def build_ingest(catalogue: list[Source]) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
     return [_source_asset(s) for s in catalogue], [_source_check(s) for s in catalogue]
 
-
-def default_catalogue() -> list[Source]:
-    return load_catalogue()

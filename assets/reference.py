@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 from assets.metadata import descriptions_from, table_metadata
 from assets.resources import LedgerPaths
 from pipeline import schemas, warehouse
-from pipeline.catalogue import catalogue_path, load_catalogue
+
 from pipeline.sources import reference
 from pipeline.validation import split_valid
 
@@ -159,9 +159,9 @@ def what_if_scenario(config: WhatIf, warehouse_db: DuckDBResource):
 
 
 @dg.asset(key=["ref", "sources"], group_name=REFERENCE, kinds={"duckdb"}, pool="duckdb_writer")
-def sources_catalogue(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+def sources_catalogue(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     """The sources catalogue as a table: name, kind, path, URL, refresh cadence and position (its priority)."""
-    catalogue = load_catalogue()
+    catalogue = ledger.catalogue()
     frame = pl.DataFrame([{"name": s.name, "kind": s.kind, "path": str(s.path) if s.path else None, "url": s.url,
                            "repo_ids": "|".join(map(str, s.options.get("repo_ids") or [])) or None, "refresh": s.refresh,
                            "description": s.description, "position": i} for i, s in enumerate(catalogue)],
@@ -170,7 +170,7 @@ def sources_catalogue(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     with warehouse_db.get_connection() as con:
         warehouse.write_table(con, "ref", "sources", frame)
         meta = table_metadata(con, "ref", "sources")
-    meta["catalogue_file"] = dg.MetadataValue.path(str(catalogue_path()))
+    meta["catalogue_file"] = dg.MetadataValue.path(ledger.sources_file)
     return dg.MaterializeResult(metadata=meta)
 
 

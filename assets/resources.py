@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipeline.catalogue import catalogue_path
 from pipeline.paths import default_data_dir, default_out_dir, default_state_dir
 
 
@@ -16,6 +17,11 @@ class LedgerPaths(dg.ConfigurableResource):
     data_dir: str
     out_dir: str
     state_dir: str
+    sources_file: str
+
+    def catalogue(self):
+        from pipeline.catalogue import load_catalogue
+        return load_catalogue(Path(self.sources_file))
 
     @property
     def data(self) -> Path:
@@ -38,9 +44,9 @@ class LedgerPaths(dg.ConfigurableResource):
         return Path(self.state_dir) / "snapshots"
 
 
-def build_resources(data_dir: Path | None = None, out_dir: Path | None = None,
-                    state_dir: Path | None = None) -> dict[str, dg.ConfigurableResource]:
+def build_resources(data_dir: Path | None = None, out_dir: Path | None = None, state_dir: Path | None = None,
+                    sources_file: Path | None = None) -> dict[str, dg.ConfigurableResource]:
     paths = LedgerPaths(data_dir=str(data_dir or default_data_dir()), out_dir=str(out_dir or default_out_dir()),
-                        state_dir=str(state_dir or default_state_dir()))
+                        state_dir=str(state_dir or default_state_dir()), sources_file=str(sources_file or catalogue_path()))
     paths.working_db.parent.mkdir(parents=True, exist_ok=True)
     return {"ledger": paths, "warehouse_db": DuckDBResource(database=str(paths.working_db))}

@@ -77,6 +77,23 @@ class SnapshotStore:
         except (OSError, ValueError, KeyError):
             return None
 
+    def last_good(self, source_name: str, url: str) -> tuple[dict, bytes] | None:
+        """The last snapshot whose content parsed: what a failing source falls back to."""
+        folder = self._dir(source_name, url)
+        try:
+            meta = json.loads((folder / "good.json").read_text())
+            return meta, (folder / f"{meta['sha256']}.bin").read_bytes()
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def mark_good(self, source_name: str, url: str, sha256: str) -> None:
+        folder = self._dir(source_name, url)
+        latest = self.latest(source_name, url)
+        meta = dict(latest[0]) if latest and latest[0].get("sha256") == sha256 else {"sha256": sha256, "url": url}
+        tmp = folder / "good.json.tmp"
+        tmp.write_text(json.dumps(meta))
+        os.replace(tmp, folder / "good.json")
+
     def save(self, source_name: str, url: str, content: bytes, meta: dict) -> None:
         folder = self._dir(source_name, url)
         folder.mkdir(parents=True, exist_ok=True)
@@ -153,10 +170,11 @@ def fetch(url: str, source_name: str, store: SnapshotStore, *, client: httpx.Cli
     finally:
         if own_client:
             client.close()
-    if previous:
-        meta = previous[0]
-        return FetchRecord(source_name, url, _now(), "fallback", http_status, len(previous[1]), meta["sha256"], meta.get("etag"),
-                           meta.get("last_modified"), meta.get("content_type"), error), previous[1]
+    good = store.last_good(source_name, url) or previous
+    if good:
+        meta = good[0]
+        return FetchRecord(source_name, url, _now(), "fallback", http_status, len(good[1]), meta["sha256"], meta.get("etag"),
+                           meta.get("last_modified"), meta.get("content_type"), error), good[1]
     return FetchRecord(source_name, url, _now(), "failed", http_status, None, None, None, None, None, error), None
 
 

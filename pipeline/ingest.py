@@ -104,41 +104,69 @@ def collect_inputs(source: Source, store: SnapshotStore, client=None) -> tuple[l
     return [(n, b) for n, b in files if n not in oversized], fetches, problems
 
 
+FORMAT_CHECKS = {"format", "columns", "json", "lm_eval_results", "simple_evals", "hub_api", "binary", "utf8", "size_cap"}
+
+
+def _parse(source: Source, name: str, raw: bytes) -> tuple[Batch, dict | None]:
+    """Parse one input with the source kind's adapter."""
+    batch, paper_rows, opts = Batch(source.name), None, source.options
+    if source.kind == "hf_model_cards":
+        model_cards.read_card_files([(name, raw)], batch)
+    elif source.kind == "epoch_models":
+        epoch.read_models(raw, batch, domains=opts.get("domains", ["Language"]))
+    elif source.kind == "epoch_benchmarks":
+        epoch.read_benchmark(raw, batch, benchmark=str(opts.get("benchmark") or Path(name).stem))
+    elif source.kind == "open_llm_leaderboard":
+        leaderboards.read_open_llm_leaderboard(raw, batch)
+    elif source.kind == "lm_eval" and name.endswith(".jsonl"):
+        leaderboards.read_lm_eval_samples(raw, name, batch, model=opts.get("model"),
+                                          temperature=opts.get("temperature"), top_p=opts.get("top_p"))
+    elif source.kind == "lm_eval":
+        leaderboards.read_lm_eval_results(raw, name, batch, model=opts.get("model"))
+    elif source.kind == "simple_evals" and not (opts.get("model") and opts.get("benchmark")):
+        batch.reject(name, "a simple_evals source needs `model` and `benchmark` in the catalogue", check="catalogue")
+    elif source.kind == "simple_evals":
+        leaderboards.read_simple_evals(raw, name, batch, model=str(opts["model"]), benchmark=str(opts["benchmark"]))
+    elif source.kind == "paper_table":
+        reader = paper_table.read_table2 if opts.get("table") == "table2" else paper_table.read_table1
+        paper_rows = reader(raw, source.name)
+        batch.rejects += paper_rows["rejects"].to_dicts()
+    return batch, paper_rows
+
+
+def _unreadable(batch: Batch, paper_rows: dict | None) -> bool:
+    """The whole input failed to parse (wrong format), as opposed to a few bad records in it."""
+    produced = batch.models or batch.facts or batch.benchmarks or (paper_rows is not None and paper_rows["rows"].height)
+    return not produced and any(r["check_name"] in FORMAT_CHECKS for r in batch.rejects)
+
+
 def read_source(source: Source, store: SnapshotStore, client=None) -> SourceResult:
     files, fetches, problems = collect_inputs(source, store, client)
-    batch = Batch(source.name)
-    paper_rows = None
-    opts = source.options
+    fetched = {r.url.rsplit("/", 1)[-1] or source.name: r for r in fetches if r.status in ("fetched", "not_modified")}
+    batch, paper_rows = Batch(source.name), None
+    used: list[tuple[str, bytes]] = []
     for name, raw in files:
-        if source.kind == "hf_model_cards":
-            model_cards.read_card_files([(name, raw)], batch)
-        elif source.kind == "epoch_models":
-            epoch.read_models(raw, batch, domains=opts.get("domains", ["Language"]))
-        elif source.kind == "epoch_benchmarks":
-            epoch.read_benchmark(raw, batch, benchmark=str(opts.get("benchmark") or Path(name).stem))
-        elif source.kind == "open_llm_leaderboard":
-            leaderboards.read_open_llm_leaderboard(raw, batch)
-        elif source.kind == "lm_eval":
-            if name.endswith(".jsonl"):
-                leaderboards.read_lm_eval_samples(raw, name, batch, model=opts.get("model"),
-                                                  temperature=opts.get("temperature"), top_p=opts.get("top_p"))
-            else:
-                leaderboards.read_lm_eval_results(raw, name, batch, model=opts.get("model"))
-        elif source.kind == "simple_evals":
-            if not opts.get("model") or not opts.get("benchmark"):
-                batch.reject(name, "a simple_evals source needs `model` and `benchmark` in the catalogue", check="catalogue")
-                continue
-            leaderboards.read_simple_evals(raw, name, batch, model=str(opts["model"]), benchmark=str(opts["benchmark"]))
-        elif source.kind == "paper_table":
-            reader = paper_table.read_table2 if opts.get("table") == "table2" else paper_table.read_table1
-            paper_rows = reader(raw, source.name)
-            batch.rejects += paper_rows["rejects"].to_dicts()
+        part, rows = _parse(source, name, raw)
+        record = fetched.get(name)
+        if record is not None:
+            if _unreadable(part, rows):
+                good = store.last_good(source.name, record.url)
+                if good and good[0]["sha256"] != record.sha256:
+                    problems.append(f"{record.url}: fetched content is unreadable ({part.rejects[0]['reason']}); "
+                                    "using the last good snapshot")
+                    raw = good[1]
+                    part, rows = _parse(source, name, raw)
+            elif record.sha256:
+                store.mark_good(source.name, record.url, record.sha256)
+        batch.extend(part)
+        used.append((name, raw))
+        paper_rows = rows if rows is not None else paper_rows
     frames = batch.frames()
     if paper_rows is not None:
-        frames[f"paper_{opts.get('table', 'table1')}"] = paper_rows["rows"]
+        frames[f"paper_{source.options.get('table', 'table1')}"] = paper_rows["rows"]
     if not files:
         problems.append("nothing could be read from this source")
     frames["rejects"] = pl.concat([frames["rejects"], quarantine_frame(
         [quarantine_row(source.name, "*", p, check_name="source") for p in problems])])
-    inputs = [(n, hashlib.sha256(b).hexdigest(), len(b)) for n, b in files]
+    inputs = [(n, hashlib.sha256(b).hexdigest(), len(b)) for n, b in used]
     return SourceResult(source, frames, fetches, inputs, problems, batch.skipped)

@@ -65,8 +65,8 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
             ) -> dict[str, pl.DataFrame]:
     """Canonical models, the id every (source, name) resolves to, and what could not be resolved.
 
-    `records`: model records (validated.models). `mentions`: (source_name, model_name, table, rows)
-    for names used by facts, scores and published tables. `aliases`: (alias, model_id).
+    `records`: model records (validated.models). `mentions`: (source_name, model_name, tables, rows)
+    for names used by facts, scores and published tables; an unmatched name is listed once per table. `aliases`: (alias, model_id).
     """
     index = NameIndex()
     for alias, model_id in aliases.select("alias", "model_id").iter_rows():
@@ -79,10 +79,11 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
     for record in ranked.iter_rows(named=True):
         names = [record["ledger_id"], record["hub_id"], record["model_name"], *(record["aliases"] or "").split("|")]
         model_id, how = None, "new model"
+        own_id = record["ledger_id"] or record["hub_id"]
         for name in filter(None, names):
             model_id, matched = index.lookup(name)
             if model_id:
-                how = f"merged by {matched}"
+                how = ("ledger id" if record["ledger_id"] else "hub id") if model_id == own_id else f"merged by {matched}"
                 break
         if model_id is None:
             model_id = record["ledger_id"] or record["hub_id"] or record["model_name"]

@@ -170,7 +170,7 @@ def test_materialize_ingest_and_validate_against_a_tmp_duckdb(tmp_path):
     catalogue.write_text("sources:\n  - {name: my_cards, kind: hf_model_cards, path: cards}\n")
     source_assets, _ = build_ingest(load_catalogue(catalogue))
     validated, _ = build_validated(["my_cards"])
-    resources = build_resources(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")
+    resources = build_resources(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state", sources_file=catalogue)
     result = dg.materialize([*source_assets, *validated[:3]], resources=resources)
     assert result.success
     with duckdb.connect(str(tmp_path / "state" / "warehouse.duckdb"), read_only=True) as con:

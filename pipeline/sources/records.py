@@ -110,6 +110,7 @@ def distillation_decision(*, declared_method: str | None, tags: list[str], names
     name = next((n for n in names if n and _DISTILL_NAME.search(n)), None)
     if name:
         return True, f"name {name!r} contains 'distil'"
-    if re.search(r"\bdistill(?:ed|ation)\s+(?:from|of)\b", body or "", re.IGNORECASE):
-        return True, "card text says 'distilled from'"
+    if re.search(r"\bdistill", body or "", re.IGNORECASE):
+        # Prose is weak evidence: DeepSeek-V3's card describes distilling R1 into V3's post-training.
+        return False, "card text mentions distillation, which alone does not decide it"
     return False, "no evidence of distillation in metadata, tags, name or text"

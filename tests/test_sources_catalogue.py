@@ -1,0 +1,102 @@
+"""A user's own catalogue (LEDGER_SOURCES): every model and score lands in the warehouse, what could not
+be used is listed with a reason; a live source that turns to garbage leaves the last good data published."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipeline.catalogue import CatalogueError, load_catalogue
+from pipeline.paths import PROJECT_ROOT
+from tests.conftest import DATA_DIR, realdata
+
+pytestmark = pytest.mark.timeout(300)
+EXAMPLE = PROJECT_ROOT / "examples" / "sources.realdata.yaml"
+
+
+def run_all(catalogue, tmp_path, run_config=None):
+    from assets.definitions import build_definitions
+
+    defs = build_definitions(catalogue_file=catalogue, data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance, raise_on_error=False,
+                                                                                 run_config=run_config)
+        checks = {(e.asset_check_evaluation_data.asset_key.to_user_string(), e.asset_check_evaluation_data.check_name):
+                  e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    return result, checks
+
+
+def test_catalogue_errors_are_clear(tmp_path):
+    bad = tmp_path / "sources.yaml"
+    for text, message in [("sources: {}", "top-level `sources:` list"),
+                          ("sources:\n  - {name: x, kind: nope, path: a}", "kind 'nope'"),
+                          ("sources:\n  - {name: x, kind: lm_eval}", "needs a `path`"),
+                          ("sources:\n  - {name: x, kind: lm_eval, path: a}\n  - {name: x, kind: lm_eval, path: b}", "duplicate name"),
+                          ("sources:\n  - {name: ../evil, kind: lm_eval, path: a}", "lower-case")]:
+        bad.write_text(text)
+        with pytest.raises(CatalogueError, match=message):
+            load_catalogue(bad)
+
+
+def test_a_catalogue_over_real_files_lands_every_model_and_score(tmp_path):
+    realdata()  # skip without ../shared/realdata
+    result, checks = run_all(EXAMPLE, tmp_path)
+    assert result.success
+    with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
+        models = {r[0] for r in con.execute("select model_id from core.models").fetchall()}
+        # cards merged with Epoch's and the Hub's records of the same models; new models from Epoch kept
+        assert {"deepseek-ai/DeepSeek-V3", "Qwen3-Max", "VAETKI", "unsloth/Qwen3-8B-GGUF", "Madhour/gpt2-eli5"} <= models
+        sources = con.execute("select sources from core.models where model_id = 'deepseek-ai/DeepSeek-V3'").fetchall()[0][0]
+        assert set(sources.split("|")) == {"embedded_model_cards", "hub_cards", "epoch_notable_models"}
+        # every score row read is in the warehouse, resolved or listed as unmatched
+        read = con.execute("select count(*) from validated.benchmark_results").fetchall()[0][0]
+        resolved = con.execute("select count(*) from core.benchmark_scores").fetchall()[0][0]
+        unmatched = con.execute("select coalesce(sum(rows), 0) from unmatched_models where tables like '%benchmark_results%'").fetchall()[0][0]
+        assert read == resolved + unmatched and unmatched > 0
+        assert con.execute("select count(*) from unmatched_models where reason is null").fetchall()[0][0] == 0
+        # Epoch's GPQA Diamond score for Claude 3.7 Sonnet, found through its versioned name
+        epoch = con.execute("select round(score_pct, 1) from core.benchmark_scores where model_id = "
+                            "'anthropic/claude-3-7-sonnet-20250219' and source_name = 'epoch_gpqa_diamond'").fetchall()
+        assert epoch == [(76.8,)]
+        # the Open LLM Leaderboard's GPQA never becomes GPQA Diamond
+        assert con.execute("select count(*) from core.benchmark_scores where source_name = 'open_llm_leaderboard' "
+                           "and benchmark_id = 'gpqa_diamond'").fetchall()[0][0] == 0
+        # pass@1 from per-sample logs, with k and the question count
+        assert con.execute("select score_pct, k, n_questions from core.benchmark_scores where source_name = "
+                           "'lm_eval_qwen3_8b_samples'").fetchall() == [(45.0, 1, 20)]
+        # the broken card is quarantined with its reason, and its model is still known
+        assert con.execute("select reason from quarantine where record_id = 'Madhour__gpt2-eli5.md'").fetchall()[0][0].startswith("front matter")
+        # the paper is still reproduced with the extra sources in play
+        assert con.execute("select count(*) from model_comparison where scenario = 'paper' and paper_discrepancies = '' "
+                           "and paper_training_flops is not null").fetchall()[0][0] == 15
+    assert not checks[("ops/unmatched_models", "every_name_resolved")].passed
+
+
+def test_a_live_source_that_turns_to_garbage_leaves_the_last_good_data_published(httpserver, tmp_path, monkeypatch):
+    monkeypatch.setenv("LEDGER_ALLOW_LOOPBACK_HTTP", "1")
+    table1 = (DATA_DIR / "paper" / "table1.csv").read_bytes()
+    catalogue = tmp_path / "sources.yaml"
+    catalogue.write_text(f"""sources:
+  - {{name: cards, kind: hf_model_cards, path: {DATA_DIR / 'model_cards'}}}
+  - {{name: live_table1, kind: paper_table, table: table1, url: "{httpserver.url_for('/table1.csv')}", refresh: daily}}
+  - {{name: table2, kind: paper_table, table: table2, path: {DATA_DIR / 'paper' / 'table2.csv'}}}
+""")
+    httpserver.expect_ordered_request("/table1.csv").respond_with_data(table1, content_type="text/csv")
+    first, _ = run_all(catalogue, tmp_path)
+    assert first.success
+    published = tmp_path / "out" / "warehouse.duckdb"
+    query = "select count(*) from model_comparison where scenario = 'paper' and paper_training_flops is not null"
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute(query).fetchall()[0][0] == 16
+
+    for garbage in (b"\x00\x01\x02 not a table", b"<html>sign in</html>"):
+        httpserver.clear()
+        httpserver.expect_request("/table1.csv").respond_with_data(garbage, content_type="text/csv")
+        again, checks = run_all(catalogue, tmp_path)
+        assert again.success
+        with duckdb.connect(str(published), read_only=True) as con:
+            assert con.execute(query).fetchall()[0][0] == 16
+            history = con.execute("select status from source_snapshots where source_name = 'live_table1' order by fetched_at").fetchall()
+        assert checks[("sources/live_table1", "source_read_cleanly")].passed is False
+    assert [h[0] for h in history] == ["fetched", "fetched", "fetched"]
