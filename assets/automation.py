@@ -10,6 +10,28 @@ import dagster as dg
 from assets.ingest import source_asset_key
 from pipeline.catalogue import Source
 
+# Downstream of the sources, an asset is rebuilt when the data version of something it depends on
+# changed (or is about to): an unchanged source re-materialised by the schedule triggers nothing.
+ANY_DEP_DATA_CHANGED = dg.AutomationCondition.any_deps_match(
+    (dg.AutomationCondition.data_version_changed() & ~dg.AutomationCondition.executed_with_root_target())
+    | dg.AutomationCondition.will_be_requested()
+).with_label("any_deps_data_changed")
+ON_UPSTREAM_DATA_CHANGE = dg.AutomationCondition.eager().replace("any_deps_updated", ANY_DEP_DATA_CHANGED) \
+    .with_label("eager_on_upstream_data_change")
+
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "default_automation_condition_sensor", target=dg.AssetSelection.all(), default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Rebuilds whatever depends on a source whose data changed (each asset's automation condition).")
+
+
+def with_automation(assets: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
+    """Give every asset that is not a source the data-change condition."""
+    return [asset.map_asset_specs(lambda spec: spec if spec.key.path[0] == "sources"
+                                  else spec.replace_attributes(automation_condition=ON_UPSTREAM_DATA_CHANGE))
+            for asset in assets]
+
+
 refresh_everything = dg.define_asset_job("refresh_everything", selection=dg.AssetSelection.all(),
                                          description="Materialise every asset on the current inputs.")
 
@@ -29,22 +51,23 @@ def build_automation(catalogue: list[Source]):
     # Leaderboards and published tables, plus any live source refreshed daily.
     leaderboard_sources = [s for s in catalogue if s.kind != "hf_model_cards" or (s.is_live and s.refresh == "daily")]
     jobs = [refresh_everything]
-    schedules, sensors = [], []
+    schedules, sensors = [], [automation_sensor]
     if leaderboard_sources:
         leaderboard_refresh = dg.define_asset_job(
             "leaderboard_refresh",
-            selection=dg.AssetSelection.assets(*[source_asset_key(s.name) for s in leaderboard_sources]).downstream(),
-            description="Re-read the leaderboard sources (fetching live ones) and rebuild what depends on them.")
+            selection=dg.AssetSelection.assets(*[source_asset_key(s.name) for s in leaderboard_sources]),
+            description="Re-read the leaderboard sources (fetching live ones); what depends on a source whose data "
+                        "changed is then rebuilt by the automation sensor.")
         jobs.append(leaderboard_refresh)
         schedules.append(dg.ScheduleDefinition(
             name="daily_leaderboard_ingestion", job=leaderboard_refresh, cron_schedule="0 6 * * *",
             execution_timezone="UTC", default_status=dg.DefaultScheduleStatus.RUNNING,
-            description="Every day at 06:00 UTC: refresh the leaderboard sources and everything downstream."))
+            description="Every day at 06:00 UTC: re-read the leaderboard sources; downstream follows if their data changed."))
     if card_sources:
         model_card_refresh = dg.define_asset_job(
             "model_card_refresh",
-            selection=dg.AssetSelection.assets(*[source_asset_key(s.name) for s in card_sources]).downstream(),
-            description="Re-read the model cards and rebuild everything that depends on them.")
+            selection=dg.AssetSelection.assets(*[source_asset_key(s.name) for s in card_sources]),
+            description="Re-read the model cards; the automation sensor then rebuilds what depends on them.")
         jobs.append(model_card_refresh)
         folders = [s.path for s in card_sources if s.path is not None]
 

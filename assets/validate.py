@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 from assets.ingest import RAW_TABLES, ensure_raw_tables
 from assets.metadata import descriptions_from, table_metadata
 from pipeline import schemas, warehouse
+from pipeline.catalogue import Source
 from pipeline.validation import split_valid
 
 VALIDATE = "validate"
@@ -22,8 +23,18 @@ VALIDATED_TABLES: dict[str, tuple[type[pa.DataFrameModel], str]] = {
 }
 
 
-def _validated_asset(table: str, schema: type[pa.DataFrameModel], id_column: str, sources: list[str]):
-    @dg.asset(key=["validated", table], deps=[dg.AssetKey(["sources", name]) for name in sources], group_name=VALIDATE,
+def feeds(source: Source, table: str) -> bool:
+    """Does this source write rows into `raw.<table>`? (So each validated table depends only on those.)"""
+    if source.kind == "paper_table":
+        return table == f"paper_{source.options.get('table', 'table1')}"
+    return table in ("models", "model_facts", "benchmark_results")
+
+
+def _validated_asset(table: str, schema: type[pa.DataFrameModel], id_column: str, catalogue: list[Source]):
+    sources = [s.name for s in catalogue]
+
+    @dg.asset(key=["validated", table], deps=[dg.AssetKey(["sources", s.name]) for s in catalogue if feeds(s, table)],
+              group_name=VALIDATE,
               kinds={"pandera", "duckdb"}, pool="duckdb_writer",
               description=f"`raw.{table}` rows from the catalogue's sources that pass the `{schema.__name__}` schema; "
                           f"the rest are quarantined with a reason.")
@@ -55,6 +66,6 @@ def _validated_asset(table: str, schema: type[pa.DataFrameModel], id_column: str
     return _asset, _check
 
 
-def build_validated(sources: list[str]):
-    built = [_validated_asset(table, schema, id_column, sources) for table, (schema, id_column) in VALIDATED_TABLES.items()]
+def build_validated(catalogue: list[Source]):
+    built = [_validated_asset(table, schema, id_column, catalogue) for table, (schema, id_column) in VALIDATED_TABLES.items()]
     return [asset for asset, _ in built], [check for _, check in built]

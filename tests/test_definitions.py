@@ -56,3 +56,15 @@ def test_the_catalogue_decides_the_source_assets(tmp_path):
         .get_repository_def().asset_graph
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert "sources/board" in keys and "sources/embedded_model_cards" not in keys
+
+
+def test_automation_sensor_runs_by_default_and_sources_alone_are_scheduled():
+    repo = defs.get_repository_def()
+    sensor = repo.get_sensor_def("default_automation_condition_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    scheduled = repo.get_job("leaderboard_refresh").asset_layer.selected_asset_keys
+    assert scheduled and all(key.path[0] == "sources" for key in scheduled)
+    graph = repo.asset_graph
+    for key in graph.get_all_asset_keys():
+        condition = graph.get(key).automation_condition
+        assert (condition is None) == (key.path[0] == "sources"), key
