@@ -3,8 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-# Dagster reads dagster.yaml from DAGSTER_HOME; its state goes to .dagster_home/ (see dagster.yaml).
-export DAGSTER_HOME := $(CURDIR)
+# Dagster reads dagster.yaml from DAGSTER_HOME: a project-local, git-ignored home holding a copy of it.
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PYTHONPATH := $(CURDIR)
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
@@ -23,7 +23,11 @@ $(BIN)/.synced: requirements.lock requirements-bootstrap.lock
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	@touch $@
 
-run: $(BIN)/.synced
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+run: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster asset materialize -m assets.definitions --select '*'
 	@echo
 	@echo "Distill Ledger outputs:"
@@ -32,10 +36,10 @@ run: $(BIN)/.synced
 	@echo "  charts     $(CURDIR)/out/charts/"
 	@echo "  report     $(CURDIR)/out/report/index.html"
 
-test: $(BIN)/.synced
+test: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest
 
-ui: $(BIN)/.synced
+ui: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT)
 
 lock: $(BIN)/.synced
