@@ -17,6 +17,7 @@ from pipeline.catalogue import Source
 from pipeline.fetch import FetchRecord, SnapshotStore, fetch
 from pipeline.quarantine import quarantine_frame, quarantine_row
 from pipeline.sources import epoch, leaderboards, model_cards, paper_table
+from pipeline.sources.files import files_under
 from pipeline.sources.records import Batch
 
 MAX_SOURCE_FILE_BYTES = 200 * 1024 * 1024
@@ -54,19 +55,6 @@ def _hub_headers() -> dict[str, str]:
     return {"authorization": f"Bearer {token}"} if token else {}
 
 
-def _local_files(path: Path, patterns: tuple[str, ...]) -> list[tuple[str, bytes]]:
-    if path.is_file():
-        return [(path.name, path.read_bytes())]
-    if path.is_dir():
-        files = {}
-        for pattern in patterns:
-            for item in path.rglob(pattern):
-                if item.is_file() and not item.is_symlink():
-                    files[item.relative_to(path).as_posix()] = item
-        return [(name, item.read_bytes()) for name, item in sorted(files.items())]
-    raise FileNotFoundError(f"{path} does not exist")
-
-
 PATTERNS = {
     "hf_model_cards": ("*.md", "*.model.json"),
     "lm_eval": ("results_*.json", "samples_*.jsonl"),
@@ -96,7 +84,7 @@ def collect_inputs(source: Source, store: SnapshotStore, client=None) -> tuple[l
         fetched_names.add(name)
     if source.path is not None and (not urls or len(fetched_names) < len(urls)):
         try:
-            files += [(n, b) for n, b in _local_files(source.path, PATTERNS.get(source.kind, ("*",))) if n not in fetched_names]
+            files += [(n, b) for n, b in files_under(source.path, PATTERNS.get(source.kind, ("*",))) if n not in fetched_names]
         except (FileNotFoundError, OSError) as exc:
             problems.append(f"local path: {exc}")
     oversized = [n for n, b in files if len(b) > MAX_SOURCE_FILE_BYTES]

@@ -18,6 +18,7 @@ import yaml
 from huggingface_hub import ModelCard
 from huggingface_hub.repocard_data import model_index_to_eval_results
 
+from pipeline.sources.files import files_under
 from pipeline.sources.records import Batch, distillation_decision, number, text, to_percent
 
 MAX_CARD_BYTES = 1_000_000  # real cards are < 100 kB; anything larger is not a card
@@ -155,18 +156,8 @@ def read_card_files(files: list[tuple[str, bytes]], batch: Batch) -> None:
             parse_card(raw, name, batch, origin=name)
 
 
-def folder_files(folder: Path, patterns: tuple[str, ...] = ("*.md", "*.model.json")) -> list[tuple[str, bytes]]:
-    """Files of a source folder (recursively), named by their path inside it."""
-    found = {}
-    for pattern in patterns:
-        for path in folder.rglob(pattern):
-            if path.is_file() and not path.is_symlink():
-                found[path.relative_to(folder).as_posix()] = path
-    return [(name, path.read_bytes()) for name, path in sorted(found.items())]
-
-
 def read_card_folder(folder: Path, source_name: str) -> dict:
     """Every card and Hub API response under `folder`, as record frames (models, facts, benchmarks, rejects)."""
     batch = Batch(source_name)
-    read_card_files(folder_files(folder), batch)
+    read_card_files(files_under(folder, ("*.md", "*.model.json")), batch)
     return batch.frames()
