@@ -17,7 +17,7 @@ from assets.marts import mart_assets, mart_checks
 from assets.outputs import output_assets
 from assets.reference import reference_assets
 from assets.resources import build_resources
-from assets.sql_assets import core_assets, staging_assets
+from assets.sql_assets import core_assets, sql_schema_checks, staging_assets
 from assets.validate import build_validated
 from pipeline.catalogue import catalogue_path, load_catalogue
 
@@ -31,7 +31,7 @@ def build_definitions(catalogue_file: Path | None = None, **resource_paths) -> d
     assets = [*source_assets, *with_automation([*reference_assets, *validated_assets, *staging_assets, *core_python_assets,
                                                 *core_assets, *cost_assets, *mart_assets, *output_assets])]
     # DuckDB has one writer, so steps run one after another in the run's own process.
-    return dg.Definitions(assets=assets, asset_checks=[*source_checks, *validated_checks, *core_python_checks, *mart_checks], jobs=jobs,
+    return dg.Definitions(assets=assets, asset_checks=[*source_checks, *validated_checks, *core_python_checks, *sql_schema_checks(), *mart_checks], jobs=jobs,
                           schedules=schedules, sensors=sensors, resources=build_resources(sources_file=catalogue_file, **resource_paths),
                           executor=dg.in_process_executor)
 

@@ -51,6 +51,8 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
         counts = {}
         with warehouse_db.get_connection() as con:
             ensure_raw_tables(con)
+            score_changes = warehouse.record_score_changes(
+                con, source.name, result.frames["benchmarks"].cast(RAW_TABLES["benchmark_results"]), result.data_version)
             for frame_name, table in FRAME_TABLE.items():
                 frame = result.frames.get(frame_name)
                 rows = frame if frame is not None and frame.height else pl.DataFrame(schema=RAW_TABLES[table])
@@ -67,6 +69,7 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
                 "dagster/row_count": sum(counts.values()),
                 **{f"{table}_rows": n for table, n in counts.items() if n},
                 "quarantined": result.frames["rejects"].height,
+                "score_changes": score_changes,
                 "skipped_by_filter": result.skipped,
                 "inputs": dg.MetadataValue.md(markdown_table(pl.DataFrame(
                     result.inputs, schema={"name": pl.Utf8, "sha256": pl.Utf8, "bytes": pl.Int64}, orient="row"))),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import html
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -19,8 +21,11 @@ def markdown_table(frame: pl.DataFrame, max_rows: int = 10, max_cell: int = 40) 
 
     def cell(value) -> str:
         text = "" if value is None else (f"{value:.4g}" if isinstance(value, float) else str(value))
-        text = text.replace("|", "\\|").replace("\n", " ")
-        return text if len(text) <= max_cell else text[: max_cell - 1] + "…"
+        text = "".join(ch if ch.isprintable() else " " for ch in text)  # control characters from untrusted input
+        text = text if len(text) <= max_cell else text[: max_cell - 1] + "…"
+        # Names come from untrusted cards: no HTML, no Markdown markup, no table breaks.
+        text = html.escape(text, quote=False)
+        return re.sub(r"([\\`*_{}\[\]()#+!|~>-])", r"\\\1", text)
 
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * frame.width]
     for row in frame.head(max_rows).iter_rows():

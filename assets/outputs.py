@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import dagster as dg
@@ -15,21 +12,11 @@ from assets.marts import HARDWARE_COMPARISON, MODEL_COMPARISON
 from assets.metadata import markdown_table, png_metadata
 from assets.resources import LedgerPaths
 from pipeline import charts, report, warehouse
+from pipeline.export import csv_safe, remove_leftovers, replace_into, staging_dir
 
 OUTPUTS = "outputs"
 PUBLISH = "publish"
 MART_TABLES = ("model_comparison", "hardware_comparison")
-
-
-def _replace_files(built: dict[str, Path], target_dir: Path) -> dict[str, Path]:
-    """Move freshly built files into `target_dir` one atomic rename each."""
-    target_dir.mkdir(parents=True, exist_ok=True)
-    placed = {}
-    for key, path in built.items():
-        destination = target_dir / path.name
-        os.replace(path, destination)
-        placed[key] = destination
-    return placed
 
 
 @dg.asset(key=["outputs", "comparison_tables"], deps=[MODEL_COMPARISON, HARDWARE_COMPARISON], group_name=OUTPUTS,
@@ -39,14 +26,14 @@ def comparison_tables(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.M
     with warehouse_db.get_connection() as con:
         frames = {name: warehouse.read_table(con, "marts", name) for name in MART_TABLES}
     target = ledger.out / "tables"
-    target.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target) as scratch:
+    remove_leftovers(ledger.out)
+    with staging_dir(target) as scratch:
         built = {}
         for name, frame in frames.items():
-            path = Path(scratch) / f"{name}.csv"
-            frame.write_csv(path)
+            path = scratch / f"{name}.csv"
+            csv_safe(frame).write_csv(path)
             built[name] = path
-        placed = _replace_files(built, target)
+        placed = replace_into(built, target)
     return dg.MaterializeResult(metadata={
         **{f"{name}_path": dg.MetadataValue.path(str(path)) for name, path in placed.items()},
         **{f"{name}_rows": frames[name].height for name in frames},
@@ -60,9 +47,8 @@ def _chart_asset(name: str, description: str, build):
         with warehouse_db.get_connection() as con:
             chart = build(con)
         target = ledger.out / "charts"
-        target.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=target) as scratch:
-            placed = _replace_files(charts.export(chart, Path(scratch) / name), target)
+        with staging_dir(target) as scratch:
+            placed = replace_into(charts.export(chart, scratch / name), target)
         return dg.MaterializeResult(metadata={
             **png_metadata(placed["png"]),
             "svg_path": dg.MetadataValue.path(str(placed["svg"])),
@@ -102,10 +88,9 @@ def report_page(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.Materia
         scenarios = warehouse.read_table(con, "ref", "scenarios")
     svgs = {asset.key.path[-1]: (ledger.out / "charts" / f"{asset.key.path[-1]}.svg").read_text() for asset in CHART_ASSETS}
     target = ledger.out / "report"
-    target.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target) as scratch:
-        built = report.render_report(models, hardware, scenarios, svgs, Path(scratch) / "index.html")
-        placed = _replace_files({"index": built}, target)
+    with staging_dir(target) as scratch:
+        built = report.render_report(models, hardware, scenarios, svgs, scratch / "index.html")
+        placed = replace_into({"index": built}, target)
     return dg.MaterializeResult(metadata={"report_path": dg.MetadataValue.path(str(placed["index"])),
                                           "bytes": placed["index"].stat().st_size})
 
@@ -115,6 +100,7 @@ def report_page(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.Materia
 def published_warehouse(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     """`out/warehouse.duckdb`: a copy of the working database, swapped in atomically after the marts' blocking checks pass."""
     # The working file must not be open for writing while it is attached read-only for the copy.
+    leftovers = remove_leftovers(ledger.out)
     counts = warehouse.publish(ledger.working_db, ledger.published_db)
     with warehouse.connect(ledger.published_db, read_only=True) as con:
         preview = warehouse.query_frame(con, "select scenario, model, model_type, training_flops, gpu_hours_h100, tco2e, "
@@ -123,6 +109,7 @@ def published_warehouse(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg
         "path": dg.MetadataValue.path(str(ledger.published_db)),
         "tables": dg.MetadataValue.json(counts),
         "dagster/row_count": counts.get("marts.model_comparison", 0),
+        "leftovers_of_killed_runs_removed": len(leftovers),
         "preview": dg.MetadataValue.md(markdown_table(preview, max_rows=40)),
         "query": dg.MetadataValue.md(f"```\nduckdb {ledger.published_db} -c \"select * from model_comparison where scenario='paper'\"\n```"),
     })

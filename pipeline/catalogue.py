@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.paths import PROJECT_ROOT
+from pipeline.sources.safe_yaml import UnsafeYaml, check_yaml
 
 KINDS = ("hf_model_cards", "epoch_models", "epoch_benchmarks", "open_llm_leaderboard", "lm_eval",
          "simple_evals", "paper_table")
@@ -45,9 +46,10 @@ def load_catalogue(path: Path | None = None) -> list[Source]:
     """Read and check the catalogue; relative paths are resolved against the catalogue's folder."""
     path = path or catalogue_path()
     try:
-        with path.open("rb") as handle:
-            doc = yaml.safe_load(handle) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+        check_yaml(text)
+        doc = yaml.safe_load(text) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, UnsafeYaml) as exc:
         raise CatalogueError(f"cannot read the sources catalogue {path}: {exc}") from exc
     entries = doc.get("sources") if isinstance(doc, dict) else None
     if not isinstance(entries, list):

@@ -12,6 +12,7 @@ FACT_KINDS = ["reported", "estimated", "published"]
 QUANTITIES = ["params_total", "params_active", "training_tokens", "distillation_samples", "tokens_per_sample",
               "epochs", "training_flops", "gpu_hours", "tco2e", "gpu_count", "training_days", "training_hours",
               "finetune_flops"]
+NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]+$"  # names from untrusted input: no newlines, escapes or NULs
 # Anything above this many parameters or FLOP is a typo or an attack, not a model.
 MAX_PARAMS = 1e14
 MAX_FLOPS = 1e30
@@ -20,7 +21,8 @@ MAX_FLOPS = 1e30
 class ModelRecord(pa.DataFrameModel):
     source_name: str = pa.Field(description="Catalogue name of the source the record came from")
     record_id: str = pa.Field(description="File, row or id of the record within its source")
-    model_name: str = pa.Field(str_length={"min_value": 1, "max_value": 300}, description="The model's name as the source writes it")
+    model_name: str = pa.Field(str_length={"min_value": 1, "max_value": 300}, str_matches=NO_CONTROL_CHARS,
+                               description="The model's name as the source writes it")
     hub_id: Optional[str] = pa.Field(nullable=True, description="Hugging Face repo id, where known")
     ledger_id: Optional[str] = pa.Field(nullable=True, description="`ledger.id` of a Distill Ledger card")
     aliases: Optional[str] = pa.Field(nullable=True, description="Other names, `|`-separated")
@@ -49,7 +51,7 @@ class ModelRecord(pa.DataFrameModel):
 class ModelFact(pa.DataFrameModel):
     source_name: str = pa.Field(description="Catalogue name of the source")
     record_id: str = pa.Field(description="File or row the fact was read from")
-    model_name: str = pa.Field(description="The model's name as the source writes it")
+    model_name: str = pa.Field(str_matches=NO_CONTROL_CHARS, description="The model's name as the source writes it")
     quantity: str = pa.Field(isin=QUANTITIES, description="What is measured")
     value: float = pa.Field(gt=0, le=MAX_FLOPS, description="Value in `unit`; finite and positive")
     value_raw: Optional[str] = pa.Field(nullable=True, description="Value as written in the source")
@@ -77,7 +79,7 @@ class ModelFact(pa.DataFrameModel):
 class BenchmarkResult(pa.DataFrameModel):
     source_name: str = pa.Field(description="Catalogue name of the source")
     record_id: str = pa.Field(description="File or row the result was read from")
-    model_name: str = pa.Field(description="The model's name as the source writes it")
+    model_name: str = pa.Field(str_matches=NO_CONTROL_CHARS, description="The model's name as the source writes it")
     benchmark: str = pa.Field(description="Benchmark as the source names it")
     dataset_type: Optional[str] = pa.Field(nullable=True, description="Dataset id (model-index)")
     dataset_config: Optional[str] = pa.Field(nullable=True, description="Dataset config (model-index)")
@@ -207,3 +209,92 @@ class Price(pa.DataFrameModel):
     def ordered(cls, data) -> bool:
         import polars as pl
         return data.lazyframe.select(pl.col("usd_per_gpu_hour_low") <= pl.col("usd_per_gpu_hour_high"))
+
+
+# --- staging and marts: checked after the SQL builds them --------------------------------------
+
+KINDS_WITH_COMPUTED = ["computed", *FACT_KINDS]
+
+
+class StgFactRecord(pa.DataFrameModel):
+    source_name: str = pa.Field(description="Catalogue name of the source")
+    model_name: str = pa.Field(description="The model's name as the source writes it")
+    quantity: str = pa.Field(isin=QUANTITIES, description="What is measured")
+    value: float = pa.Field(gt=0, le=MAX_FLOPS, description="Value in `unit`")
+    unit: str = pa.Field(description="Unit of `value`")
+    kind: str = pa.Field(isin=FACT_KINDS, description="reported / estimated / published")
+    accelerator_id: Optional[str] = pa.Field(nullable=True, description="Catalogue accelerator id, when the source names exactly one")
+    scope: str = pa.Field(isin=["marginal", "cumulative"], description="For FLOPs: whether the figure includes the base model's compute")
+
+    class Config:
+        strict = False
+
+
+class StgBenchmarkRecord(pa.DataFrameModel):
+    source_name: str = pa.Field(description="Catalogue name of the source")
+    model_name: str = pa.Field(description="The model's name as the source writes it")
+    benchmark_id: str = pa.Field(description="Canonical benchmark id, or `unmapped:<name>` kept apart")
+    score_pct: Optional[float] = pa.Field(nullable=True, ge=0, le=100, description="Score in percent")
+
+    class Config:
+        strict = False
+
+
+class ModelComparison(pa.DataFrameModel):
+    scenario: str = pa.Field(description="Scenario the numbers are computed under")
+    model_id: str = pa.Field(description="Canonical model id")
+    model: str = pa.Field(description="Display name")
+    model_type: str = pa.Field(isin=MODEL_TYPES, description="Vanilla / Distilled / Proprietary / Teacher")
+    training_flops: Optional[float] = pa.Field(nullable=True, gt=0, le=MAX_FLOPS, description="Training compute the scenario uses, FLOP")
+    training_flops_kind: Optional[str] = pa.Field(nullable=True, isin=KINDS_WITH_COMPUTED, description="computed / reported / estimated / published")
+    lineage_flops: Optional[float] = pa.Field(nullable=True, gt=0, description="Base model's lineage compute plus this model's, FLOP")
+    gpu_hours_h100: Optional[float] = pa.Field(nullable=True, gt=0, description="H100 SXM GPU-hours")
+    gpu_hours_low: Optional[float] = pa.Field(nullable=True, gt=0, description="GPU-hours at the high end of the MFU range")
+    gpu_hours_high: Optional[float] = pa.Field(nullable=True, gt=0, description="GPU-hours at the low end of the MFU range")
+    energy_mwh: Optional[float] = pa.Field(nullable=True, ge=0, description="Energy, MWh")
+    tco2e: Optional[float] = pa.Field(nullable=True, ge=0, description="Emissions, tonnes CO2e")
+    cost_usd: Optional[float] = pa.Field(nullable=True, ge=0, description="Training cost, USD")
+    gpqa_diamond: Optional[float] = pa.Field(nullable=True, ge=0, le=100, description="GPQA Diamond, percent")
+    aime_2024: Optional[float] = pa.Field(nullable=True, ge=0, le=100, description="AIME 2024, percent")
+    flags: Optional[str] = pa.Field(nullable=True, description="Reconciliation flags and notes")
+
+    class Config:
+        strict = False
+
+    @pa.dataframe_check(description="one row per (scenario, model)")
+    def unique_rows(cls, data) -> bool:
+        import polars as pl
+        return data.lazyframe.select(~pl.struct("scenario", "model_id").is_duplicated())
+
+
+class HardwareComparison(pa.DataFrameModel):
+    scenario: str = pa.Field(description="Scenario the numbers are computed under")
+    workload_id: str = pa.Field(description="Workload id")
+    accelerator_id: str = pa.Field(description="Accelerator id")
+    training_flops: float = pa.Field(gt=0, description="Training compute, FLOP")
+    mfu: float = pa.Field(gt=0, le=1, description="Model FLOPs utilisation")
+    gpu_hours: float = pa.Field(gt=0, description="GPU-hours")
+    tco2e: float = pa.Field(ge=0, description="Emissions, tonnes CO2e")
+
+    class Config:
+        strict = False
+
+
+class DistillationPair(pa.DataFrameModel):
+    scenario: str = pa.Field(description="Scenario the numbers are computed under")
+    student_id: str = pa.Field(description="The distilled model")
+    vanilla_id: str = pa.Field(description="Its vanilla counterpart (its base model)")
+    marginal_multiplier: Optional[float] = pa.Field(nullable=True, gt=0, description="Vanilla training ÷ distilled marginal compute (the paper's view)")
+    lineage_multiplier: Optional[float] = pa.Field(nullable=True, gt=0, description="Vanilla lineage ÷ distilled lineage compute")
+
+    class Config:
+        strict = False
+
+
+SQL_TABLE_SCHEMAS: dict[tuple[str, str], type[pa.DataFrameModel]] = {
+    ("staging", "stg_fact_records"): StgFactRecord,
+    ("staging", "stg_benchmark_records"): StgBenchmarkRecord,
+    ("marts", "model_comparison"): ModelComparison,
+    ("marts", "hardware_comparison"): HardwareComparison,
+    ("marts", "distillation_pairs"): DistillationPair,
+}

@@ -16,6 +16,7 @@ from typing import Iterator
 import duckdb
 import polars as pl
 
+from pipeline.export import TMP_PREFIX
 from pipeline.paths import SQL_DIR
 from pipeline.quarantine import QUARANTINE_SCHEMA
 
@@ -94,6 +95,39 @@ def replace_source_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str,
     return frame.height
 
 
+SCORE_KEY = ("model_name", "benchmark", "metric", "source")
+
+
+def record_score_changes(con: duckdb.DuckDBPyConnection, source_name: str, new_rows: pl.DataFrame, version: str) -> int:
+    """Append to `ops.score_history` every score of this source that appeared, changed or disappeared
+    since its last load (keyed by model, benchmark, metric and source). Returns the number of changes."""
+    run(con, "create schema if not exists ops")
+    run(con, """create table if not exists ops.score_history (
+        source_name varchar, model_name varchar, benchmark varchar, metric varchar, source varchar,
+        change varchar, old_score_pct double, new_score_pct double, changed_at timestamptz, data_version varchar)""")
+    previous = "select * from raw.benchmark_results where source_name = ?" if table_exists(con, "raw", "benchmark_results") \
+        else "select * from (select null::varchar as source_name, null::varchar as model_name, null::varchar as benchmark, " \
+             "null::varchar as metric, null::varchar as source, null::double as score_pct) where source_name = ?"
+    key = " and ".join(f"o.{c} is not distinct from n.{c}" for c in SCORE_KEY)
+    con.register("__ledger_new_scores", new_rows.select(*SCORE_KEY, "score_pct").to_arrow())
+    try:
+        changes = run(con, f"""
+            insert into ops.score_history
+            select ?, coalesce(n.model_name, o.model_name), coalesce(n.benchmark, o.benchmark), coalesce(n.metric, o.metric),
+                   coalesce(n.source, o.source),
+                   case when o.model_name is null and o.benchmark is null then 'added'
+                        when n.model_name is null and n.benchmark is null then 'removed' else 'changed' end,
+                   o.score_pct, n.score_pct, now(), ?
+            from ({previous}) as o
+            full outer join (select distinct * from __ledger_new_scores) as n on {key}
+            where o.score_pct is distinct from n.score_pct
+               or (o.model_name is null and o.benchmark is null) or (n.model_name is null and n.benchmark is null)
+            returning 1""", [source_name, version, source_name])
+    finally:
+        con.unregister("__ledger_new_scores")
+    return len(changes)
+
+
 def append_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> int:
     if not table_exists(con, schema, table):
         run(con, f"create schema if not exists {_ident(schema)}")
@@ -168,7 +202,7 @@ def publish(working_db: Path, published_db: Path) -> dict[str, int]:
     database, and a crash before `os.replace` leaves the previous copy untouched.
     """
     published_db.parent.mkdir(parents=True, exist_ok=True)
-    tmp = published_db.with_name(f".{published_db.name}.{uuid.uuid4().hex}.tmp")
+    tmp = published_db.with_name(f"{TMP_PREFIX}{published_db.name}.{uuid.uuid4().hex}")
     counts: dict[str, int] = {}
     try:
         with connect(tmp) as con:

@@ -76,6 +76,8 @@ def read_lm_eval_results(raw: bytes, record_id: str, batch: Batch, *, model: str
     as_of = _date(doc.get("date"))
     for task, metrics in doc["results"].items():
         if not isinstance(metrics, dict):
+            batch.reject(f"{record_id}:{task}", f"results for task {task!r} are not a mapping of metrics", check="lm_eval_results",
+                         raw=json.dumps(metrics, default=str)[:2000])
             continue
         gen = (configs.get(task) or {}).get("generation_kwargs") or {}
         repeats = (configs.get(task) or {}).get("repeats")

@@ -20,6 +20,7 @@ from huggingface_hub.repocard_data import model_index_to_eval_results
 
 from pipeline.sources.files import files_under
 from pipeline.sources.records import Batch, distillation_decision, number, text, to_percent
+from pipeline.sources.safe_yaml import UnsafeYaml, check_yaml, front_matter
 
 MAX_CARD_BYTES = 1_000_000  # real cards are < 100 kB; anything larger is not a card
 HUB = "https://huggingface.co"
@@ -52,10 +53,18 @@ def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None 
         return reject(f"not UTF-8 text: {exc}", "utf8")
     content = _normalise(content)
     try:
+        check_yaml(front_matter(content) or "")
+    except UnsafeYaml as exc:
+        reject(f"front matter refused: {exc}", "yaml_limits", content[:2000])
+        content = content[len("---\n") + len(front_matter(content) or "") + len("\n---"):]  # keep the body only
+    try:
         card = ModelCard(content, ignore_metadata_errors=False)
         meta, body = card.data.to_dict(), card.text
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+    except yaml.YAMLError as exc:
         reject(f"front matter is not valid YAML: {str(exc).splitlines()[0][:300]}", "yaml", content[:2000])
+        meta, body = {}, content
+    except (ValueError, TypeError, RecursionError) as exc:  # huggingface_hub refuses e.g. a malformed model-index
+        reject(f"front matter could not be read: {str(exc).splitlines()[0][:300]}", "front_matter", content[:2000])
         meta, body = {}, content
     if not isinstance(meta, dict):
         reject("front matter is not a mapping", "yaml", content[:2000])

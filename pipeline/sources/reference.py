@@ -7,6 +7,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from pipeline.sources.safe_yaml import check_yaml
+
 
 def read_accelerators(path: Path) -> pl.DataFrame:
     return pl.read_csv(path, schema_overrides={"memory_gb": pl.Float64, "peak_bf16_dense_tflops": pl.Float64,
@@ -19,8 +21,12 @@ def read_benchmarks(path: Path) -> pl.DataFrame:
 
 
 def _load_yaml(path: Path) -> dict:
-    with path.open("rb") as handle:
-        return yaml.safe_load(handle) or {}
+    text = path.read_text(encoding="utf-8")
+    check_yaml(text)
+    doc = yaml.safe_load(text) or {}
+    if not isinstance(doc, dict):
+        raise ValueError(f"{path}: expected a mapping at the top level")
+    return doc
 
 
 SCENARIO_COLUMNS = {
