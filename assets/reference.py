@@ -105,7 +105,8 @@ class WhatIf(dg.Config):
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(["ref", "what_if_scenarios"], kinds={"duckdb"}, group_name=REFERENCE,
-                     deps=[dg.AssetKey(["ref", "scenarios"]), dg.AssetKey(["ref", "accelerators"])],
+                     deps=[dg.AssetKey(["ref", "scenarios"]), dg.AssetKey(["ref", "accelerators"]),
+                           dg.AssetKey(["ref", "grid_intensity"])],
                      description="The ad-hoc what-if scenario launched from the UI with run config (empty otherwise)."),
         dg.AssetSpec(["ref", "what_if_overrides"], kinds={"duckdb"}, group_name=REFERENCE,
                      deps=[dg.AssetKey(["ref", "scenario_overrides"]), dg.AssetKey(["ref", "accelerators"])],
@@ -147,6 +148,9 @@ def what_if_scenario(config: WhatIf, warehouse_db: DuckDBResource):
         valid, rejects = split_valid(scenario_frame, schemas.Scenario, "ref.what_if_scenarios", "scenario")
         if rejects.height:
             raise dg.Failure("the what-if scenario is not valid: " + "; ".join(rejects["reason"].to_list()))
+        if config.enabled and config.grid_region and not con.execute(
+                "select count(*) from ref.grid_intensity where region_id = ?", [config.grid_region]).fetchall()[0][0]:
+            raise dg.Failure(f"unknown grid region {config.grid_region!r}: see data/reference/grid_intensity.csv")
         if config.enabled and config.accelerator and not con.execute(
                 "select count(*) from ref.accelerators where accelerator_id = ?", [config.accelerator]).fetchall()[0][0]:
             raise dg.Failure(f"unknown accelerator {config.accelerator!r}")

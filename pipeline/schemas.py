@@ -291,7 +291,30 @@ class DistillationPair(pa.DataFrameModel):
         strict = False
 
 
+class StgScenario(pa.DataFrameModel):
+    scenario: str = pa.Field(unique=True, description="Scenario name (presets and any what-if)")
+    grid_region: str = pa.Field(description="Region id in ref.grid_intensity")
+    grid_tco2e_per_mwh: float = pa.Field(ge=0, le=2, description="Grid intensity used, tCO2e/MWh (null if the region is unknown)")
+    pue: float = pa.Field(ge=1, le=3, description="Power usage effectiveness")
+
+    class Config:
+        strict = False
+
+
+class StgPaperTable2Cell(pa.DataFrameModel):
+    workload_name: str = pa.Field(description="Workload as printed")
+    accelerator_label: str = pa.Field(description="Accelerator heading as printed")
+    gpu_hours: float = pa.Field(gt=0, description="GPU-hours as printed")
+    tco2e: float = pa.Field(gt=0, description="tCO2e as printed")
+
+    class Config:
+        strict = False
+
+
 SQL_TABLE_SCHEMAS: dict[tuple[str, str], type[pa.DataFrameModel]] = {
+    ("staging", "stg_scenarios"): StgScenario,
+    ("staging", "stg_paper_table1"): PaperTable1Row,
+    ("staging", "stg_paper_table2"): StgPaperTable2Cell,
     ("staging", "stg_fact_records"): StgFactRecord,
     ("staging", "stg_benchmark_records"): StgBenchmarkRecord,
     ("marts", "model_comparison"): ModelComparison,

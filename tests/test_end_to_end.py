@@ -286,6 +286,15 @@ def test_what_if_scenario_from_run_config(tmp_path):
     assert rows["cheap_clean"] == pytest.approx(rows["default"] * 0.40 / 0.5)
     assert (grid, pue) == (0.056, 1.2)
 
+    # An invalid what-if fails with the reason, before anything downstream changes.
+    run_config["ops"]["what_if_scenario"]["config"]["grid_region"] = "atlantis"
+    with dg.instance_for_test() as instance:
+        failed = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance, run_config=run_config,
+                                                                                 raise_on_error=False)
+    assert not failed.success
+    assert any("unknown grid region 'atlantis'" in str(e.event_specific_data.error) for e in failed.all_events
+               if e.event_type_value == "STEP_FAILURE")
+
 
 def test_every_fact_has_an_as_of_date(published):
     assert published.execute("select count(*) from facts where as_of is null").fetchall()[0][0] == 0
