@@ -25,11 +25,16 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
     description="Rebuilds whatever depends on a source whose data changed (each asset's automation condition).")
 
 
-def with_automation(assets: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
-    """Give every asset that is not a source the data-change condition."""
-    return [asset.map_asset_specs(lambda spec: spec if spec.key.path[0] == "sources"
-                                  else spec.replace_attributes(automation_condition=ON_UPSTREAM_DATA_CHANGE))
-            for asset in assets]
+OWNERS = ["team:distill-ledger"]
+
+
+def with_conventions(assets: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
+    """Every asset gets the team as owner; every asset but the sources gets the data-change condition."""
+    def convention(spec: dg.AssetSpec) -> dg.AssetSpec:
+        spec = spec.replace_attributes(owners=OWNERS)
+        return spec if spec.key.path[0] == "sources" else spec.replace_attributes(automation_condition=ON_UPSTREAM_DATA_CHANGE)
+
+    return [asset.map_asset_specs(convention) for asset in assets]
 
 
 refresh_everything = dg.define_asset_job("refresh_everything", selection=dg.AssetSelection.all(),

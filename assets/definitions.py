@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.automation import build_automation, with_automation
+from assets.automation import build_automation, with_conventions
 from assets.core import core_python_assets, core_python_checks
 from assets.costs import cost_assets
 from assets.ingest import build_ingest
@@ -28,8 +28,8 @@ def build_definitions(catalogue_file: Path | None = None, **resource_paths) -> d
     source_assets, source_checks = build_ingest(catalogue)
     validated_assets, validated_checks = build_validated(catalogue)
     jobs, schedules, sensors = build_automation(catalogue)
-    assets = [*source_assets, *with_automation([*reference_assets, *validated_assets, *staging_assets, *core_python_assets,
-                                                *core_assets, *cost_assets, *mart_assets, *output_assets])]
+    assets = with_conventions([*source_assets, *reference_assets, *validated_assets, *staging_assets, *core_python_assets,
+                               *core_assets, *cost_assets, *mart_assets, *output_assets])
     # DuckDB has one writer, so steps run one after another in the run's own process.
     return dg.Definitions(assets=assets, asset_checks=[*source_checks, *validated_checks, *core_python_checks, *sql_schema_checks(), *mart_checks], jobs=jobs,
                           schedules=schedules, sensors=sensors, resources=build_resources(sources_file=catalogue_file, **resource_paths),

@@ -3,6 +3,8 @@ that source's rows in the shared `raw` tables, records every fetch in `ops.sourc
 puts what it could not read in `ops.quarantine`."""
 
 
+from datetime import datetime, timezone
+
 import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
@@ -60,6 +62,11 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
             warehouse.replace_quarantine(con, source.name, result.frames["rejects"])
             warehouse.append_rows(con, "ops", "source_snapshots",
                                   pl.DataFrame([record_dict(r) for r in result.fetches], schema=SNAPSHOT_COLUMNS))
+            warehouse.append_rows(con, "ops", "source_loads", pl.DataFrame([{
+                "source_name": source.name, "kind": source.kind, "loaded_at": datetime.now(timezone.utc),
+                "data_version": result.data_version, "inputs": len(result.inputs), "rows": sum(counts.values()),
+                "quarantined": result.frames["rejects"].height,
+                "fetch_status": ", ".join(sorted({r.status for r in result.fetches})) or "local"}]))
         for problem in result.problems:
             context.log.warning(f"{source.name}: {problem}")
         fetches = [f"{r.status} {r.http_status or ''} {r.url}" for r in result.fetches]

@@ -40,8 +40,8 @@ def comparison_tables(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.M
     })
 
 
-def _chart_asset(name: str, description: str, build):
-    @dg.asset(key=["outputs", name], deps=[MODEL_COMPARISON, HARDWARE_COMPARISON], group_name=OUTPUTS,
+def _chart_asset(name: str, description: str, build, extra_deps: list[dg.AssetKey] | None = None):
+    @dg.asset(key=["outputs", name], deps=[MODEL_COMPARISON, HARDWARE_COMPARISON, *(extra_deps or [])], group_name=OUTPUTS,
               kinds={"altair", "png", "svg"}, pool="duckdb_writer", description=description)
     def _asset(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
         with warehouse_db.get_connection() as con:
@@ -75,21 +75,48 @@ hardware_comparison_chart = _chart_asset(
     lambda con: charts.hardware_comparison(
         warehouse.query_frame(con, "select * from marts.hardware_comparison where scenario = 'paper' and in_table2"),
         "Training time and emissions by accelerator (scenario: paper; whiskers: MFU range)"))
-CHART_ASSETS = [gpqa_vs_compute_chart, aime_vs_compute_chart, hardware_comparison_chart]
+DISTILLATION_PAIRS = dg.AssetKey(["marts", "distillation_pairs"])
+distillation_pairs_chart = _chart_asset(
+    "distillation_pairs_chart", "Each distilled model beside its vanilla counterpart: marginal (the paper's view) and "
+    "lineage compute, with both multipliers on the chart (scenario `paper`).",
+    lambda con: charts.distillation_pairs(
+        warehouse.query_frame(con, "select * from marts.distillation_pairs where scenario = 'paper' order by student_params"),
+        "What distillation cost: the paper's view and the lineage view (scenario: paper)"), extra_deps=[DISTILLATION_PAIRS])
+distillation_gain_chart = _chart_asset(
+    "distillation_gain_chart", "Score gained by distillation (distilled minus its base model) by student size.",
+    lambda con: charts.distillation_gain(
+        warehouse.query_frame(con, "select * from marts.distillation_pairs where scenario = 'paper'"),
+        "Distillation gain by student size (GPQA Diamond and AIME 2024)"), extra_deps=[DISTILLATION_PAIRS])
+CHART_ASSETS = [gpqa_vs_compute_chart, aime_vs_compute_chart, hardware_comparison_chart, distillation_pairs_chart,
+                distillation_gain_chart]
 
 
-@dg.asset(key=["outputs", "report"], deps=[MODEL_COMPARISON, HARDWARE_COMPARISON, *[a.key for a in CHART_ASSETS]],
+@dg.asset(key=["outputs", "report"], deps=[MODEL_COMPARISON, HARDWARE_COMPARISON, DISTILLATION_PAIRS,
+                                           *[a.key for a in CHART_ASSETS]],
           group_name=OUTPUTS, kinds={"html"}, pool="duckdb_writer")
 def report_page(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     """`out/report/index.html`: comparison tables, charts and assumptions on one page that works offline."""
     with warehouse_db.get_connection() as con:
         models = warehouse.read_table(con, "marts", "model_comparison")
         hardware = warehouse.read_table(con, "marts", "hardware_comparison")
-        scenarios = warehouse.read_table(con, "ref", "scenarios")
+        pairs = warehouse.read_table(con, "marts", "distillation_pairs")
+        scenarios = warehouse.query_frame(con, """
+            select s.*, a.peak_flops_per_s / 1e12 as h100_peak_tflops, a.mfu as h100_mfu, a.tdp_w as h100_tdp_w
+            from staging.stg_scenarios s left join costs.scenario_accelerators a
+              on a.scenario = s.scenario and a.accelerator_id = 'h100_sxm' order by s.scenario_origin, s.scenario <> 'paper', s.scenario""")
+        sources = warehouse.query_frame(con, """
+            select c.name, c.kind, coalesce(c.url, c.path, c.repo_ids) as location, l.loaded_at, l.fetch_status,
+                   l.rows, l.quarantined, f.last_fetched
+            from ref.sources c
+            left join (select * from ops.source_loads qualify row_number() over (partition by source_name order by loaded_at desc) = 1) l
+              on l.source_name = c.name
+            left join (select source_name, max(fetched_at) as last_fetched from ops.source_snapshots
+                       where status in ('fetched', 'not_modified') group by 1) f on f.source_name = c.name
+            order by c.position""")
     svgs = {asset.key.path[-1]: (ledger.out / "charts" / f"{asset.key.path[-1]}.svg").read_text() for asset in CHART_ASSETS}
     target = ledger.out / "report"
     with staging_dir(target) as scratch:
-        built = report.render_report(models, hardware, scenarios, svgs, scratch / "index.html")
+        built = report.render_report(models, hardware, pairs, scenarios, sources, svgs, scratch / "index.html")
         placed = replace_into({"index": built}, target)
     return dg.MaterializeResult(metadata={"report_path": dg.MetadataValue.path(str(placed["index"])),
                                           "bytes": placed["index"].stat().st_size})

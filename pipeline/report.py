@@ -16,27 +16,54 @@ _ENV = jinja2.Environment(
 
 
 def fmt_number(value: float | None, digits: int = 3) -> str:
-    if value is None:
+    """Three significant figures, scientific notation outside 0.01-100,000, thousands separators inside."""
+    if value is None or value != value:
         return "–"
     if value == 0:
         return "0"
     if abs(value) >= 1e5 or abs(value) < 1e-2:
         return f"{value:.{digits - 1}e}"
-    return f"{value:,.{max(digits - len(str(int(abs(value)))), 0)}f}" if abs(value) >= 1 else f"{value:.{digits}g}"
+    if abs(value) >= 1:
+        return f"{value:,.{max(digits - len(str(int(abs(value)))), 0)}f}"
+    return f"{value:.{digits}g}"
+
+
+def sort_key(value) -> str:
+    """The value a sortable column sorts by (numbers as numbers, text as text)."""
+    return "" if value is None else repr(value) if isinstance(value, (int, float)) else str(value)
 
 
 _ENV.filters["num"] = fmt_number
+_ENV.filters["sortkey"] = sort_key
 
 
-def render_report(models: pl.DataFrame, hardware: pl.DataFrame, scenarios: pl.DataFrame,
-                  chart_svgs: dict[str, str], output: Path) -> Path:
-    """Write `output` (index.html) from the marts; SVG charts are inlined so the page needs no network."""
+def _footnoted(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Number every row that carries flags or paper discrepancies; return (rows, footnotes)."""
+    notes = []
+    for row in rows:
+        text = "; ".join(t for t in (row.get("paper_discrepancies"), row.get("flags")) if t)
+        row["footnote"] = None
+        if text:
+            notes.append({"number": len(notes) + 1, "model": row["model"], "text": text})
+            row["footnote"] = len(notes)
+    return rows, notes
+
+
+def render_report(models: pl.DataFrame, hardware: pl.DataFrame, pairs: pl.DataFrame, scenarios: pl.DataFrame,
+                  sources: pl.DataFrame, chart_svgs: dict[str, str], output: Path) -> Path:
+    """Write `output` (index.html) from the marts; charts, styles and the sorting script are inline, so
+    the page works from file:// with no network."""
     output.parent.mkdir(parents=True, exist_ok=True)
+    names = scenarios["scenario"].to_list()
+    model_tables = {s: _footnoted(models.filter(pl.col("scenario") == s).to_dicts()) for s in names}
     html = _ENV.get_template("report.html.j2").render(
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         scenarios=scenarios.to_dicts(),
-        models_by_scenario={s: models.filter(pl.col("scenario") == s).to_dicts() for s in scenarios["scenario"]},
-        hardware_by_scenario={s: hardware.filter(pl.col("scenario") == s).to_dicts() for s in scenarios["scenario"]},
+        models_by_scenario={s: rows for s, (rows, _) in model_tables.items()},
+        footnotes_by_scenario={s: notes for s, (_, notes) in model_tables.items()},
+        hardware_by_scenario={s: hardware.filter(pl.col("scenario") == s).to_dicts() for s in names},
+        pairs_by_scenario={s: pairs.filter(pl.col("scenario") == s).to_dicts() for s in names},
+        sources=sources.to_dicts(),
         charts=chart_svgs,
     )
     output.write_text(html)

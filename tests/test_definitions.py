@@ -19,6 +19,7 @@ def test_definitions_load_and_every_asset_is_documented_grouped_and_kinded():
         assert node.description, key
         assert node.group_name in LAYERS, key
         assert node.kinds, key
+        assert node.owners == ["team:distill-ledger"], key
     assert dg.AssetKey(["publish", "published_warehouse"]) in keys
 
 

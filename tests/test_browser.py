@@ -1,0 +1,135 @@
+"""The report and the Dagster UI in a real headless Chromium (Debian's `chromium`, installed when missing),
+driven by Playwright. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pipeline.paths import PROJECT_ROOT
+from tests.conftest import DATA_DIR
+
+pytestmark = pytest.mark.timeout(600)
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def _install_chromium() -> None:
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return
+    subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True, timeout=600)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, capture_output=True, timeout=900,
+                   env=os.environ | {"DEBIAN_FRONTEND": "noninteractive"})
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        _install_chromium()
+        path = shutil.which("chromium")
+    if path is None:
+        message = "Debian's chromium is not installed and could not be installed here"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_the_report_works_offline_with_every_chart_and_model(pipeline_run, browser):
+    report = pipeline_run["out"] / "report" / "index.html"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    requests, errors = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(report.as_uri(), wait_until="load")
+    assert errors == []
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests  # no network
+    figures = page.query_selector_all("figure")
+    assert len(figures) == 5
+    for figure in figures:  # each chart is an SVG with its marks drawn
+        assert figure.query_selector("svg") is not None
+        assert len(figure.query_selector_all("svg .role-mark path, svg .role-mark line, svg .role-mark text")) > 5
+    table = page.locator("table.model-comparison[data-scenario='paper'] tbody tr")
+    assert table.count() == 16
+    names = {table.nth(i).get_attribute("data-model-id") for i in range(table.count())}
+    assert "deepseek-ai/DeepSeek-R1-Distill-Llama-8B" in names and "xai/grok-3" in names
+    # sortable: training FLOP descending puts Grok 3 first
+    page.locator("table.model-comparison[data-scenario='paper'] th", has_text="Training FLOP").first.click()
+    assert page.locator("table.model-comparison[data-scenario='paper'] tbody tr").first.get_attribute("data-model-id") == "xai/grok-3"
+    assert page.locator("ol.footnotes li").count() >= 1  # flagged values carry footnotes
+    page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+
+
+def wait_for_texts(page, texts: list[str], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = page.inner_text("body")
+        if all(text in body for text in texts):
+            return
+        page.wait_for_timeout(500)
+    pytest.fail(f"the page never showed all of {texts}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_dagster_ui_shows_the_graph_and_a_chart_image(tmp_path, browser):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    env = os.environ | {"DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_DATA_DIR": str(DATA_DIR),
+                        "LEDGER_OUT_DIR": str(tmp_path / "out"), "LEDGER_STATE_DIR": str(tmp_path / "state")}
+    subprocess.run([sys.executable, "-m", "dagster", "asset", "materialize", "-m", "assets.definitions", "--select", "*"],
+                   cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=300)
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+                              cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/server_info", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        else:
+            pytest.fail("dagster dev did not answer within 180 s")
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.goto(f"{base}/locations/distill_ledger/asset-groups/marts", wait_until="networkidle")
+        wait_for_texts(page, ["model_comparison", "hardware_comparison"])
+        page.screenshot(path=str(ARTIFACTS / "asset_graph.png"))
+        page.goto(f"{base}/locations/distill_ledger/asset-groups/marts/list", wait_until="networkidle")
+        wait_for_texts(page, ["model_comparison", "hardware_comparison", "distillation_pairs"])
+        page.screenshot(path=str(ARTIFACTS / "asset_list.png"))
+        page.goto(f"{base}/assets/outputs/gpqa_vs_compute_chart", wait_until="networkidle")
+        page.get_by_text("[Show Markdown]").first.click(timeout=60_000)
+        page.wait_for_selector('img[src^="data:image/png"]', timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "chart_asset.png"))
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=60)
