@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,3 +81,16 @@ def test_unreadable_cards_become_quarantine_rows_not_crashes():
     assert reasons == {"binary.md": "binary", "latin.md": "utf8", "org__tab.md": "yaml", "huge.md": "size_cap"}
     # a card with broken or no front matter still names a model (from its file name)
     assert sorted(m["model_name"] for m in batch.models) == ["org/plain", "org/tab"]
+
+
+@pytest.mark.parametrize("folder", [DATA_DIR / "model_cards", Path(__file__).parent / "hostile" / "cards",
+                                    DATA_DIR.parent.parent / "shared" / "realdata" / "model_cards"])
+def test_the_fast_card_loader_gives_the_same_results_as_huggingface_hub(folder):
+    if not folder.exists():
+        pytest.skip(f"{folder} is absent")
+    fast = model_cards.read_card_folder(folder, "s", loader="fast")
+    hub = model_cards.read_card_folder(folder, "s", loader="hub")
+    for frame in ("models", "facts", "benchmarks"):
+        assert fast[frame].equals(hub[frame]), frame
+    # the same records rejected for the same checks (libyaml words its error messages differently)
+    assert fast["rejects"].select("record_id", "check_name").equals(hub["rejects"].select("record_id", "check_name"))
