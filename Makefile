@@ -9,12 +9,13 @@ export PYTHONPATH := $(CURDIR)
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
 
-.PHONY: run test ui lock clean help
+.PHONY: run test ui bench lock clean help
 
 help:
 	@echo "make run   - install locked dependencies, materialise every asset, print output paths"
 	@echo "make test  - run the test suite"
 	@echo "make ui    - start the Dagster UI on http://$(UI_HOST):$(UI_PORT)"
+	@echo "make bench - time every stage and the baselines; writes out/bench/results.md"
 	@echo "make lock  - recompile requirements.lock from requirements.in (needs the package index)"
 
 $(BIN)/.synced: requirements.lock requirements-bootstrap.lock
@@ -41,6 +42,9 @@ test: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 
 ui: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT)
+
+bench: $(BIN)/.synced
+	$(BIN)/python -m bench
 
 lock: $(BIN)/.synced
 	$(BIN)/uv pip compile requirements.in --python-version 3.11 --generate-hashes --no-header -o requirements.lock

@@ -24,6 +24,18 @@ def _theme(chart: alt.Chart, **legend) -> alt.Chart:
 
 
 WIDTH, HEIGHT = 640, 400
+MAX_LABELLED_POINTS = 300  # more cannot be labelled legibly in 640 x 400 px
+
+
+def display_sample(frame: pl.DataFrame, x: str, y: str, limit: int = MAX_LABELLED_POINTS) -> pl.DataFrame:
+    """At most `limit` rows to draw: the whole Pareto frontier, the best of each model type, then a seeded
+    random sample of the rest. The chart says how many it shows of how many."""
+    if frame.height <= limit:
+        return frame
+    best = frame.sort(y, descending=True).group_by("model_type", maintain_order=True).head(5).select(frame.columns)
+    keep = pl.concat([pareto_frontier(frame, x, y), best]).unique("model", maintain_order=True)
+    rest = frame.join(keep.select("model"), on="model", how="anti")
+    return pl.concat([keep, rest.sample(n=max(limit - keep.height, 0), seed=7)]).head(limit)
 
 
 def pareto_frontier(frame: pl.DataFrame, x: str, y: str) -> pl.DataFrame:
@@ -40,12 +52,16 @@ def _log_domain(values: pl.Series) -> tuple[float, float]:
 def score_vs_compute(frame: pl.DataFrame, score_column: str, score_title: str, title: str) -> alt.Chart:
     """The paper's Figures 2 and 3: score against training FLOPs (log x), coloured by model type, every
     point labelled without overlap (pipeline.labels), and the Pareto frontier of score per compute."""
-    data = frame.filter(pl.col(score_column).is_not_null() & pl.col("training_flops").is_not_null()).select(
+    everything = frame.filter(pl.col(score_column).is_not_null() & pl.col("training_flops").is_not_null()).select(
         "model", "model_type", "training_flops", "training_flops_kind", score_column)
+    data = display_sample(everything, "training_flops", score_column)
+    subtitle = "dashed: Pareto frontier (best score for the compute)" + (
+        f"; showing {data.height} of {everything.height} models (the frontier, the best of each type and a random sample)"
+        if data.height < everything.height else "")
     lo, hi = _log_domain(data["training_flops"])
     span = math.log10(hi) - math.log10(lo)
     to_px = lambda f, s: ((math.log10(f) - math.log10(lo)) / span * WIDTH, HEIGHT - s / 100 * HEIGHT)  # noqa: E731
-    frontier_rows = pareto_frontier(data, "training_flops", score_column)
+    frontier_rows = pareto_frontier(everything, "training_flops", score_column)
     corners = [to_px(f, v) for f, v in frontier_rows.select("training_flops", score_column).iter_rows()]
     step_path = [p for a, b in zip(corners, corners[1:]) for p in (a, (b[0], a[1]))] + corners[-1:]  # step-after
     placements = place_labels([(*to_px(f, v), m) for m, f, v in data.select("model", "training_flops", score_column).iter_rows()],
@@ -77,7 +93,7 @@ def score_vs_compute(frame: pl.DataFrame, score_column: str, score_title: str, t
         for align in ("left", "right", "center") if (data["label_align"] == align).any()
     ]
     layered = alt.layer(frontier, leaders, points, *labels).properties(
-        title=alt.TitleParams(title, subtitle="dashed: Pareto frontier (best score for the compute)"), width=WIDTH, height=HEIGHT)
+        title=alt.TitleParams(title, subtitle=subtitle), width=WIDTH, height=HEIGHT)
     return _theme(layered)
 
 

@@ -27,3 +27,20 @@ def test_a_tight_cluster_is_fully_labelled_without_overlap():
 @given(st.lists(st.tuples(st.floats(100, 520), st.floats(40, 340), st.text(min_size=1, max_size=14)), max_size=16))
 def test_random_scatters_get_non_overlapping_labels(points):
     _check(points, 620, 380)
+
+
+def test_large_scatters_show_a_sample_that_keeps_the_frontier():
+    import numpy as np
+    import polars as pl
+
+    from pipeline.charts import MAX_LABELLED_POINTS, display_sample, pareto_frontier
+
+    gen = np.random.default_rng(1)
+    n = 20_000
+    frame = pl.DataFrame({"model": [f"m{i}" for i in range(n)], "model_type": gen.choice(["Vanilla", "Distilled"], n),
+                          "training_flops": 10 ** gen.uniform(20, 26, n), "gpqa_diamond": gen.uniform(0, 100, n)})
+    shown = display_sample(frame, "training_flops", "gpqa_diamond")
+    assert shown.height == MAX_LABELLED_POINTS
+    frontier = set(pareto_frontier(frame, "training_flops", "gpqa_diamond")["model"])
+    assert frontier <= set(shown["model"])
+    assert display_sample(frame.head(10), "training_flops", "gpqa_diamond").height == 10

@@ -1,0 +1,88 @@
+"""Run every benchmark stage in its own process, repeatedly, and report medians, rows/s and peak RSS.
+
+    python -m bench            # what `make bench` runs
+    python -m bench --quick    # smaller sizes, for a smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench.generate import write_cards
+from pipeline.paths import default_out_dir
+
+
+def measure(stage: str, n: int, repeats: int, folder: Path | None = None) -> dict:
+    runs = []
+    for _ in range(repeats):
+        result = subprocess.run([sys.executable, "-m", "bench.stages", stage, str(n), *([str(folder)] if folder else [])],
+                                capture_output=True, text=True, check=True)
+        runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    seconds = statistics.median(r["seconds"] for r in runs)
+    extra = {k: v for k, v in runs[0].items() if k not in ("seconds", "rss_mib")}
+    return {"stage": stage, "n": n, "repeats": repeats, "median_s": seconds, "rows_per_s": n / seconds if seconds else None,
+            "peak_rss_mib": max(r["rss_mib"] for r in runs), **{k: statistics.median(r[k] for r in runs)
+                                                                 if isinstance(v, float) else v for k, v in extra.items()}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
+    card_sizes = [1_000] if args.quick else [1_000, 10_000]
+    results = []
+    for n in sizes:
+        for stage in ("cost_polars", "cost_pandas_vector", "cost_duckdb", "pipeline"):
+            results.append(measure(stage, n, 3))
+        if n <= 100_000:  # row by row is ~150 s at 1e6; its per-row rate is flat, so 1e5 says enough
+            results.append(measure("cost_pandas_rows", n, 1))
+        results.append(measure("charts", n, 1 if n >= 100_000 else 3))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_cards(Path(tmp) / "cards", max(card_sizes))
+        for n in card_sizes:
+            results.append(measure("parse_fast", n, 3, folder))
+            results.append(measure("parse_hub", n, 3, folder))
+    report = render(results)
+    print(report)
+    out = default_out_dir() / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    (out / "results.md").write_text(report)
+    print(f"\nwritten to {out}/results.md and results.json")
+
+
+def render(results: list[dict]) -> str:
+    by = {(r["stage"], r["n"]): r for r in results}
+    lines = [f"Distill Ledger benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+             f"Python {platform.python_version()}; medians of the repeats shown; each run in its own process.", "",
+             "| stage | n | repeats | median s | rows/s | peak RSS MiB | notes |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        notes = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()
+                          if k not in ("stage", "n", "repeats", "median_s", "rows_per_s", "peak_rss_mib"))
+        lines.append(f"| {r['stage']} | {r['n']:,} | {r['repeats']} | {r['median_s']:.4f} | {r['rows_per_s']:,.0f} | "
+                     f"{r['peak_rss_mib']:.0f} | {notes} |")
+    lines += ["", "Ratios measured in this run:"]
+    for n in sorted({r["n"] for r in results if r["stage"] == "cost_polars"}):
+        polars_s = by[("cost_polars", n)]["median_s"]
+        lines.append(f"- cost columns, n={n:,}: vectorised pandas {by[('cost_pandas_vector', n)]['median_s'] / polars_s:.2f}x "
+                     f"polars's time, DuckDB SQL {by[('cost_duckdb', n)]['median_s'] / polars_s:.2f}x" + (
+                         f", pandas row by row {by[('cost_pandas_rows', n)]['median_s'] / polars_s:,.0f}x"
+                         if ("cost_pandas_rows", n) in by else ""))
+    for n in sorted({r["n"] for r in results if r["stage"] == "parse_fast"}):
+        fast, hub = by[("parse_fast", n)], by[("parse_hub", n)]
+        lines.append(f"- card parsing, {n:,} cards: fast {fast['rows_per_s']:,.0f}/s, huggingface_hub ModelCard "
+                     f"{hub['rows_per_s']:,.0f}/s ({hub['median_s'] / fast['median_s']:.1f}x)")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
