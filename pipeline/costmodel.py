@@ -319,8 +319,11 @@ def scenario_accelerators(accelerators: pl.DataFrame, scenarios: pl.DataFrame, o
     )
 
 
-def price_hardware(jobs: pl.DataFrame, hardware: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Cross every (scenario, job) with that scenario's accelerators; add GPU-hours with the MFU range."""
+def price_hardware(jobs: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
+    """Cross every (scenario, job) with that scenario's accelerators; add GPU-hours with the MFU range.
+
+    No sort here: at a million models sorting the crossed rows by their string keys costs more than
+    the arithmetic, and every table built from these rows orders itself."""
     return (
         jobs.join(hardware.select("scenario", "accelerator_id", "peak_flops_per_s", "mfu", "mfu_low", "mfu_high", "tdp_w",
                                   "pue", "grid_tco2e_per_mwh", "usd_per_gpu_hour", "usd_per_gpu_hour_low",
@@ -330,7 +333,6 @@ def price_hardware(jobs: pl.DataFrame, hardware: pl.DataFrame, keys: list[str]) 
             gpu_hours_computed_low=gpu_hours(pl.col("training_flops"), pl.col("peak_flops_per_s"), pl.col("mfu_high")),
             gpu_hours_computed_high=gpu_hours(pl.col("training_flops"), pl.col("peak_flops_per_s"), pl.col("mfu_low")),
         )
-        .sort(*keys, "accelerator_id")
     )
 
 
@@ -386,7 +388,7 @@ def model_costs(flops: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
     for (their range collapses to the reported value), and reported emissions replace computed ones
     on that same row; the computed values stay in `*_computed` columns so neither hides the other.
     """
-    priced = price_hardware(flops, hardware, ["scenario", "model_id"])
+    priced = price_hardware(flops, hardware)
     on_reported = (pl.col("accelerator_id") == pl.col("reported_gpu_hours_accelerator")) & pl.col("reported_gpu_hours_value").is_not_null()
     training_accelerator = pl.coalesce(pl.col("reported_gpu_hours_accelerator"), pl.col("comparison_accelerator"))
     has_tco2e = (pl.col("accelerator_id") == training_accelerator) & pl.col("reported_tco2e_value").is_not_null()
@@ -422,7 +424,7 @@ def workload_costs(workloads: pl.DataFrame, scenarios: pl.DataFrame, hardware: p
         .otherwise(pl.col("training_flops"))
     )
     jobs = workloads.with_columns(training_tokens=tokens, training_flops=flops).join(scenarios.select("scenario"), how="cross")
-    priced = price_hardware(jobs, hardware, ["scenario", "workload_id"]).with_columns(
+    priced = price_hardware(jobs, hardware).with_columns(
         gpu_hours=pl.col("gpu_hours_computed"), gpu_hours_low=pl.col("gpu_hours_computed_low"),
         gpu_hours_high=pl.col("gpu_hours_computed_high"))
     return _energy_emissions_money(priced).select(

@@ -174,7 +174,7 @@ def test_ranges_are_ordered_low_value_high(flops, low, high, mid, price_low, pri
                              "usd_per_gpu_hour_low": [price_low], "usd_per_gpu_hour_high": [price_low + price_spread],
                              "inference_mfu": [0.25]})
     jobs = pl.DataFrame({"scenario": ["s"], "job": ["j"], "training_flops": [flops]})
-    priced = cm.price_hardware(jobs, hardware, ["scenario", "job"]).with_columns(
+    priced = cm.price_hardware(jobs, hardware).with_columns(
         gpu_hours=pl.col("gpu_hours_computed"), gpu_hours_low=pl.col("gpu_hours_computed_low"),
         gpu_hours_high=pl.col("gpu_hours_computed_high"))
     row = cm._energy_emissions_money(priced).row(0, named=True)
