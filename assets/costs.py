@@ -100,15 +100,14 @@ def model_costs(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
             "scenario", "model_id", "accelerator_id", "training_flops", "gpu_hours", "gpu_hours_kind", "tco2e", "cost_usd"]))
 
 
-@_asset("reconciliation", [["costs", "model_costs"], ["costs", "flops_candidates"], ["costs", "fact_choices"], SCENARIOS],
+@_asset("reconciliation", [["costs", "model_costs"], ["costs", "flops_candidates"], ["costs", "fact_choices"]],
         f"Every value used against each alternative for the same quantity, with the ratio; flagged past "
         f"{costmodel.RECONCILIATION_THRESHOLD}x either way.")
 def reconciliation(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     with warehouse_db.get_connection() as con:
         frame = costmodel.reconcile(warehouse.read_table(con, "costs", "model_costs"),
                                     warehouse.read_table(con, "costs", "flops_candidates"),
-                                    warehouse.read_table(con, "costs", "fact_choices"),
-                                    warehouse.read_table(con, "staging", "stg_scenarios"))
+                                    warehouse.read_table(con, "costs", "fact_choices"))
         warehouse.write_table(con, "costs", "reconciliation", frame)
         meta = table_metadata(con, "costs", "reconciliation", preview_columns=["scenario", "model_id", "quantity", "ratio", "flagged"])
     meta["flagged"] = int(frame["flagged"].sum())

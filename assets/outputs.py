@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -124,7 +123,7 @@ def report_page(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.Materia
 
 @dg.asset(key=["publish", "published_warehouse"], group_name=PUBLISH, kinds={"duckdb"}, pool="duckdb_writer",
           deps=[MODEL_COMPARISON, HARDWARE_COMPARISON, comparison_tables.key, report_page.key])
-def published_warehouse(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+def published_warehouse(ledger: LedgerPaths) -> dg.MaterializeResult:
     """`out/warehouse.duckdb`: a copy of the working database, swapped in atomically after the marts' blocking checks pass."""
     # The working file must not be open for writing while it is attached read-only for the copy.
     leftovers = remove_leftovers(ledger.out)

@@ -30,12 +30,34 @@ def _load(con, table: str, frame, schema, id_column: str) -> dict:
     return meta
 
 
-@dg.asset(key=["ref", "accelerators"], group_name=REFERENCE, kinds={"duckdb"}, pool="duckdb_writer")
-def accelerators(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
-    """Accelerator catalogue: dense BF16 peak TFLOP/s, TDP and MFU range per accelerator, with datasheet links."""
-    frame = reference.read_accelerators(ledger.data / "reference" / "accelerators.csv")
-    with warehouse_db.get_connection() as con:
-        return dg.MaterializeResult(metadata=_load(con, "accelerators", frame, schemas.Accelerator, "accelerator_id"))
+def _reference_asset(table: str, file_name: str, reader, schema, id_column: str, description: str):
+    """One `ref` table read from `data/reference/<file_name>`, validated as it loads."""
+    @dg.asset(key=["ref", table], group_name=REFERENCE, kinds={"duckdb"}, pool="duckdb_writer", description=description)
+    def _asset(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
+        frame = reader(ledger.data / "reference" / file_name)
+        with warehouse_db.get_connection() as con:
+            meta = _load(con, table, frame, schema, id_column)
+        meta["source_file"] = dg.MetadataValue.path(str(ledger.data / "reference" / file_name))
+        return dg.MaterializeResult(metadata=meta)
+
+    return _asset
+
+
+accelerators = _reference_asset(
+    "accelerators", "accelerators.csv", reference.read_accelerators, schemas.Accelerator, "accelerator_id",
+    "Accelerator catalogue: dense BF16 peak TFLOP/s, TDP and MFU range per accelerator, with datasheet links.")
+workloads = _reference_asset(
+    "workloads", "workloads.yaml", reference.read_workloads, schemas.Workload, "workload_id",
+    "The paper's §4 workloads (pretraining, distillation, fine-tuning, frontier estimate) as cost-model inputs.")
+benchmarks = _reference_asset(
+    "benchmarks", "benchmarks.csv", reference.read_benchmarks, None, "benchmark_id",
+    "Benchmark catalogue: canonical ids and the names sources use for them.")
+grid_intensity = _reference_asset(
+    "grid_intensity", "grid_intensity.csv", reference.read_grid_intensity, schemas.GridIntensity, "region_id",
+    "Grid carbon intensity (gCO2e/kWh, with year and source) by country and major cloud region.")
+prices = _reference_asset(
+    "prices", "prices.csv", reference.read_prices, schemas.Price, "accelerator_id",
+    "Dated, cited on-demand price ranges per accelerator-hour (USD).")
 
 
 @dg.multi_asset(
@@ -53,38 +75,6 @@ def scenarios(ledger: LedgerPaths, warehouse_db: DuckDBResource):
                                    metadata=_load(con, "scenarios", frames["scenarios"], schemas.Scenario, "scenario"))
         yield dg.MaterializeResult(asset_key=["ref", "scenario_overrides"],
                                    metadata=_load(con, "scenario_overrides", frames["overrides"], None, "scenario"))
-
-
-@dg.asset(key=["ref", "workloads"], group_name=REFERENCE, kinds={"duckdb"}, pool="duckdb_writer")
-def workloads(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
-    """The paper's §4 workloads (pretraining, distillation, fine-tuning, frontier estimate) as cost-model inputs."""
-    frame = reference.read_workloads(ledger.data / "reference" / "workloads.yaml")
-    with warehouse_db.get_connection() as con:
-        return dg.MaterializeResult(metadata=_load(con, "workloads", frame, schemas.Workload, "workload_id"))
-
-
-@dg.asset(key=["ref", "benchmarks"], group_name=REFERENCE, kinds={"duckdb"}, pool="duckdb_writer")
-def benchmarks(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
-    """Benchmark catalogue: canonical ids and the names sources use for them."""
-    frame = reference.read_benchmarks(ledger.data / "reference" / "benchmarks.csv")
-    with warehouse_db.get_connection() as con:
-        return dg.MaterializeResult(metadata=_load(con, "benchmarks", frame, None, "benchmark_id"))
-
-
-@dg.asset(key=["ref", "grid_intensity"], group_name=REFERENCE, kinds={"duckdb"}, pool="duckdb_writer")
-def grid_intensity(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
-    """Grid carbon intensity (gCO2e/kWh, with year and source) by country and major cloud region."""
-    frame = reference.read_grid_intensity(ledger.data / "reference" / "grid_intensity.csv")
-    with warehouse_db.get_connection() as con:
-        return dg.MaterializeResult(metadata=_load(con, "grid_intensity", frame, schemas.GridIntensity, "region_id"))
-
-
-@dg.asset(key=["ref", "prices"], group_name=REFERENCE, kinds={"duckdb"}, pool="duckdb_writer")
-def prices(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
-    """Dated, cited on-demand price ranges per accelerator-hour (USD)."""
-    frame = reference.read_prices(ledger.data / "reference" / "prices.csv")
-    with warehouse_db.get_connection() as con:
-        return dg.MaterializeResult(metadata=_load(con, "prices", frame, schemas.Price, "accelerator_id"))
 
 
 class WhatIf(dg.Config):

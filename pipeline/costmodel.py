@@ -455,7 +455,7 @@ def _ratio_rows(frame: pl.DataFrame, quantity: str, label: str) -> pl.DataFrame:
                               pl.col("ratio").round(2)))
 
 
-def reconcile(costs: pl.DataFrame, candidates: pl.DataFrame, resolved: pl.DataFrame, scenarios: pl.DataFrame) -> pl.DataFrame:
+def reconcile(costs: pl.DataFrame, candidates: pl.DataFrame, resolved: pl.DataFrame) -> pl.DataFrame:
     """Every pair of values for one quantity: the one used against each alternative, with the ratio.
 
     - training FLOPs: the chosen figure against every other method's estimate;

@@ -69,22 +69,21 @@ class SnapshotStore:
     def _dir(self, source_name: str, url: str) -> Path:
         return self.root / source_name / hashlib.sha256(url.encode()).hexdigest()[:16]
 
-    def latest(self, source_name: str, url: str) -> tuple[dict, bytes] | None:
+    def _read(self, source_name: str, url: str, pointer: str) -> tuple[dict, bytes] | None:
         folder = self._dir(source_name, url)
         try:
-            meta = json.loads((folder / "latest.json").read_text())
+            meta = json.loads((folder / pointer).read_text())
             return meta, (folder / f"{meta['sha256']}.bin").read_bytes()
         except (OSError, ValueError, KeyError):
             return None
 
+    def latest(self, source_name: str, url: str) -> tuple[dict, bytes] | None:
+        """The last snapshot fetched."""
+        return self._read(source_name, url, "latest.json")
+
     def last_good(self, source_name: str, url: str) -> tuple[dict, bytes] | None:
         """The last snapshot whose content parsed: what a failing source falls back to."""
-        folder = self._dir(source_name, url)
-        try:
-            meta = json.loads((folder / "good.json").read_text())
-            return meta, (folder / f"{meta['sha256']}.bin").read_bytes()
-        except (OSError, ValueError, KeyError):
-            return None
+        return self._read(source_name, url, "good.json")
 
     def mark_good(self, source_name: str, url: str, sha256: str) -> None:
         folder = self._dir(source_name, url)

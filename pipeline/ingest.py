@@ -61,9 +61,16 @@ PATTERNS = {
 }
 
 
-def collect_inputs(source: Source, store: SnapshotStore, client=None) -> tuple[list[tuple[str, bytes]], list[FetchRecord], list[str]]:
+@dataclass
+class Input:
+    name: str
+    raw: bytes
+    fetch: FetchRecord | None = None  # set when the bytes came over HTTP (fetched, not modified or a fallback)
+
+
+def collect_inputs(source: Source, store: SnapshotStore, client=None) -> tuple[list[Input], list[FetchRecord], list[str]]:
     """The bytes to parse: fetched (with fallback) for live sources, else read from `path`."""
-    files: list[tuple[str, bytes]] = []
+    inputs: list[Input] = []
     fetches: list[FetchRecord] = []
     problems: list[str] = []
     urls: list[tuple[str, str, dict]] = []
@@ -71,7 +78,6 @@ def collect_inputs(source: Source, store: SnapshotStore, client=None) -> tuple[l
         urls.append((source.url.rsplit("/", 1)[-1] or source.name, source.url, {}))
     for repo_id in source.options.get("repo_ids") or []:
         urls.append((f"{str(repo_id).replace('/', '__')}.md", hub_card_url(str(repo_id)), _hub_headers()))
-    fetched_names = set()
     for name, url, headers in urls:
         record, content = fetch(url, source.name, store, client=client, headers=headers)
         fetches.append(record)
@@ -80,16 +86,15 @@ def collect_inputs(source: Source, store: SnapshotStore, client=None) -> tuple[l
         if content is None:
             problems.append(f"{url}: {record.error}; no snapshot to fall back to")
             continue
-        files.append((name, content))
-        fetched_names.add(name)
+        inputs.append(Input(name, content, record))
+    fetched_names = {i.name for i in inputs}
     if source.path is not None and (not urls or len(fetched_names) < len(urls)):
         try:
-            files += [(n, b) for n, b in files_under(source.path, PATTERNS.get(source.kind, ("*",))) if n not in fetched_names]
+            inputs += [Input(n, b) for n, b in files_under(source.path, PATTERNS.get(source.kind, ("*",))) if n not in fetched_names]
         except (FileNotFoundError, OSError) as exc:
             problems.append(f"local path: {exc}")
-    oversized = [n for n, b in files if len(b) > MAX_SOURCE_FILE_BYTES]
-    problems += [f"{n}: over the {MAX_SOURCE_FILE_BYTES}-byte cap, not read" for n in oversized]
-    return [(n, b) for n, b in files if n not in oversized], fetches, problems
+    problems += [f"{i.name}: over the {MAX_SOURCE_FILE_BYTES}-byte cap, not read" for i in inputs if len(i.raw) > MAX_SOURCE_FILE_BYTES]
+    return [i for i in inputs if len(i.raw) <= MAX_SOURCE_FILE_BYTES], fetches, problems
 
 
 FORMAT_CHECKS = {"format", "columns", "json", "lm_eval_results", "simple_evals", "hub_api", "binary", "utf8", "size_cap"}
@@ -129,14 +134,13 @@ def _unreadable(batch: Batch, paper_rows: dict | None) -> bool:
 
 
 def read_source(source: Source, store: SnapshotStore, client=None) -> SourceResult:
-    files, fetches, problems = collect_inputs(source, store, client)
-    fetched = {r.url.rsplit("/", 1)[-1] or source.name: r for r in fetches if r.status in ("fetched", "not_modified")}
+    inputs, fetches, problems = collect_inputs(source, store, client)
     batch, paper_rows = Batch(source.name), None
     used: list[tuple[str, bytes]] = []
-    for name, raw in files:
+    for item in inputs:
+        name, raw, record = item.name, item.raw, item.fetch
         part, rows = _parse(source, name, raw)
-        record = fetched.get(name)
-        if record is not None:
+        if record is not None and record.status in ("fetched", "not_modified"):
             if _unreadable(part, rows):
                 good = store.last_good(source.name, record.url)
                 if good and good[0]["sha256"] != record.sha256:
@@ -152,7 +156,7 @@ def read_source(source: Source, store: SnapshotStore, client=None) -> SourceResu
     frames = batch.frames()
     if paper_rows is not None:
         frames[f"paper_{source.options.get('table', 'table1')}"] = paper_rows["rows"]
-    if not files:
+    if not inputs:
         problems.append("nothing could be read from this source")
     frames["rejects"] = pl.concat([frames["rejects"], quarantine_frame(
         [quarantine_row(source.name, "*", p, check_name="source") for p in problems])])

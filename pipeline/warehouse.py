@@ -76,22 +76,27 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
                        [schema, table]).fetchall()[0][0] > 0
 
 
+def _insert(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> None:
+    con.register("__ledger_rows", frame.to_arrow())
+    try:
+        run(con, f"insert into {_ident(schema)}.{_ident(table)} by name select * from __ledger_rows")
+    finally:
+        con.unregister("__ledger_rows")
+
+
 def replace_source_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str, source_name: str,
                         frame: pl.DataFrame) -> int:
     """Make `schema.table` hold exactly `frame` for one source (idempotent: a re-run replaces, never duplicates)."""
     if not table_exists(con, schema, table):
         write_table(con, schema, table, frame.clear())
-    con.register("__ledger_rows", frame.to_arrow())
+    run(con, "begin transaction")
     try:
-        run(con, "begin transaction")
         run(con, f"delete from {_ident(schema)}.{_ident(table)} where source_name = ?", [source_name])
-        run(con, f"insert into {_ident(schema)}.{_ident(table)} by name select * from __ledger_rows")
+        _insert(con, schema, table, frame)
         run(con, "commit")
     except Exception:
         run(con, "rollback")
         raise
-    finally:
-        con.unregister("__ledger_rows")
     return frame.height
 
 
@@ -133,11 +138,7 @@ def append_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: 
         run(con, f"create schema if not exists {_ident(schema)}")
         write_table(con, schema, table, frame.clear())
     if frame.height:
-        con.register("__ledger_rows", frame.to_arrow())
-        try:
-            run(con, f"insert into {_ident(schema)}.{_ident(table)} by name select * from __ledger_rows")
-        finally:
-            con.unregister("__ledger_rows")
+        _insert(con, schema, table, frame)
     return frame.height
 
 

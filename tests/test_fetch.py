@@ -153,6 +153,14 @@ def test_hub_cards_honour_hf_endpoint_and_hf_token(httpserver, tmp_path, monkeyp
     assert [m["model_name"] for m in models] == ["unsloth/Qwen3-8B-GGUF"] and models[0]["base_model"] == "Qwen/Qwen3-8B"
     assert "hf_test_secret_token" not in repr(result.fetches) and "hf_test_secret_token" not in repr(result.problems)
 
+    # The card turns to binary garbage: the last good snapshot is read instead, and the source says so.
+    httpserver.clear()
+    httpserver.expect_request("/unsloth/Qwen3-8B-GGUF/resolve/main/README.md").respond_with_data(b"\x00\x01garbage",
+                                                                                             content_type="text/plain")
+    again = read_source(source, SnapshotStore(tmp_path))
+    assert [m["model_name"] for m in again.frames["models"].to_dicts()] == ["unsloth/Qwen3-8B-GGUF"]
+    assert any("last good snapshot" in p for p in again.problems)
+
 
 def test_bounded_request_loop_against_loopback(httpserver, tmp_path):
     # A small, bounded burst: every fetch answers, none hangs.

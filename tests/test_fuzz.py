@@ -8,7 +8,6 @@ import io
 import json
 
 import polars as pl
-import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

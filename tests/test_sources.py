@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pipeline.sources import model_cards, paper_table, reference
 from pipeline.sources.records import Batch
-from tests.conftest import DATA_DIR, realdata
+from tests.conftest import DATA_DIR
 
 
 def test_every_embedded_card_parses_with_facts_and_both_benchmarks():

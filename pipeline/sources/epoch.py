@@ -88,7 +88,7 @@ def read_benchmark(raw: bytes, batch: Batch, *, benchmark: str, url: str = BENCH
     score_col = pick(frame, "mean_score", "Best score (across scorers)", "score")
     if version_col is None or score_col is None:
         return batch.reject("*", f"need `Model version` and `mean_score` columns, found {frame.columns[:8]}", check="columns")
-    flops_col, stderr_col, date_col = pick(frame, "Training compute (FLOP)"), pick(frame, "stderr"), pick(frame, "Started at", "Release date")
+    flops_col, date_col = pick(frame, "Training compute (FLOP)"), pick(frame, "Started at", "Release date")
     for index, row in enumerate(frame.iter_rows(named=True)):
         version = text(row.get(version_col))
         record_id = text(row.get("id")) or f"row {index + 2}"
