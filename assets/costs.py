@@ -90,7 +90,8 @@ def lineage(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
 
 
 @_asset("model_costs", [["costs", "model_flops"], ["costs", "scenario_accelerators"]],
-        "Training and inference cost of every model on every accelerator under every scenario, with each number's kind and source.")
+        "Training and inference cost of every model on every accelerator under every scenario, with each number's kind and source "
+        "(the model's inputs are in costs.model_flops, the hardware profile in costs.scenario_accelerators).")
 def model_costs(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     with warehouse_db.get_connection() as con:
         frame = costmodel.model_costs(warehouse.read_table(con, "costs", "model_flops"),
@@ -100,12 +101,12 @@ def model_costs(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
             "scenario", "model_id", "accelerator_id", "training_flops", "gpu_hours", "gpu_hours_kind", "tco2e", "cost_usd"]))
 
 
-@_asset("reconciliation", [["costs", "model_costs"], ["costs", "flops_candidates"], ["costs", "fact_choices"]],
+@_asset("reconciliation", [["costs", "model_flops"], ["costs", "model_costs"], ["costs", "flops_candidates"], ["costs", "fact_choices"]],
         f"Every value used against each alternative for the same quantity, with the ratio; flagged past "
         f"{costmodel.RECONCILIATION_THRESHOLD}x either way.")
 def reconciliation(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     with warehouse_db.get_connection() as con:
-        frame = costmodel.reconcile(warehouse.read_table(con, "costs", "model_costs"),
+        frame = costmodel.reconcile(warehouse.read_table(con, "costs", "model_flops"), warehouse.read_table(con, "costs", "model_costs"),
                                     warehouse.read_table(con, "costs", "flops_candidates"),
                                     warehouse.read_table(con, "costs", "fact_choices"))
         warehouse.write_table(con, "costs", "reconciliation", frame)

@@ -32,8 +32,9 @@ def energy_and_emissions_follow_the_formula(warehouse_db: DuckDBResource) -> dg.
     with warehouse_db.get_connection() as con:
         bad = con.execute("""
             select c.scenario, c.model_id from costs.model_costs c
-            where abs(c.energy_mwh - c.gpu_hours * c.tdp_w / 1e6 * c.pue) > 1e-9 * greatest(c.energy_mwh, 1)
-               or abs(c.tco2e_computed - c.energy_mwh * c.grid_tco2e_per_mwh) > 1e-9 * greatest(c.tco2e_computed, 1)
+            join costs.scenario_accelerators h using (scenario, accelerator_id)
+            where abs(c.energy_mwh - c.gpu_hours * h.tdp_w / 1e6 * h.pue) > 1e-9 * greatest(c.energy_mwh, 1)
+               or abs(c.tco2e_computed - c.energy_mwh * h.grid_tco2e_per_mwh) > 1e-9 * greatest(c.tco2e_computed, 1)
                or (c.tco2e_kind = 'computed' and c.tco2e <> c.tco2e_computed)
         """).fetchall()
     return dg.AssetCheckResult(passed=not bad, metadata={"violations": dg.MetadataValue.json([list(r) for r in bad[:50]])})

@@ -15,7 +15,10 @@ import polars as pl
 from pipeline import warehouse
 
 
-def markdown_table(frame: pl.DataFrame, max_rows: int = 10, max_cell: int = 40) -> str:
+PREVIEW_ROWS = 10
+
+
+def markdown_table(frame: pl.DataFrame, max_rows: int = PREVIEW_ROWS, max_cell: int = 40, total_rows: int | None = None) -> str:
     if frame.width == 0:
         return "_(no columns)_"
 
@@ -30,8 +33,9 @@ def markdown_table(frame: pl.DataFrame, max_rows: int = 10, max_cell: int = 40) 
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * frame.width]
     for row in frame.head(max_rows).iter_rows():
         lines.append("| " + " | ".join(cell(v) for v in row) + " |")
-    if frame.height > max_rows:
-        lines.append(f"\n_{frame.height - max_rows} more rows_")
+    total_rows = frame.height if total_rows is None else total_rows
+    if total_rows > max_rows:
+        lines.append(f"\n_{total_rows - max_rows} more rows_")
     return "\n".join(lines)
 
 
@@ -43,16 +47,17 @@ def descriptions_from(schema: type[pa.DataFrameModel] | None) -> dict[str, str]:
 
 def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str,
                    column_docs: dict[str, str] | None = None, preview_columns: list[str] | None = None) -> dict:
-    frame = warehouse.read_table(con, schema, table)
+    # Count and the first rows only: reading a million-row table back for its metadata would cost more than building it.
+    rows = warehouse.row_count(con, schema, table)
+    preview = warehouse.head(con, schema, table, PREVIEW_ROWS, preview_columns)
     docs = column_docs or {}
     columns = [dg.TableColumn(name=name, type=dtype, description=docs.get(name) or None)
                for name, dtype in warehouse.column_types(con, schema, table)]
-    preview = frame.select(preview_columns) if preview_columns else frame
     return {
-        "dagster/row_count": frame.height,
+        "dagster/row_count": rows,
         "dagster/column_schema": dg.TableSchema(columns=columns),
         "dagster/table_name": f"{schema}.{table}",
-        "preview": dg.MetadataValue.md(markdown_table(preview)),
+        "preview": dg.MetadataValue.md(markdown_table(preview, total_rows=rows)),
     }
 
 

@@ -137,9 +137,12 @@ def read_source(source: Source, store: SnapshotStore, client=None) -> SourceResu
     inputs, fetches, problems = collect_inputs(source, store, client)
     batch, paper_rows = Batch(source.name), None
     used: list[tuple[str, bytes]] = []
-    for item in inputs:
+    # Cards are parsed up front, on every core when there are many; other kinds input by input.
+    parsed = model_cards.parse_card_inputs([(i.name, i.raw) for i in inputs], source.name) \
+        if source.kind == "hf_model_cards" else None
+    for position, item in enumerate(inputs):
         name, raw, record = item.name, item.raw, item.fetch
-        part, rows = _parse(source, name, raw)
+        part, rows = (parsed[position], None) if parsed is not None else _parse(source, name, raw)
         if record is not None and record.status in ("fetched", "not_modified"):
             if _unreadable(part, rows):
                 good = store.last_good(source.name, record.url)

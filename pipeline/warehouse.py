@@ -168,9 +168,17 @@ def build_from_sql(con: duckdb.DuckDBPyConnection, layer: str, name: str, materi
 
 
 def column_types(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
-    return con.execute(
-        "select column_name, data_type from information_schema.columns "
-        "where table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()
+    # `describe` reads the catalogue entry; information_schema scans every column of every table.
+    return [(row[0], row[1]) for row in con.execute(f"describe {_ident(schema)}.{_ident(table)}").fetchall()]
+
+
+def row_count(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> int:
+    return con.execute(f"select count(*) from {_ident(schema)}.{_ident(table)}").fetchall()[0][0]
+
+
+def head(con: duckdb.DuckDBPyConnection, schema: str, table: str, rows: int, columns: list[str] | None = None) -> pl.DataFrame:
+    selected = ", ".join(_ident(c) for c in columns) if columns else "*"
+    return con.sql(f"select {selected} from {_ident(schema)}.{_ident(table)} limit {int(rows)}").pl()
 
 
 def replace_quarantine(con: duckdb.DuckDBPyConnection, source_name: str, rows: pl.DataFrame) -> int:

@@ -94,3 +94,17 @@ def test_the_fast_card_loader_gives_the_same_results_as_huggingface_hub(folder):
         assert fast[frame].equals(hub[frame]), frame
     # the same records rejected for the same checks (libyaml words its error messages differently)
     assert fast["rejects"].select("record_id", "check_name").equals(hub["rejects"].select("record_id", "check_name"))
+
+
+def test_cards_parsed_on_two_cores_give_the_same_records_in_the_same_order(tmp_path):
+    from bench.generate import write_cards
+
+    count = model_cards.PARALLEL_MIN_CARDS + 37  # past the threshold, and not a multiple of the worker count
+    files = sorted((p.name, p.read_bytes()) for p in write_cards(tmp_path / "cards", count).iterdir())
+    one, two = Batch("s"), Batch("s")
+    model_cards.read_card_files(files, one, workers=1)
+    model_cards.read_card_files(files, two, workers=2)
+    assert len(one.models) == len(two.models) == count  # messy cards (no front matter, CRLF, a TAB) still yield a model
+    assert len(one.rejects) == len(two.rejects) > 0
+    for name, frame in one.frames().items():
+        assert frame.equals(two.frames()[name]), name

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -190,13 +193,49 @@ def parse_hub_api_json(raw: bytes, record_id: str, batch: Batch) -> None:
                    url=f"{HUB}/{repo_id}", as_of=text(doc.get("lastModified"))[:10] if doc.get("lastModified") else None)
 
 
-def read_card_files(files: list[tuple[str, bytes]], batch: Batch, loader: str = "fast") -> None:
+PARALLEL_MIN_CARDS = 2_000  # below this (about half a second in one process) starting a second process costs more than it saves
+
+
+def available_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _parse_one(name: str, raw: bytes, source_name: str, loader: str) -> Batch:
+    batch = Batch(source_name)
+    if name.endswith(".model.json"):
+        parse_hub_api_json(raw, name, batch)
+    elif name.lower() != "readme.md":
+        parse_card(raw, name, batch, origin=name, loader=loader)
+    return batch
+
+
+def _parse_slice(files: list[tuple[str, bytes]], source_name: str, loader: str) -> list[Batch]:
+    return [_parse_one(name, raw, source_name, loader) for name, raw in files]
+
+
+def parse_card_inputs(files: list[tuple[str, bytes]], source_name: str, loader: str = "fast",
+                      workers: int | None = None) -> list[Batch]:
+    """One Batch per input, in the order given. With many cards, contiguous slices are parsed in `workers`
+    processes (default: every core), the calling process taking the first: building Python objects from
+    the YAML is the cost, and one process cannot use a second core for it."""
+    workers = available_cores() if workers is None else workers
+    if workers <= 1 or len(files) < PARALLEL_MIN_CARDS:
+        return _parse_slice(files, source_name, loader)
+    size = -(-len(files) // workers)
+    slices = [files[i:i + size] for i in range(0, len(files), size)]
+    # spawn, not fork: forking a process whose polars thread pool is running can deadlock the child.
+    with ProcessPoolExecutor(len(slices) - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        others = [pool.submit(_parse_slice, part, source_name, loader) for part in slices[1:]]
+        batches = _parse_slice(slices[0], source_name, loader)
+        for future in others:
+            batches += future.result()
+    return batches
+
+
+def read_card_files(files: list[tuple[str, bytes]], batch: Batch, loader: str = "fast", workers: int | None = None) -> None:
     """Cards (`*.md`) and Hub API responses (`*.model.json`) from a folder or a fetch, in name order."""
-    for name, raw in sorted(files):
-        if name.endswith(".model.json"):
-            parse_hub_api_json(raw, name, batch)
-        elif name.lower() != "readme.md":
-            parse_card(raw, name, batch, origin=name, loader=loader)
+    for part in parse_card_inputs(sorted(files), batch.source_name, loader, workers):
+        batch.extend(part)
 
 
 def read_card_folder(folder: Path, source_name: str, loader: str = "fast") -> dict:

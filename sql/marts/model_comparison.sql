@@ -5,6 +5,14 @@ with h100_costs as (
     select * from costs.model_costs where accelerator_id = 'h100_sxm'
 ),
 
+training as (
+    select * from costs.model_flops
+),
+
+h100 as (
+    select * from costs.scenario_accelerators where accelerator_id = 'h100_sxm'
+),
+
 models as (
     select * from core.model_profiles
 ),
@@ -52,30 +60,30 @@ compared as (
         m.model,
         m.model_type,
         m.organization,
-        c.method,
-        c.params_total,
-        c.params_active,
-        c.params_used,
+        t.method,
+        t.params_total,
+        t.params_active,
+        t.params_used,
         m.model_type_basis,
         m.base_model,
         l.parent_id as base_model_id,
-        c.teacher,
-        c.training_tokens,
-        c.distillation_tokens,
-        c.teacher_flops,
-        c.student_flops,
+        t.teacher,
+        t.training_tokens,
+        t.distillation_tokens,
+        t.teacher_flops,
+        t.student_flops,
         c.training_flops,
-        c.training_flops_method,
-        c.training_flops_kind,
-        c.training_flops_source,
-        c.training_flops_scope,
-        c.training_flops_chosen_by,
+        t.training_flops_method,
+        t.training_flops_kind,
+        t.training_flops_source,
+        t.training_flops_scope,
+        t.training_flops_chosen_by,
         l.marginal_flops,
         l.lineage_flops,
         l.lineage_flops_with_teacher_share,
         l.lineage_path,
-        c.peak_flops_per_s,
-        c.mfu,
+        h.peak_flops_per_s,
+        h.mfu,
         c.gpu_hours as gpu_hours_h100,
         c.gpu_hours_kind as gpu_hours_h100_kind,
         c.gpu_hours_source as gpu_hours_h100_source,
@@ -91,11 +99,11 @@ compared as (
         c.tco2e_computed,
         c.tco2e_low,
         c.tco2e_high,
-        c.usd_per_gpu_hour,
+        h.usd_per_gpu_hour,
         c.cost_usd,
         c.cost_usd_low,
         c.cost_usd_high,
-        c.inference_flops_per_token,
+        t.inference_flops_per_token,
         c.gpu_seconds_per_million_tokens,
         c.energy_kwh_per_million_tokens,
         c.gco2e_per_million_tokens,
@@ -117,6 +125,8 @@ compared as (
         f.reconciliation_flags,
         l.lineage_note
     from h100_costs as c
+    join training as t on t.scenario = c.scenario and t.model_id = c.model_id
+    join h100 as h on h.scenario = c.scenario
     join models as m on m.model_id = c.model_id
     left join lineage as l on l.scenario = c.scenario and l.model_id = c.model_id
     left join scores as s on s.model_id = c.model_id
