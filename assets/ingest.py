@@ -11,7 +11,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.metadata import markdown_table
 from assets.resources import LedgerPaths
-from pipeline import warehouse
+from pipeline import history, warehouse
 from pipeline.catalogue import Source
 from pipeline.fetch import SnapshotStore, record_dict
 from pipeline.ingest import read_source
@@ -50,6 +50,9 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
               description=f"Source `{source.name}` ({source.kind}) from {where}. {source.description}".strip())
     def _asset(context: dg.AssetExecutionContext, ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
         result = read_source(source, SnapshotStore(ledger.snapshots_dir))
+        if result.contents:  # today's snapshot, for the history location's (source, date) partitions
+            history.archive_inputs(ledger.archive_dir, source.name, datetime.now(timezone.utc).date().isoformat(),
+                                   result.contents, result.data_version)
         counts = {}
         with warehouse_db.get_connection() as con:
             ensure_raw_tables(con)

@@ -47,7 +47,7 @@ def _chart_asset(name: str, description: str, build, extra_deps: list[dg.AssetKe
             chart = build(con)
         target = ledger.out / "charts"
         with staging_dir(target) as scratch:
-            placed = replace_into(charts.export(chart, scratch / name), target)
+            placed = replace_into(charts.export(chart, scratch / name, cache_dir=ledger.cache_dir), target)
         return dg.MaterializeResult(metadata={
             **png_metadata(placed["png"]),
             "svg_path": dg.MetadataValue.path(str(placed["svg"])),

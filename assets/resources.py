@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -38,6 +39,20 @@ class LedgerPaths(dg.ConfigurableResource):
     @property
     def published_db(self) -> Path:
         return self.out / "warehouse.duckdb"
+
+    @property
+    def archive_dir(self) -> Path:
+        """Dated snapshots of every source: <archive>/<source>/<YYYY-MM-DD>/ (pipeline/history.py)."""
+        return Path(os.environ.get("LEDGER_ARCHIVE_DIR") or Path(self.state_dir) / "archive")
+
+    @property
+    def landing_dir(self) -> Path:
+        return Path(self.state_dir) / "landing"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Derived files worth keeping between runs (the chart pages' Vega bundle)."""
+        return Path(self.state_dir) / "cache"
 
     @property
     def snapshots_dir(self) -> Path:

@@ -31,6 +31,7 @@ class SourceResult:
     inputs: list[tuple[str, str, int]] = field(default_factory=list)  # (name, sha256, bytes) of every input read
     problems: list[str] = field(default_factory=list)  # source-level trouble: failed fetches, fallbacks, missing files
     skipped: int = 0
+    contents: list[tuple[str, bytes]] = field(default_factory=list, repr=False)  # what was read, for the snapshot archive
 
     @property
     def data_version(self) -> str:
@@ -127,6 +128,18 @@ def _parse(source: Source, name: str, raw: bytes) -> tuple[Batch, dict | None]:
     return batch, paper_rows
 
 
+def parse_inputs(source: Source, files: list[tuple[str, bytes]]) -> Batch:
+    """Every file of one source with its kind's parser, into one Batch (no fetching, no fallback)."""
+    batch = Batch(source.name)
+    if source.kind == "hf_model_cards":
+        for part in model_cards.parse_card_inputs(files, source.name):
+            batch.extend(part)
+        return batch
+    for name, raw in files:
+        batch.extend(_parse(source, name, raw)[0])  # a paper table's own rows are not records; its rejects are
+    return batch
+
+
 def _unreadable(batch: Batch, paper_rows: dict | None) -> bool:
     """The whole input failed to parse (wrong format), as opposed to a few bad records in it."""
     produced = batch.models or batch.facts or batch.benchmarks or (paper_rows is not None and paper_rows["rows"].height)
@@ -164,4 +177,4 @@ def read_source(source: Source, store: SnapshotStore, client=None) -> SourceResu
     frames["rejects"] = pl.concat([frames["rejects"], quarantine_frame(
         [quarantine_row(source.name, "*", p, check_name="source") for p in problems])])
     inputs = [(n, hashlib.sha256(b).hexdigest(), len(b)) for n, b in used]
-    return SourceResult(source, frames, fetches, inputs, problems, batch.skipped)
+    return SourceResult(source, frames, fetches, inputs, problems, batch.skipped, contents=used)

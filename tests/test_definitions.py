@@ -69,3 +69,25 @@ def test_automation_sensor_runs_by_default_and_sources_alone_are_scheduled():
     for key in graph.get_all_asset_keys():
         condition = graph.get(key).automation_condition
         assert (condition is None) == (key.path[0] == "sources"), key
+
+
+def test_every_code_location_in_the_workspace_loads_with_documented_assets():
+    import importlib
+
+    import yaml
+
+    from pipeline.paths import PROJECT_ROOT
+
+    entries = yaml.safe_load((PROJECT_ROOT / "workspace.yaml").read_text())["load_from"]
+    modules = [e["python_module"]["module_name"] for e in entries]
+    assert modules == ["assets.definitions", "assets.history"]
+    for module in modules:
+        location = importlib.import_module(module).defs
+        graph = location.get_repository_def().asset_graph
+        for key in graph.get_all_asset_keys():
+            node = graph.get(key)
+            assert node.description and node.kinds and node.owners == ["team:distill-ledger"], key
+            assert node.group_name in LAYERS | {"history"}, key
+    history = importlib.import_module("assets.history").defs.get_repository_def()
+    assert history.get_sensor_def("snapshot_date_sensor").default_status == dg.DefaultSensorStatus.RUNNING
+    assert history.get_sensor_def("history_automation_sensor").default_status == dg.DefaultSensorStatus.RUNNING

@@ -1,0 +1,76 @@
+"""What a user waits for in Dagster, in a scratch DAGSTER_HOME and scratch output folders:
+
+- `make run`'s command (`dagster asset materialize --select '*'`) on the embedded default, wall clock;
+- the same command on the no-op twin of the graph (bench/noop_twin.py): Dagster's own share;
+- loading the code location (`import assets.definitions`);
+- a scheduled run with unchanged sources: the leaderboard and card jobs, then one evaluation of the
+  automation conditions, which should request nothing.
+
+    python -m bench.dagster_runs     # prints one JSON object
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pipeline.paths import PROJECT_ROOT
+
+DAGSTER = str(Path(sys.executable).with_name("dagster"))
+
+
+def _timed(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def _scratch_env(root: Path) -> dict[str, str]:
+    home = root / "dagster_home"
+    home.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    return {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_OUT_DIR": str(root / "out"),
+            "LEDGER_STATE_DIR": str(root / "state")}
+
+
+def unchanged_refresh() -> dict:
+    """Run inside the scratch home after a full run: the schedule's and the sensor's jobs, then the automation tick."""
+    import dagster as dg
+
+    from assets.definitions import build_definitions
+
+    defs = build_definitions()
+    instance = dg.DagsterInstance.get()
+    baseline = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    start = time.perf_counter()
+    for job in ("leaderboard_refresh", "model_card_refresh"):
+        assert defs.resolve_job_def(job).execute_in_process(instance=instance).success
+    jobs_s = time.perf_counter() - start
+    tick = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=baseline.cursor)
+    return {"no_change_s": time.perf_counter() - start, "no_change_jobs_s": jobs_s,
+            "no_change_requested": tick.total_requested}
+
+
+def measure() -> dict:
+    result = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        env = _scratch_env(Path(tmp) / "real")
+        result["make_run_s"] = _timed([DAGSTER, "asset", "materialize", "-m", "assets.definitions", "--select", "*"], env)
+        probe = subprocess.run([sys.executable, "-m", "bench.dagster_runs", "--unchanged"], env=env, cwd=PROJECT_ROOT,
+                               check=True, capture_output=True, text=True)
+        result.update(json.loads(probe.stdout.strip().splitlines()[-1]))
+        noop_env = _scratch_env(Path(tmp) / "noop")
+        result["noop_twin_s"] = _timed([DAGSTER, "asset", "materialize", "-m", "bench.noop_twin", "--select", "*"], noop_env)
+        result["load_definitions_s"] = _timed([sys.executable, "-c", "import assets.definitions"], noop_env)
+    result["pipeline_work_s"] = result["make_run_s"] - result["noop_twin_s"]
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(unchanged_refresh() if "--unchanged" in sys.argv else measure()))

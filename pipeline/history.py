@@ -1,0 +1,142 @@
+"""Dated snapshots of each source, parsed one (source, date) at a time into Parquet landing files.
+
+Layout of the archive (the source assets add today's inputs to it on every run, and anyone can drop in
+dumps they downloaded earlier):
+
+    <archive>/<source name>/<YYYY-MM-DD>/<the source's files, in their own format>
+
+Parsing a snapshot touches no database, so any number run at once (the multiprocess executor runs one
+process per source); one serialised step then loads every landing file into DuckDB's `history` schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipeline import warehouse
+from pipeline.catalogue import Source
+from pipeline.quarantine import QUARANTINE_SCHEMA
+from pipeline.sources.files import files_under
+from pipeline.sources.records import BENCHMARK_COLUMNS, FACT_COLUMNS, MODEL_COLUMNS
+
+SNAPSHOT_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MANIFEST = "MANIFEST.json"
+LANDING_FRAMES = {"models": MODEL_COLUMNS, "facts": FACT_COLUMNS, "benchmarks": BENCHMARK_COLUMNS,
+                  "rejects": {name: pl.Utf8 for name in QUARANTINE_SCHEMA}}
+
+
+def is_snapshot_date(text: str) -> bool:
+    if not SNAPSHOT_DATE.match(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def archive_inputs(archive: Path, source_name: str, snapshot_date: str, inputs: list[tuple[str, bytes]],
+                   data_version: str) -> bool:
+    """Keep `inputs` as the source's snapshot for `snapshot_date` (replacing an earlier one of the same day).
+    Returns False when that day's snapshot already holds this data version."""
+    folder = archive / source_name / snapshot_date
+    try:
+        if json.loads((folder / MANIFEST).read_text())["data_version"] == data_version:
+            return False
+    except (OSError, ValueError, KeyError):
+        pass
+    scratch = archive / source_name / f".{snapshot_date}.{uuid.uuid4().hex}"
+    scratch.mkdir(parents=True)
+    for name, raw in inputs:
+        target = scratch / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(raw)
+    (scratch / MANIFEST).write_text(json.dumps({"data_version": data_version, "files": len(inputs)}))
+    old = archive / source_name / f".{snapshot_date}.old.{uuid.uuid4().hex}"
+    if folder.exists():
+        folder.rename(old)  # a directory cannot replace a non-empty one in one step; readers see old or new
+    scratch.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+    return True
+
+
+def snapshot_dates(archive: Path, source_names: list[str]) -> list[str]:
+    """Every date on which at least one of these sources has a snapshot."""
+    found = set()
+    for name in source_names:
+        folder = archive / name
+        if folder.is_dir():
+            found |= {p.name for p in folder.iterdir() if p.is_dir() and is_snapshot_date(p.name)}
+    return sorted(found)
+
+
+def snapshot_files(archive: Path, source: Source, snapshot_date: str) -> list[tuple[str, bytes]]:
+    from pipeline.ingest import PATTERNS
+    folder = archive / source.name / snapshot_date
+    if not folder.is_dir():
+        return []
+    return [(n, raw) for n, raw in files_under(folder, PATTERNS.get(source.kind, ("*",))) if n != MANIFEST]
+
+
+def parse_snapshot(source: Source, files: list[tuple[str, bytes]]) -> dict[str, pl.DataFrame]:
+    """The source's own parser over one snapshot's files: models, facts, benchmarks and rejects."""
+    from pipeline.ingest import parse_inputs
+    batch = parse_inputs(source, files)
+    frames = batch.frames()
+    return {name: frames[name].select(list(columns)).cast(columns) for name, columns in LANDING_FRAMES.items()}
+
+
+def landing_path(landing: Path, frame: str, source_name: str, snapshot_date: str) -> Path:
+    # Hive layout: DuckDB reads `source_name` and `snapshot_date` back from the path.
+    return landing / frame / f"source_name={source_name}" / f"snapshot_date={snapshot_date}" / "part.parquet"
+
+
+def write_landing(landing: Path, source_name: str, snapshot_date: str, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
+    """Replace this (source, date)'s landing files; each appears whole or not at all."""
+    rows = {}
+    for name, frame in frames.items():
+        target = landing_path(landing, name, source_name, snapshot_date)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".part.{uuid.uuid4().hex}.parquet")
+        frame.drop("source_name", strict=False).write_parquet(tmp)
+        os.replace(tmp, target)
+        rows[name] = frame.height
+    return rows
+
+
+def frames_version(frames: dict[str, pl.DataFrame]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(frames):
+        digest.update(name.encode())
+        digest.update(str(frames[name].hash_rows().sum()).encode())
+    return digest.hexdigest()
+
+
+def load_landing(con: duckdb.DuckDBPyConnection, landing: Path) -> dict[str, int]:
+    """`history.<frame>` = every landing file of that frame, with its source name and snapshot date."""
+    warehouse.run(con, "create schema if not exists history")
+    counts = {}
+    for name, columns in LANDING_FRAMES.items():
+        table = f"history.{name}"
+        files = sorted((landing / name).glob("source_name=*/snapshot_date=*/part.parquet"))
+        if files:
+            pattern = str(landing / name / "*" / "*" / "part.parquet").replace("'", "''")
+            warehouse.run(con, f"create or replace table {table} as select * exclude (snapshot_date), "
+                               f"cast(snapshot_date as date) as snapshot_date "
+                               f"from read_parquet('{pattern}', hive_partitioning = true, hive_types_autocast = false)")
+        else:
+            empty = pl.DataFrame(schema={**{c: t for c, t in columns.items() if c != "source_name"},
+                                         "source_name": pl.Utf8, "snapshot_date": pl.Date})
+            warehouse.write_table(con, "history", name, empty)
+        counts[name] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    return counts
