@@ -31,9 +31,9 @@ KIND_TAGS = {"hf_model_cards": {"huggingface", "markdown"}, "epoch_models": {"cs
 
 
 def ensure_raw_tables(con) -> None:
+    existing = {row[0] for row in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
     for table, schema in RAW_TABLES.items():
-        if not con.execute("select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?",
-                           [table]).fetchall()[0][0]:
+        if table not in existing:
             warehouse.write_table(con, "raw", table, pl.DataFrame(schema=schema))
 
 

@@ -239,7 +239,8 @@ def export(chart: alt.Chart, stem: Path, cache_dir: Path | None = None) -> dict[
     stem.parent.mkdir(parents=True, exist_ok=True)
     spec = chart.to_dict()
     paths = {kind: stem.with_suffix(f".{kind}") for kind in ("png", "svg", "html")}
-    paths["png"].write_bytes(vlc.vegalite_to_png(spec, scale=2))
-    paths["svg"].write_text(vlc.vegalite_to_svg(spec))
+    svg = vlc.vegalite_to_svg(spec)
+    paths["svg"].write_text(svg)
+    paths["png"].write_bytes(vlc.svg_to_png(svg, scale=2))  # rasterise the SVG rather than render the chart twice
     paths["html"].write_text(offline_html(spec, cache_dir))
     return paths

@@ -73,7 +73,8 @@ def query_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = 
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+    # duckdb_tables() reads the catalogue; information_schema builds a view over every object first
+    return con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
                        [schema, table]).fetchall()[0][0] > 0
 
 
