@@ -73,18 +73,20 @@ def run(stage: str, n: int, folder: str | None) -> dict:
         frame = cost_rows(n)
         if stage == "cost_polars":
             start = time.perf_counter()
-            _cost_polars(frame)
+            out = _cost_polars(frame)
         elif stage == "cost_duckdb":
             import duckdb
             con = duckdb.connect()
             con.register("rows", frame.to_arrow())
             start = time.perf_counter()
-            con.sql(COST_SQL).arrow()
+            # to_arrow_table(): DuckDB 2's .arrow() returns a lazy reader, which would time nothing
+            out = con.sql(COST_SQL).to_arrow_table()
         else:
             df = frame.to_pandas()
             start = time.perf_counter()
-            (_cost_pandas_vector if stage == "cost_pandas_vector" else _cost_pandas_rows)(df)
+            out = (_cost_pandas_vector if stage == "cost_pandas_vector" else _cost_pandas_rows)(df)
         timings["seconds"] = time.perf_counter() - start
+        timings["rows_out"] = len(out)  # proof the rows were computed, not just planned
     elif stage == "pipeline":
         timings.update(_pipeline(n))
         timings["seconds"] = sum(timings[k] for k in ("validate", "cost", "load", "marts"))

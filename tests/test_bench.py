@@ -31,3 +31,8 @@ def test_the_no_op_twin_has_the_real_graphs_assets_and_checks():
     assert copy.asset_check_keys == real.asset_check_keys
     for key in real.get_all_asset_keys():
         assert copy.get(key).parent_keys == real.get(key).parent_keys
+
+
+def test_every_cost_baseline_computes_every_row():
+    for stage in ("cost_polars", "cost_pandas_vector", "cost_duckdb", "cost_pandas_rows"):
+        assert stages.run(stage, 2_000, None)["rows_out"] == 2_000, stage

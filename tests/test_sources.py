@@ -108,3 +108,26 @@ def test_cards_parsed_on_two_cores_give_the_same_records_in_the_same_order(tmp_p
     assert len(one.rejects) == len(two.rejects) > 0
     for name, frame in one.frames().items():
         assert frame.equals(two.frames()[name]), name
+
+
+def test_cards_are_still_parsed_when_no_worker_process_can_start(tmp_path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from bench.generate import write_cards
+
+    class NoWorkers:  # what a script without `if __name__ == "__main__":` gets from spawn
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            raise BrokenProcessPool("a child process terminated abruptly")
+
+        def __exit__(self, *exc):
+            return False
+
+    count = model_cards.PARALLEL_MIN_CARDS + 1
+    files = sorted((p.name, p.read_bytes()) for p in write_cards(tmp_path / "cards", count).iterdir())
+    monkeypatch.setattr(model_cards, "ProcessPoolExecutor", NoWorkers)
+    batch = Batch("s")
+    model_cards.read_card_files(files, batch, workers=2)
+    assert len(batch.models) == count

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import yaml
@@ -213,23 +214,34 @@ def _parse_slice(files: list[tuple[str, bytes]], source_name: str, loader: str) 
     return [_parse_one(name, raw, source_name, loader) for name, raw in files]
 
 
+CHUNK_CARDS = 250  # about 65 ms of parsing: small enough to balance, large enough that pickling stays cheap
+
+
 def parse_card_inputs(files: list[tuple[str, bytes]], source_name: str, loader: str = "fast",
                       workers: int | None = None) -> list[Batch]:
-    """One Batch per input, in the order given. With many cards, contiguous slices are parsed in `workers`
-    processes (default: every core), the calling process taking the first: building Python objects from
-    the YAML is the cost, and one process cannot use a second core for it."""
+    """One Batch per input, in the order given. With many cards, chunks go to `workers - 1` other processes
+    (default: every core) while this process parses chunks from the other end, taking back any a worker has
+    not started: building Python objects from the YAML is the cost, and one process cannot use a second core."""
     workers = available_cores() if workers is None else workers
     if workers <= 1 or len(files) < PARALLEL_MIN_CARDS:
         return _parse_slice(files, source_name, loader)
-    size = -(-len(files) // workers)
-    slices = [files[i:i + size] for i in range(0, len(files), size)]
-    # spawn, not fork: forking a process whose polars thread pool is running can deadlock the child.
-    with ProcessPoolExecutor(len(slices) - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        others = [pool.submit(_parse_slice, part, source_name, loader) for part in slices[1:]]
-        batches = _parse_slice(slices[0], source_name, loader)
-        for future in others:
-            batches += future.result()
-    return batches
+    chunks = [files[i:i + CHUNK_CARDS] for i in range(0, len(files), CHUNK_CARDS)]
+    parsed: list[list[Batch] | None] = [None] * len(chunks)
+    try:
+        # spawn, not fork: forking a process whose polars thread pool is running can deadlock the child.
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(_parse_slice, chunk, source_name, loader) for chunk in chunks]
+            for index in reversed(range(len(chunks))):
+                if not futures[index].cancel():  # a worker has it already: the rest are theirs too
+                    break
+                parsed[index] = _parse_slice(chunks[index], source_name, loader)
+            for index, future in enumerate(futures):
+                if parsed[index] is None:
+                    parsed[index] = future.result()
+    except BrokenProcessPool:
+        # A worker could not start (e.g. a script without `if __name__ == "__main__":`): parse the rest here.
+        parsed = [part if part is not None else _parse_slice(chunk, source_name, loader) for part, chunk in zip(parsed, chunks)]
+    return [batch for part in parsed for batch in part]
 
 
 def read_card_files(files: list[tuple[str, bytes]], batch: Batch, loader: str = "fast", workers: int | None = None) -> None:
