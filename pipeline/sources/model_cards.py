@@ -214,7 +214,7 @@ def _parse_slice(files: list[tuple[str, bytes]], source_name: str, loader: str) 
     return [_parse_one(name, raw, source_name, loader) for name, raw in files]
 
 
-CHUNK_CARDS = 250  # about 65 ms of parsing: small enough to balance, large enough that pickling stays cheap
+CHUNK_CARDS = 250  # the smallest chunk: about 65 ms of parsing
 
 
 def parse_card_inputs(files: list[tuple[str, bytes]], source_name: str, loader: str = "fast",
@@ -225,7 +225,8 @@ def parse_card_inputs(files: list[tuple[str, bytes]], source_name: str, loader: 
     workers = available_cores() if workers is None else workers
     if workers <= 1 or len(files) < PARALLEL_MIN_CARDS:
         return _parse_slice(files, source_name, loader)
-    chunks = [files[i:i + CHUNK_CARDS] for i in range(0, len(files), CHUNK_CARDS)]
+    size = max(CHUNK_CARDS, -(-len(files) // (8 * workers)))  # about 16 chunks on 2 cores: few enough to keep the queue cheap
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
     parsed: list[list[Batch] | None] = [None] * len(chunks)
     try:
         # spawn, not fork: forking a process whose polars thread pool is running can deadlock the child.
