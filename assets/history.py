@@ -45,7 +45,7 @@ def _landing_asset(source: Source) -> dg.AssetsDefinition:
         frames = history.parse_snapshot(source, files)
         rows = history.write_landing(ledger.landing_dir, source.name, snapshot_date, frames)
         return dg.MaterializeResult(
-            data_version=dg.DataVersion(history.frames_version(frames)),
+            data_version=dg.DataVersion(history.inputs_version(files)),
             metadata={"files": len(files), **{f"{name}_rows": n for name, n in rows.items()},
                       "dagster/row_count": sum(n for name, n in rows.items() if name != "rejects"),
                       "process_id": os.getpid()})

@@ -114,11 +114,11 @@ def write_landing(landing: Path, source_name: str, snapshot_date: str, frames: d
     return rows
 
 
-def frames_version(frames: dict[str, pl.DataFrame]) -> str:
+def inputs_version(files: list[tuple[str, bytes]]) -> str:
+    """The snapshot's data version: every file's name and content hash, as the source assets compute theirs."""
     digest = hashlib.sha256()
-    for name in sorted(frames):
-        digest.update(name.encode())
-        digest.update(str(frames[name].hash_rows().sum()).encode())
+    for name, raw in sorted(files):
+        digest.update(f"{name}\0{hashlib.sha256(raw).hexdigest()}\n".encode())
     return digest.hexdigest()
 
 

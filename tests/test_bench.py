@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dagster as dg
-
 from bench import stages
 from bench.generate import write_cards
 

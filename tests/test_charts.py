@@ -27,7 +27,10 @@ def test_the_page_is_the_one_vl_convert_writes_and_the_bundle_is_cached(tmp_path
     assert len(list(tmp_path.glob("vega-html-shell-*.json"))) == 1
     # A new process (empty memory) reads the cached bundle instead of bundling again.
     monkeypatch.setattr(charts, "_html_shells", {})
-    monkeypatch.setattr(vlc, "vegalite_to_html", lambda *a, **k: (_ for _ in ()).throw(AssertionError("bundled again")))
+    def bundle_again(*_args, **_kwargs):
+        raise AssertionError("bundled again")
+
+    monkeypatch.setattr(vlc, "vegalite_to_html", bundle_again)
     assert "Qwen3-8B" in charts.offline_html(SPEC, tmp_path)
 
 
