@@ -1,6 +1,7 @@
 """What a user waits for in Dagster, in a scratch DAGSTER_HOME and scratch output folders:
 
-- `make run`'s command (`dagster asset materialize --select '*'`) on the embedded default, wall clock;
+- `make run`'s command (`dagster asset materialize --select '*'`) on the embedded default, wall clock:
+  the first run in a new home and state folder, then a second one as a user's next `make run`;
 - the same command on the no-op twin of the graph (bench/noop_twin.py): Dagster's own share;
 - loading the code location (`import assets.definitions`);
 - a scheduled run with unchanged sources: the leaderboard and card jobs, then one evaluation of the
@@ -61,14 +62,17 @@ def measure() -> dict:
     result = {}
     with tempfile.TemporaryDirectory() as tmp:
         env = _scratch_env(Path(tmp) / "real")
-        result["make_run_s"] = _timed([DAGSTER, "asset", "materialize", "-m", "assets.definitions", "--select", "*"], env)
+        materialize = [DAGSTER, "asset", "materialize", "-m", "assets.definitions", "--select", "*"]
+        result["make_run_first_s"] = _timed(materialize, env)
+        result["make_run_s"] = _timed(materialize, env)
         probe = subprocess.run([sys.executable, "-m", "bench.dagster_runs", "--unchanged"], env=env, cwd=PROJECT_ROOT,
                                check=True, capture_output=True, text=True)
         result.update(json.loads(probe.stdout.strip().splitlines()[-1]))
         noop_env = _scratch_env(Path(tmp) / "noop")
         result["noop_twin_s"] = _timed([DAGSTER, "asset", "materialize", "-m", "bench.noop_twin", "--select", "*"], noop_env)
         result["load_definitions_s"] = _timed([sys.executable, "-c", "import assets.definitions"], noop_env)
-    result["pipeline_work_s"] = result["make_run_s"] - result["noop_twin_s"]
+    result["pipeline_work_s"] = result["make_run_s"] - result["noop_twin_s"]  # the twin's state is new as well, so
+    # it is compared with the second run (which, unlike the first, finds the chart pages' Vega bundle cached)
     return result
 
 
