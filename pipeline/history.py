@@ -57,11 +57,15 @@ def archive_inputs(archive: Path, source_name: str, snapshot_date: str, inputs: 
         pass
     scratch = archive / source_name / f".{snapshot_date}.{uuid.uuid4().hex}"
     scratch.mkdir(parents=True)
+    kept = 0
     for name, raw in inputs:
-        target = scratch / name
+        target = (scratch / name).resolve()
+        if not target.is_relative_to(scratch.resolve()) or name == MANIFEST:
+            continue  # an input name from a URL or a folder must not write outside the snapshot
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(raw)
-    (scratch / MANIFEST).write_text(json.dumps({"data_version": data_version, "files": len(inputs)}))
+        kept += 1
+    (scratch / MANIFEST).write_text(json.dumps({"data_version": data_version, "files": kept}))
     old = archive / source_name / f".{snapshot_date}.old.{uuid.uuid4().hex}"
     if folder.exists():
         folder.rename(old)  # a directory cannot replace a non-empty one in one step; readers see old or new

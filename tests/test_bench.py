@@ -11,7 +11,6 @@ def test_the_pipeline_stage_writes_every_cost_table_and_builds_the_mart():
     assert result["mart_rows"] == 100 * 2  # one row per (scenario, model)
     assert result["cost_rows"] == 100 * 2 * 6  # ... on each of the six accelerators
     assert result["fact_choice_rows"] == 400 * 2
-    assert result["seconds"] == result["validate"] + result["cost"] + result["load"] + result["marts"]
 
 
 def test_the_three_card_parsing_stages_read_the_same_cards(tmp_path):

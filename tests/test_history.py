@@ -58,6 +58,13 @@ def test_archiving_the_same_data_version_twice_writes_once(tmp_path):
     assert history.snapshot_dates(tmp_path, ["s"]) == ["2026-11-01"]
 
 
+def test_an_input_name_cannot_write_outside_its_snapshot(tmp_path):
+    archive = tmp_path / "archive"
+    history.archive_inputs(archive, "s", "2026-11-01", [("../../escaped.md", b"x"), ("ok.md", b"y")], "v1")
+    assert not list(tmp_path.rglob("escaped.md"))
+    assert sorted(p.name for p in (archive / "s" / "2026-11-01").iterdir()) == [history.MANIFEST, "ok.md"]
+
+
 def test_a_backfill_parses_each_date_with_one_process_per_source_then_one_writer_loads_it(archive_env):
     from assets.history import SNAPSHOT_DATES, build_history_definitions, history_backfill_job
 
