@@ -53,6 +53,11 @@ def inference_flops_per_token(active_params: IntoExpr) -> pl.Expr:
     return 2.0 * _expr(active_params)
 
 
+def model_inference_flops_per_token() -> pl.Expr:
+    """Per model: active parameters when the card gives them (MoE), else the total."""
+    return inference_flops_per_token(pl.coalesce(pl.col("params_active"), pl.col("params_total")))
+
+
 def gpu_hours(flops: IntoExpr, peak_flops_per_s: IntoExpr, mfu: IntoExpr) -> pl.Expr:
     return _expr(flops) / (_expr(peak_flops_per_s) * _expr(mfu) * SECONDS_PER_HOUR)
 
@@ -225,7 +230,7 @@ def choose_flops(inputs: pl.DataFrame, candidates: pl.DataFrame, scenarios: pl.D
         distillation_tokens=pl.when(pl.col("method") == "distillation")
         .then(pl.col("distillation_samples") * pl.col("tokens_per_sample")))
     return distill.with_columns(
-        inference_flops_per_token=inference_flops_per_token(pl.coalesce(pl.col("params_active"), pl.col("params_total"))),
+        inference_flops_per_token=model_inference_flops_per_token(),
         teacher_flops=teacher_inference_flops(pl.col("teacher_params_used"), pl.col("distillation_tokens")),
         student_flops=pretraining_flops(pl.col("params_used"), pl.col("distillation_tokens")) * pl.col("epochs").fill_null(1.0),
     ).join(picked, on=["scenario", "model_id"], how="left")
@@ -361,13 +366,11 @@ def _energy_emissions_money(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def inference_costs(frame: pl.DataFrame) -> pl.DataFrame:
-    """Serving cost per million tokens at the scenario's inference MFU: 2·N_active FLOPs per token."""
-    flops_per_token = pl.col("inference_flops_per_token") if "inference_flops_per_token" in frame.columns else \
-        inference_flops_per_token(pl.coalesce(pl.col("params_active"), pl.col("params_total")))
+    """Serving cost per million tokens at the scenario's inference MFU, from `inference_flops_per_token`."""
+    flops_per_token = pl.col("inference_flops_per_token")
     seconds = flops_per_token * 1e6 / (pl.col("peak_flops_per_s") * pl.col("inference_mfu"))
     kwh = seconds / SECONDS_PER_HOUR * pl.col("tdp_w") / 1000.0 * pl.col("pue")
     return frame.with_columns(
-        inference_flops_per_token=flops_per_token,
         gpu_seconds_per_million_tokens=seconds,
         energy_kwh_per_million_tokens=kwh,
         gco2e_per_million_tokens=kwh * pl.col("grid_tco2e_per_mwh") * 1000.0,  # tCO2e/MWh == kgCO2e/kWh

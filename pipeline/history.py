@@ -25,6 +25,7 @@ import polars as pl
 
 from pipeline import warehouse
 from pipeline.catalogue import Source
+from pipeline.ingest import PATTERNS, parse_inputs
 from pipeline.quarantine import QUARANTINE_SCHEMA
 from pipeline.sources.files import files_under
 from pipeline.sources.records import BENCHMARK_COLUMNS, FACT_COLUMNS, MODEL_COLUMNS
@@ -85,7 +86,6 @@ def snapshot_dates(archive: Path, source_names: list[str]) -> list[str]:
 
 
 def snapshot_files(archive: Path, source: Source, snapshot_date: str) -> list[tuple[str, bytes]]:
-    from pipeline.ingest import PATTERNS
     folder = archive / source.name / snapshot_date
     if not folder.is_dir():
         return []
@@ -94,7 +94,6 @@ def snapshot_files(archive: Path, source: Source, snapshot_date: str) -> list[tu
 
 def parse_snapshot(source: Source, files: list[tuple[str, bytes]]) -> dict[str, pl.DataFrame]:
     """The source's own parser over one snapshot's files: models, facts, benchmarks and rejects."""
-    from pipeline.ingest import parse_inputs
     batch = parse_inputs(source, files)
     frames = batch.frames()
     return {name: frames[name].select(list(columns)).cast(columns) for name, columns in LANDING_FRAMES.items()}

@@ -128,15 +128,20 @@ def _parse(source: Source, name: str, raw: bytes) -> tuple[Batch, dict | None]:
     return batch, paper_rows
 
 
-def parse_inputs(source: Source, files: list[tuple[str, bytes]]) -> Batch:
-    """Every file of one source with its kind's parser, into one Batch (no fetching, no fallback)."""
-    batch = Batch(source.name)
+def parse_each(source: Source, files: list[tuple[str, bytes]]) -> list[tuple[Batch, dict | None]]:
+    """Every file of one source with its kind's parser, one (records, paper rows) pair per file in order.
+    Cards are parsed up front, on every core when there are many; other kinds file by file."""
     if source.kind == "hf_model_cards":
-        for part in model_cards.parse_card_inputs(files, source.name):
-            batch.extend(part)
-        return batch
-    for name, raw in files:
-        batch.extend(_parse(source, name, raw)[0])  # a paper table's own rows are not records; its rejects are
+        return [(part, None) for part in model_cards.parse_card_inputs(files, source.name)]
+    return [_parse(source, name, raw) for name, raw in files]
+
+
+def parse_inputs(source: Source, files: list[tuple[str, bytes]]) -> Batch:
+    """Every file of one source into one Batch (no fetching, no fallback). A paper table's own rows are not
+    records; its rejects are."""
+    batch = Batch(source.name)
+    for part, _ in parse_each(source, files):
+        batch.extend(part)
     return batch
 
 
@@ -150,12 +155,9 @@ def read_source(source: Source, store: SnapshotStore, client=None) -> SourceResu
     inputs, fetches, problems = collect_inputs(source, store, client)
     batch, paper_rows = Batch(source.name), None
     used: list[tuple[str, bytes]] = []
-    # Cards are parsed up front, on every core when there are many; other kinds input by input.
-    parsed = model_cards.parse_card_inputs([(i.name, i.raw) for i in inputs], source.name) \
-        if source.kind == "hf_model_cards" else None
-    for position, item in enumerate(inputs):
+    parsed = parse_each(source, [(i.name, i.raw) for i in inputs])
+    for item, (part, rows) in zip(inputs, parsed):
         name, raw, record = item.name, item.raw, item.fetch
-        part, rows = (parsed[position], None) if parsed is not None else _parse(source, name, raw)
         if record is not None and record.status in ("fetched", "not_modified"):
             if _unreadable(part, rows):
                 good = store.last_good(source.name, record.url)

@@ -126,7 +126,7 @@ def test_inference_costs_two_flops_per_active_parameter():
     frame = pl.DataFrame({"params_active": [37e9], "params_total": [671e9], "peak_flops_per_s": [1e15],
                           "inference_mfu": [0.25], "tdp_w": [700.0], "pue": [1.1], "grid_tco2e_per_mwh": [0.429],
                           "usd_per_gpu_hour": [3.0]})
-    row = cm.inference_costs(frame).row(0, named=True)
+    row = cm.inference_costs(frame.with_columns(inference_flops_per_token=cm.model_inference_flops_per_token())).row(0, named=True)
     assert row["inference_flops_per_token"] == 74e9
     assert row["gpu_seconds_per_million_tokens"] == pytest.approx(74e9 * 1e6 / 2.5e14)
     kwh = row["gpu_seconds_per_million_tokens"] / 3600 * 0.7 * 1.1
