@@ -15,7 +15,11 @@ code prices one row or a million.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import polars as pl
+
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)  # the frame helpers below build eager or lazy plans alike
 
 SECONDS_PER_HOUR = 3600.0
 WATTS_PER_MEGAWATT = 1e6
@@ -116,7 +120,7 @@ def _params_for(total: pl.Expr, active: pl.Expr, convention: pl.Expr) -> pl.Expr
     return pl.when(convention == "active").then(pl.coalesce(active, total)).otherwise(pl.coalesce(total, active))
 
 
-def _chosen(resolved: pl.DataFrame, quantity: str, prefix: str) -> pl.DataFrame:
+def _chosen(resolved: FrameT, quantity: str, prefix: str) -> FrameT:
     return (
         resolved.filter(pl.col("chosen") & (pl.col("quantity") == quantity))
         .select("scenario", "model_id", pl.col("value").alias(f"{prefix}_value"), pl.col("kind").alias(f"{prefix}_kind"),
@@ -146,9 +150,9 @@ def model_inputs(models: pl.DataFrame, resolved: pl.DataFrame, scenarios: pl.Dat
         models.select("model_id", "model_type", "method", "teacher", "base_model")
         .join(scenarios.select("scenario", "moe_params", "comparison_accelerator"), how="cross")
         .join(wide, on=["scenario", "model_id"], how="left")
-        .join(_chosen(resolved, "training_flops", "declared_flops"), on=["scenario", "model_id"], how="left")
-        .join(_chosen(resolved, "gpu_hours", "reported_gpu_hours"), on=["scenario", "model_id"], how="left")
-        .join(_chosen(resolved, "tco2e", "reported_tco2e"), on=["scenario", "model_id"], how="left")
+        .join(_chosen(chosen, "training_flops", "declared_flops"), on=["scenario", "model_id"], how="left")
+        .join(_chosen(chosen, "gpu_hours", "reported_gpu_hours"), on=["scenario", "model_id"], how="left")
+        .join(_chosen(chosen, "tco2e", "reported_tco2e"), on=["scenario", "model_id"], how="left")
         .join(gpu_accelerator, on=["scenario", "model_id"], how="left")
         .join(hardware_profile, on=["scenario", "hardware_accelerator"], how="left")
         .with_columns(params_used=_params_for(pl.col("params_total"), pl.col("params_active"), pl.col("moe_params")))
@@ -218,9 +222,10 @@ def choose_flops(inputs: pl.DataFrame, candidates: pl.DataFrame, scenarios: pl.D
     )
     pool = pl.concat([candidates.with_columns(declared_as=pl.col("flops_method")),
                       declared.select(*CANDIDATE_COLUMNS, "declared_as")], how="vertical_relaxed")
+    # The first method in the scenario's list wins: a windowed minimum, not a sort on the string keys.
     picked = (
         pool.join(_precedence(scenarios, "flops_method_precedence", "flops_method"), on=["scenario", "flops_method"])
-        .sort("scenario", "model_id", "flops_method_rank")
+        .filter(pl.col("flops_method_rank") == pl.col("flops_method_rank").min().over("scenario", "model_id"))
         .unique(["scenario", "model_id"], keep="first", maintain_order=True)
         .select("scenario", "model_id", "training_flops", pl.col("formula").alias("training_flops_method"),
                 pl.col("kind").alias("training_flops_kind"), pl.col("source").alias("training_flops_source"),
@@ -252,27 +257,33 @@ def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
     """
     frame = flops.select("scenario", "model_id", "teacher", "training_flops", "training_flops_scope") \
         .join(parents, on="model_id", how="left")
-    lineage_of = frame.select("scenario", "model_id", pl.lit(None, dtype=pl.Float64).alias("lineage_flops"),
-                              pl.lit(0, dtype=pl.Int64).alias("lineage_depth"), pl.col("model_id").alias("lineage_path"))
+    # A model without a base model is its own lineage, so only models with one are walked: most have none,
+    # and re-joining every model on each step cost half a second at a million models.
+    roots = frame.filter(pl.col("parent_id").is_null()).select(
+        "scenario", "model_id", pl.col("training_flops").alias("lineage_flops"), pl.lit(0, dtype=pl.Int64).alias("lineage_depth"),
+        pl.col("model_id").alias("lineage_path"))
+    children = frame.filter(pl.col("parent_id").is_not_null())
+    walked = children.select("scenario", "model_id", pl.lit(None, dtype=pl.Float64).alias("lineage_flops"),
+                             pl.lit(0, dtype=pl.Int64).alias("lineage_depth"), pl.col("model_id").alias("lineage_path"))
+    lineage_of = pl.concat([roots, walked])
     for _ in range(32):  # deeper than any real lineage; a cycle stops here with nulls
-        step = frame.join(lineage_of.select("scenario", pl.col("model_id").alias("parent_id"),
-                                            pl.col("lineage_flops").alias("parent_lineage"),
-                                            pl.col("lineage_depth").alias("parent_depth"),
-                                            pl.col("lineage_path").alias("parent_path")),
-                          on=["scenario", "parent_id"], how="left")
-        has_parent = pl.col("parent_id").is_not_null()
+        step = children.join(lineage_of.select("scenario", pl.col("model_id").alias("parent_id"),
+                                               pl.col("lineage_flops").alias("parent_lineage"),
+                                               pl.col("lineage_depth").alias("parent_depth"),
+                                               pl.col("lineage_path").alias("parent_path")),
+                             on=["scenario", "parent_id"], how="left")
         cumulative = pl.col("training_flops_scope") == "cumulative"
         updated = step.select(
             "scenario", "model_id",
-            pl.when(~has_parent).then(pl.col("training_flops"))
-            .when(cumulative).then(pl.max_horizontal(pl.col("training_flops"), pl.col("parent_lineage")))
+            pl.when(cumulative).then(pl.max_horizontal(pl.col("training_flops"), pl.col("parent_lineage")))
             .otherwise(pl.col("training_flops") + pl.col("parent_lineage")).alias("lineage_flops"),
-            pl.when(has_parent).then(pl.col("parent_depth") + 1).otherwise(0).alias("lineage_depth"),
-            pl.when(has_parent).then(pl.col("parent_path") + " > " + pl.col("model_id")).otherwise(pl.col("model_id")).alias("lineage_path"),
+            (pl.col("parent_depth") + 1).alias("lineage_depth"),
+            (pl.col("parent_path") + " > " + pl.col("model_id")).alias("lineage_path"),
         )
-        if updated.equals(lineage_of):
+        if updated.equals(walked):
             break
-        lineage_of = updated
+        walked = updated
+        lineage_of = pl.concat([roots, walked])
     frame = frame.join(lineage_of, on=["scenario", "model_id"]).join(
         lineage_of.select("scenario", pl.col("model_id").alias("parent_id"), pl.col("lineage_flops").alias("parent_lineage")),
         on=["scenario", "parent_id"], how="left")
@@ -331,7 +342,7 @@ def scenario_accelerators(accelerators: pl.DataFrame, scenarios: pl.DataFrame, o
     )
 
 
-def price_hardware(jobs: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
+def price_hardware(jobs: FrameT, hardware: FrameT) -> FrameT:
     """Cross every (scenario, job) with that scenario's accelerators; add GPU-hours with the MFU range.
 
     No sort here: at a million models sorting the crossed rows by their string keys costs more than
@@ -348,7 +359,7 @@ def price_hardware(jobs: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _energy_emissions_money(frame: pl.DataFrame) -> pl.DataFrame:
+def _energy_emissions_money(frame: FrameT) -> FrameT:
     """From gpu_hours (and _low/_high): energy, computed emissions and cost, each as value, low and high."""
     grid = pl.col("grid_tco2e_per_mwh")
     return frame.with_columns(
@@ -365,7 +376,7 @@ def _energy_emissions_money(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def inference_costs(frame: pl.DataFrame) -> pl.DataFrame:
+def inference_costs(frame: FrameT) -> FrameT:
     """Serving cost per million tokens at the scenario's inference MFU, from `inference_flops_per_token`."""
     flops_per_token = pl.col("inference_flops_per_token")
     seconds = flops_per_token * 1e6 / (pl.col("peak_flops_per_s") * pl.col("inference_mfu"))
@@ -397,10 +408,12 @@ def model_costs(flops: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
     for (their range collapses to the reported value), and reported emissions replace computed ones
     on that same row; the computed values stay in `*_computed` columns so neither hides the other.
     """
-    jobs = flops.select("scenario", "model_id", "training_flops", "comparison_accelerator", "inference_flops_per_token",
-                        *(f"reported_{q}_{part}" for q in ("gpu_hours", "tco2e") for part in ("value", "kind", "source")),
-                        "reported_gpu_hours_accelerator")
-    priced = price_hardware(jobs, hardware)
+    # One lazy plan: the crossed rows are built once with only the columns the expressions below read,
+    # and repeated sub-expressions are computed once (an eager chain copied 3 M rows per step at a million models).
+    jobs = flops.lazy().select("scenario", "model_id", "training_flops", "comparison_accelerator", "inference_flops_per_token",
+                               *(f"reported_{q}_{part}" for q in ("gpu_hours", "tco2e") for part in ("value", "kind", "source")),
+                               "reported_gpu_hours_accelerator")
+    priced = price_hardware(jobs, hardware.lazy())
     on_reported = (pl.col("accelerator_id") == pl.col("reported_gpu_hours_accelerator")) & pl.col("reported_gpu_hours_value").is_not_null()
     training_accelerator = pl.coalesce(pl.col("reported_gpu_hours_accelerator"), pl.col("comparison_accelerator"))
     has_tco2e = (pl.col("accelerator_id") == training_accelerator) & pl.col("reported_tco2e_value").is_not_null()
@@ -421,7 +434,7 @@ def model_costs(flops: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
         tco2e_kind=pl.when(has_tco2e).then(pl.col("reported_tco2e_kind")).otherwise(pl.lit("computed")),
         tco2e_source=pl.when(has_tco2e).then(pl.col("reported_tco2e_source"))
         .otherwise(pl.lit("Distill Ledger: energy MWh x grid tCO2e/MWh")),
-    ).select(MODEL_COST_COLUMNS)
+    ).select(MODEL_COST_COLUMNS).collect()
 
 
 def workload_costs(workloads: pl.DataFrame, scenarios: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:

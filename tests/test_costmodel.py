@@ -163,6 +163,27 @@ def test_lineage_cycle_does_not_hang_and_leaves_lineage_unknown():
     assert rows["lineage_flops"].null_count() == 2
 
 
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), size=st.integers(min_value=1, max_value=12))
+def test_lineage_of_any_forest_matches_walking_each_chain(data, size):
+    # Each model may name an earlier one as its base (a forest, as cards give it); lineage must equal the
+    # sum along the chain written out by hand, whichever models have parents.
+    flops_values = data.draw(st.lists(st.floats(min_value=1.0, max_value=1e6), min_size=size, max_size=size))
+    parent_of = {i: data.draw(st.one_of(st.none(), st.integers(min_value=0, max_value=i - 1))) if i else None for i in range(size)}
+    flops = _lineage_input([(f"m{i}", None, flops_values[i], "marginal") for i in range(size)])
+    parents = pl.DataFrame({"model_id": [f"m{i}" for i, p in parent_of.items() if p is not None],
+                            "parent_id": [f"m{p}" for p in parent_of.values() if p is not None]}, schema={"model_id": pl.Utf8, "parent_id": pl.Utf8})
+    rows = {r["model_id"]: r for r in cm.lineage(flops, parents).to_dicts()}
+    for i in range(size):
+        chain, node = [], i
+        while node is not None:
+            chain.append(node)
+            node = parent_of[node]
+        assert rows[f"m{i}"]["lineage_flops"] == pytest.approx(sum(flops_values[c] for c in chain), rel=1e-12)
+        assert rows[f"m{i}"]["lineage_depth"] == len(chain) - 1
+        assert rows[f"m{i}"]["lineage_path"] == " > ".join(f"m{c}" for c in reversed(chain))
+
 @settings(max_examples=200, deadline=None)
 @given(flops=st.floats(min_value=1e15, max_value=1e28), low=fraction, high=fraction, mid=fraction,
        price_low=st.floats(min_value=0.1, max_value=20), price_spread=st.floats(min_value=0, max_value=20))
