@@ -6,6 +6,7 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from assets import checks
 from assets.metadata import markdown_table, table_metadata
 from assets.resources import LedgerPaths
 from pipeline import warehouse
@@ -34,6 +35,19 @@ MENTIONS_SQL = """
 """
 
 
+UNMATCHED_MODELS = dg.AssetKey(["ops", "unmatched_models"])
+
+
+def _every_name_resolved(con) -> dg.AssetCheckResult:
+    rows = con.execute("select source_name, model_name, rows, suggestion from ops.unmatched_models order by 1, 2").fetchall()
+    return dg.AssetCheckResult(passed=not rows, severity=dg.AssetCheckSeverity.WARN,
+                               metadata={"unmatched": len(rows), "names": dg.MetadataValue.json([[str(v) for v in r] for r in rows[:200]])})
+
+
+RESOLUTION_CHECKS = [checks.StepCheck("every_name_resolved", "Every model name used by a source resolved to a model.",
+                                      _every_name_resolved)]
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(["core", "models"], group_name=CORE, kinds={"python", "duckdb"},
@@ -47,6 +61,7 @@ MENTIONS_SQL = """
                      deps=[dg.AssetKey(["validated", "models"])],
                      description="Names used by facts, scores or tables that match no model: listed with a suggestion, never dropped."),
     ],
+    check_specs=checks.specs(UNMATCHED_MODELS, RESOLUTION_CHECKS),
     pool="duckdb_writer",
 )
 def model_resolution(ledger: LedgerPaths, warehouse_db: DuckDBResource):
@@ -64,18 +79,10 @@ def model_resolution(ledger: LedgerPaths, warehouse_db: DuckDBResource):
         yield dg.MaterializeResult(asset_key=["core", "models"], metadata=table_metadata(
             con, "core", "models", preview_columns=["model_id", "model_name", "sources", "base_model_id", "teacher_id"]))
         yield dg.MaterializeResult(asset_key=["core", "name_resolution"], metadata=table_metadata(con, "core", "name_resolution"))
-        yield dg.MaterializeResult(asset_key=["ops", "unmatched_models"], metadata={
+        yield dg.MaterializeResult(asset_key=UNMATCHED_MODELS, metadata={
             "dagster/row_count": result["unmatched"].height,
-            "preview": dg.MetadataValue.md(markdown_table(result["unmatched"]))})
-
-
-@dg.asset_check(asset=dg.AssetKey(["ops", "unmatched_models"]), description="Every model name used by a source resolved to a model.")
-def every_name_resolved(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
-    with warehouse_db.get_connection() as con:
-        rows = con.execute("select source_name, model_name, rows, suggestion from ops.unmatched_models order by 1, 2").fetchall()
-    return dg.AssetCheckResult(passed=not rows, severity=dg.AssetCheckSeverity.WARN,
-                               metadata={"unmatched": len(rows), "names": dg.MetadataValue.json([[str(v) for v in r] for r in rows[:200]])})
+            "preview": dg.MetadataValue.md(markdown_table(result["unmatched"]))},
+            check_results=checks.evaluate(con, UNMATCHED_MODELS, RESOLUTION_CHECKS))
 
 
 core_python_assets = [model_aliases, model_resolution]
-core_python_checks = [every_name_resolved]

@@ -9,6 +9,7 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from assets import checks
 from assets.metadata import markdown_table
 from assets.resources import LedgerPaths
 from pipeline import history, warehouse
@@ -45,7 +46,10 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
     where = source.url or (f"{len(source.options.get('repo_ids') or [])} Hub repos" if source.options.get("repo_ids")
                            else str(source.path))
 
-    @dg.asset(key=source_asset_key(source.name), group_name=INGEST, kinds=KIND_TAGS[source.kind] | {"duckdb"},
+    key = source_asset_key(source.name)
+    step_checks = [_read_cleanly(source)]
+
+    @dg.asset(key=key, group_name=INGEST, kinds=KIND_TAGS[source.kind] | {"duckdb"}, check_specs=checks.specs(key, step_checks),
               pool="duckdb_writer", tags={"source_kind": source.kind, "refresh": source.refresh},
               description=f"Source `{source.name}` ({source.kind}) from {where}. {source.description}".strip())
     def _asset(context: dg.AssetExecutionContext, ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
@@ -70,11 +74,12 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
                 "data_version": result.data_version, "inputs": len(result.inputs), "rows": sum(counts.values()),
                 "quarantined": result.frames["rejects"].height,
                 "fetch_status": ", ".join(sorted({r.status for r in result.fetches})) or "local"}]))
+            check_results = checks.evaluate(con, key, step_checks)
         for problem in result.problems:
             context.log.warning(f"{source.name}: {problem}")
         fetches = [f"{r.status} {r.http_status or ''} {r.url}" for r in result.fetches]
         return dg.MaterializeResult(
-            data_version=dg.DataVersion(result.data_version),
+            data_version=dg.DataVersion(result.data_version), check_results=check_results,
             metadata={
                 "dagster/row_count": sum(counts.values()),
                 **{f"{table}_rows": n for table, n in counts.items() if n},
@@ -90,22 +95,20 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
     return _asset
 
 
-def _source_check(source: Source) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=source_asset_key(source.name), name="source_read_cleanly",
-                    description="The source was read without a failed fetch, a snapshot fallback or unreadable input.")
-    def _check(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
-        with warehouse_db.get_connection() as con:
-            rows = con.execute("select record_id, check_name, reason from ops.quarantine where source_name = ? "
-                               "order by check_name, record_id", [source.name]).fetchall()
+def _read_cleanly(source: Source) -> checks.StepCheck:
+    def evaluate(con) -> dg.AssetCheckResult:
+        rows = con.execute("select record_id, check_name, reason from ops.quarantine where source_name = ? "
+                           "order by check_name, record_id", [source.name]).fetchall()
         source_level = [r for r in rows if r[1] == "source"]
         return dg.AssetCheckResult(
             passed=not source_level, severity=dg.AssetCheckSeverity.WARN,
             metadata={"source_problems": dg.MetadataValue.json([r[2] for r in source_level]),
                       "quarantined_records": len(rows) - len(source_level)})
 
-    return _check
+    return checks.StepCheck("source_read_cleanly", "The source was read without a failed fetch, a snapshot fallback or "
+                                                   "unreadable input.", evaluate)
 
 
-def build_ingest(catalogue: list[Source]) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
-    return [_source_asset(s) for s in catalogue], [_source_check(s) for s in catalogue]
+def build_ingest(catalogue: list[Source]) -> list[dg.AssetsDefinition]:
+    return [_source_asset(s) for s in catalogue]
 

@@ -3,70 +3,56 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
+from assets.checks import StepCheck
 from assets.sql_assets import sql_file_assets
 from pipeline import costmodel
 
-mart_assets = sql_file_assets("marts", "marts", "table")
 MODEL_COMPARISON = dg.AssetKey(["marts", "model_comparison"])
 HARDWARE_COMPARISON = dg.AssetKey(["marts", "hardware_comparison"])
 TABLE2_TOLERANCE = 0.005  # the paper mixes rounded and unrounded FLOPs between cells; see README
 
 
-@dg.asset_check(asset=MODEL_COMPARISON, blocking=True,
-                description="Exactly one row per (scenario, model) and every model card in every scenario.")
-def one_row_per_scenario_and_model(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
-    with warehouse_db.get_connection() as con:
-        duplicates = con.execute("select count(*) from (select scenario, model_id from marts.model_comparison "
-                                 "group by all having count(*) > 1)").fetchall()[0][0]
-        expected = con.execute("select (select count(*) from staging.stg_scenarios) * (select count(*) from core.models)").fetchall()[0][0]
-        actual = con.execute("select count(*) from marts.model_comparison").fetchall()[0][0]
+def _one_row_per_scenario_and_model(con) -> dg.AssetCheckResult:
+    duplicates = con.execute("select count(*) from (select scenario, model_id from marts.model_comparison "
+                             "group by all having count(*) > 1)").fetchall()[0][0]
+    expected = con.execute("select (select count(*) from staging.stg_scenarios) * (select count(*) from core.models)").fetchall()[0][0]
+    actual = con.execute("select count(*) from marts.model_comparison").fetchall()[0][0]
     return dg.AssetCheckResult(passed=duplicates == 0 and actual == expected,
                                metadata={"duplicates": duplicates, "rows": actual, "expected_rows": expected})
 
 
-@dg.asset_check(asset=MODEL_COMPARISON, blocking=True,
-                description="For computed rows: energy_mwh = gpu_hours x TDP(MW) x PUE and tco2e = energy_mwh x grid.")
-def energy_and_emissions_follow_the_formula(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
-    with warehouse_db.get_connection() as con:
-        bad = con.execute("""
-            select c.scenario, c.model_id from costs.model_costs c
-            join costs.scenario_accelerators h using (scenario, accelerator_id)
-            where abs(c.energy_mwh - c.gpu_hours * h.tdp_w / 1e6 * h.pue) > 1e-9 * greatest(c.energy_mwh, 1)
-               or abs(c.tco2e_computed - c.energy_mwh * h.grid_tco2e_per_mwh) > 1e-9 * greatest(c.tco2e_computed, 1)
-               or (c.tco2e_kind = 'computed' and c.tco2e <> c.tco2e_computed)
-        """).fetchall()
+def _energy_and_emissions_follow_the_formula(con) -> dg.AssetCheckResult:
+    bad = con.execute("""
+        select c.scenario, c.model_id from costs.model_costs c
+        join costs.scenario_accelerators h using (scenario, accelerator_id)
+        where abs(c.energy_mwh - c.gpu_hours * h.tdp_w / 1e6 * h.pue) > 1e-9 * greatest(c.energy_mwh, 1)
+           or abs(c.tco2e_computed - c.energy_mwh * h.grid_tco2e_per_mwh) > 1e-9 * greatest(c.tco2e_computed, 1)
+           or (c.tco2e_kind = 'computed' and c.tco2e <> c.tco2e_computed)
+    """).fetchall()
     return dg.AssetCheckResult(passed=not bad, metadata={"violations": dg.MetadataValue.json([list(r) for r in bad[:50]])})
 
 
-@dg.asset_check(asset=MODEL_COMPARISON,
-                description="Under `paper`, which Table 1 cells the pipeline reproduces at the printed precision and which it does not.")
-def paper_table1_reproduced(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
-    with warehouse_db.get_connection() as con:
-        rows = con.execute("""
-            select model, paper_discrepancies, training_flops, paper_training_flops, gpu_hours_h100,
-                   paper_gpu_hours_h100, tco2e, paper_tco2e
-            from marts.model_comparison where scenario = 'paper' and paper_discrepancies <> '' order by model
-        """).fetchall()
-        matched = con.execute("select count(*) from marts.model_comparison where scenario = 'paper' "
-                              "and paper_training_flops is not null and paper_discrepancies = ''").fetchall()[0][0]
+def _paper_table1_reproduced(con) -> dg.AssetCheckResult:
+    rows = con.execute("""
+        select model, paper_discrepancies, training_flops, paper_training_flops, gpu_hours_h100,
+               paper_gpu_hours_h100, tco2e, paper_tco2e
+        from marts.model_comparison where scenario = 'paper' and paper_discrepancies <> '' order by model
+    """).fetchall()
+    matched = con.execute("select count(*) from marts.model_comparison where scenario = 'paper' "
+                          "and paper_training_flops is not null and paper_discrepancies = ''").fetchall()[0][0]
     return dg.AssetCheckResult(
         passed=not rows, severity=dg.AssetCheckSeverity.WARN,
         metadata={"rows_reproduced": matched, "rows_differing": len(rows),
                   "differences": dg.MetadataValue.json([[str(v) for v in r] for r in rows])})
 
 
-@dg.asset_check(asset=HARDWARE_COMPARISON,
-                description="Under `paper`, every Table 2 cell equals the printed value at its printed precision "
-                            f"or is within {TABLE2_TOLERANCE:.1%} of it (the paper's own rounding).")
-def paper_table2_reproduced(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
-    with warehouse_db.get_connection() as con:
-        cells = con.execute("""
-            select workload_id, accelerator_id, gpu_hours, paper_gpu_hours_printed, tco2e, paper_tco2e_printed,
-                   gpu_hours_rel_diff, tco2e_rel_diff, paper_agreement
-            from marts.hardware_comparison where scenario = 'paper' and paper_gpu_hours is not null order by 1, 2
-        """).fetchall()
+def _paper_table2_reproduced(con) -> dg.AssetCheckResult:
+    cells = con.execute("""
+        select workload_id, accelerator_id, gpu_hours, paper_gpu_hours_printed, tco2e, paper_tco2e_printed,
+               gpu_hours_rel_diff, tco2e_rel_diff, paper_agreement
+        from marts.hardware_comparison where scenario = 'paper' and paper_gpu_hours is not null order by 1, 2
+    """).fetchall()
     worst = max((max(abs(c[6]), abs(c[7])) for c in cells), default=0.0)
     differing = [c for c in cells if c[8] == "differs from printed"]
     return dg.AssetCheckResult(
@@ -79,27 +65,43 @@ def paper_table2_reproduced(warehouse_db: DuckDBResource) -> dg.AssetCheckResult
 RANGED = ("gpu_hours", "energy_mwh", "tco2e", "cost_usd")
 
 
-@dg.asset_check(asset=MODEL_COMPARISON, blocking=True,
-                description="Every range is ordered: x_low <= x <= x_high for GPU-hours, energy, tCO2e and cost.")
-def ranges_are_ordered(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
+def _ranges_are_ordered(con) -> dg.AssetCheckResult:
     conditions = " or ".join(f"not ({m}_low <= {m} * (1 + 1e-9) and {m} <= {m}_high * (1 + 1e-9))" for m in RANGED)
-    with warehouse_db.get_connection() as con:
-        bad = con.execute(f"select scenario, model_id, accelerator_id from costs.model_costs where {conditions}").fetchall()
-        bad += con.execute(f"select scenario, workload_id, accelerator_id from costs.workload_costs where {conditions}").fetchall()
+    bad = con.execute(f"select scenario, model_id, accelerator_id from costs.model_costs where {conditions}").fetchall()
+    bad += con.execute(f"select scenario, workload_id, accelerator_id from costs.workload_costs where {conditions}").fetchall()
     return dg.AssetCheckResult(passed=not bad, metadata={"unordered": dg.MetadataValue.json([list(r) for r in bad[:50]])})
 
 
-@dg.asset_check(asset=MODEL_COMPARISON,
-                description="Reported and estimated values that disagree by more than the reconciliation threshold.")
-def reconciliation_flags(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
-    with warehouse_db.get_connection() as con:
-        flagged = con.execute("select scenario, model_id, quantity, round(ratio, 3), description from costs.reconciliation "
-                              "where flagged order by scenario, model_id, quantity").fetchall()
+def _reconciliation_flags(con) -> dg.AssetCheckResult:
+    flagged = con.execute("select scenario, model_id, quantity, round(ratio, 3), description from costs.reconciliation "
+                          "where flagged order by scenario, model_id, quantity").fetchall()
     return dg.AssetCheckResult(
         passed=not flagged, severity=dg.AssetCheckSeverity.WARN,
         metadata={"flagged": len(flagged), "threshold": f"{costmodel.RECONCILIATION_THRESHOLD}x",
                   "flags": dg.MetadataValue.json([[str(v) for v in r] for r in flagged])})
 
 
-mart_checks = [one_row_per_scenario_and_model, energy_and_emissions_follow_the_formula, ranges_are_ordered,
-               reconciliation_flags, paper_table1_reproduced, paper_table2_reproduced]
+MART_CHECKS = {
+    "model_comparison": [
+        StepCheck("one_row_per_scenario_and_model",
+                  "Exactly one row per (scenario, model) and every model card in every scenario.",
+                  _one_row_per_scenario_and_model, blocking=True),
+        StepCheck("energy_and_emissions_follow_the_formula",
+                  "For computed rows: energy_mwh = gpu_hours x TDP(MW) x PUE and tco2e = energy_mwh x grid.",
+                  _energy_and_emissions_follow_the_formula, blocking=True),
+        StepCheck("ranges_are_ordered",
+                  "Every range is ordered: x_low <= x <= x_high for GPU-hours, energy, tCO2e and cost.",
+                  _ranges_are_ordered, blocking=True),
+        StepCheck("reconciliation_flags",
+                  "Reported and estimated values that disagree by more than the reconciliation threshold.", _reconciliation_flags),
+        StepCheck("paper_table1_reproduced",
+                  "Under `paper`, which Table 1 cells the pipeline reproduces at the printed precision and which it does not.",
+                  _paper_table1_reproduced),
+    ],
+    "hardware_comparison": [
+        StepCheck("paper_table2_reproduced",
+                  f"Under `paper`, every Table 2 cell equals the printed value at its printed precision or is within "
+                  f"{TABLE2_TOLERANCE:.1%} of it (the paper's own rounding).", _paper_table2_reproduced),
+    ],
+}
+mart_assets = sql_file_assets("marts", "marts", "table", MART_CHECKS)

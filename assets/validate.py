@@ -6,6 +6,7 @@ import dagster as dg
 import pandera.polars as pa
 from dagster_duckdb import DuckDBResource
 
+from assets import checks
 from assets.ingest import RAW_TABLES, ensure_raw_tables
 from assets.metadata import descriptions_from, table_metadata
 from pipeline import schemas, warehouse
@@ -32,10 +33,11 @@ def feeds(source: Source, table: str) -> bool:
 
 def _validated_asset(table: str, schema: type[pa.DataFrameModel], id_column: str, catalogue: list[Source]):
     sources = [s.name for s in catalogue]
+    key = dg.AssetKey(["validated", table])
+    step_checks = [_nothing_quarantined(table)]
 
-    @dg.asset(key=["validated", table], deps=[dg.AssetKey(["sources", s.name]) for s in catalogue if feeds(s, table)],
-              group_name=VALIDATE,
-              kinds={"pandera", "duckdb"}, pool="duckdb_writer",
+    @dg.asset(key=key, deps=[dg.AssetKey(["sources", s.name]) for s in catalogue if feeds(s, table)],
+              group_name=VALIDATE, kinds={"pandera", "duckdb"}, pool="duckdb_writer", check_specs=checks.specs(key, step_checks),
               description=f"`raw.{table}` rows from the catalogue's sources that pass the `{schema.__name__}` schema; "
                           f"the rest are quarantined with a reason.")
     def _asset(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
@@ -50,22 +52,24 @@ def _validated_asset(table: str, schema: type[pa.DataFrameModel], id_column: str
             warehouse.write_table(con, "validated", table, valid)
             warehouse.replace_quarantine(con, f"raw.{table}", rejects)
             meta = table_metadata(con, "validated", table, descriptions_from(schema))
+            check_results = checks.evaluate(con, key, step_checks)
         meta.update({"raw_rows": raw.height, "quarantined_rows": rejects.height,
                      "rows_of_retired_sources_removed": retired, "schema": schema.__name__})
-        return dg.MaterializeResult(metadata=meta)
+        return dg.MaterializeResult(metadata=meta, check_results=check_results)
 
-    @dg.asset_check(asset=_asset, name="nothing_quarantined", description=f"Every row of raw.{table} passed validation.")
-    def _check(warehouse_db: DuckDBResource) -> dg.AssetCheckResult:
-        with warehouse_db.get_connection() as con:
-            rows = con.execute("select record_id, reason from ops.quarantine where source_name = ? order by 1",
-                               [f"raw.{table}"]).fetchall()
+    return _asset
+
+
+def _nothing_quarantined(table: str) -> checks.StepCheck:
+    def evaluate(con) -> dg.AssetCheckResult:
+        rows = con.execute("select record_id, reason from ops.quarantine where source_name = ? order by 1",
+                           [f"raw.{table}"]).fetchall()
         return dg.AssetCheckResult(passed=not rows, severity=dg.AssetCheckSeverity.WARN,
                                    metadata={"quarantined": len(rows),
                                              "reasons": dg.MetadataValue.json([list(r) for r in rows[:50]])})
 
-    return _asset, _check
+    return checks.StepCheck("nothing_quarantined", f"Every row of raw.{table} passed validation.", evaluate)
 
 
-def build_validated(catalogue: list[Source]):
-    built = [_validated_asset(table, schema, id_column, catalogue) for table, (schema, id_column) in VALIDATED_TABLES.items()]
-    return [asset for asset, _ in built], [check for _, check in built]
+def build_validated(catalogue: list[Source]) -> list[dg.AssetsDefinition]:
+    return [_validated_asset(table, schema, id_column, catalogue) for table, (schema, id_column) in VALIDATED_TABLES.items()]

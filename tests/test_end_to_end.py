@@ -169,8 +169,8 @@ def test_materialize_ingest_and_validate_against_a_tmp_duckdb(tmp_path):
                                         .replace("id: xai/grok-3", "id: test/bad").replace("4.6e+26", "-1"))
     catalogue = tmp_path / "sources.yaml"
     catalogue.write_text("sources:\n  - {name: my_cards, kind: hf_model_cards, path: cards}\n")
-    source_assets, _ = build_ingest(load_catalogue(catalogue))
-    validated, _ = build_validated(load_catalogue(catalogue))
+    source_assets = build_ingest(load_catalogue(catalogue))
+    validated = build_validated(load_catalogue(catalogue))
     resources = build_resources(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state", sources_file=catalogue)
     result = dg.materialize([*source_assets, *validated[:3]], resources=resources)
     assert result.success
