@@ -39,9 +39,10 @@ UNMATCHED_MODELS = dg.AssetKey(["ops", "unmatched_models"])
 
 
 def _every_name_resolved(con) -> dg.AssetCheckResult:
-    rows = con.execute("select source_name, model_name, rows, suggestion from ops.unmatched_models order by 1, 2").fetchall()
-    return dg.AssetCheckResult(passed=not rows, severity=dg.AssetCheckSeverity.WARN,
-                               metadata={"unmatched": len(rows), "names": dg.MetadataValue.json([[str(v) for v in r] for r in rows[:200]])})
+    count, rows = checks.count_and_first(con, "select source_name, model_name, rows, suggestion from ops.unmatched_models "
+                                              "order by 1, 2")
+    return dg.AssetCheckResult(passed=not count, severity=dg.AssetCheckSeverity.WARN,
+                               metadata={"unmatched": count, "names": dg.MetadataValue.json([[str(v) for v in r] for r in rows])})
 
 
 RESOLUTION_CHECKS = [checks.StepCheck("every_name_resolved", "Every model name used by a source resolved to a model.",

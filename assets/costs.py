@@ -19,10 +19,20 @@ def _asset(name: str, deps: list[list[str]], description: str):
                     deps=[d if isinstance(d, dg.AssetKey) else dg.AssetKey(d) for d in deps], description=description)
 
 
-def _facts(con) -> pl.DataFrame:
+def _facts(con, quantities: tuple[str, ...] | None = None) -> pl.DataFrame:
     # Inputs only: not benchmark scores, and not the paper's printed table (held beside, never used as input).
+    # `quantities` narrows the read to what a step uses (their order among themselves is kept).
+    only = "and quantity in (select unnest(?::varchar[]))" if quantities else ""
     return warehouse.query_frame(con, "select model_id, quantity, value, kind, source, url, accelerator_id as accelerator, "
-                                      "scope from core.facts where origin_kind = 'fact'")
+                                      f"scope from core.facts where origin_kind = 'fact' {only}",
+                                 [list(quantities)] if quantities else None)
+
+
+def _chosen_facts(con, quantities: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """The rows of `costs.fact_choices` a step uses: the chosen ones (of `quantities`, if given)."""
+    only = "and quantity in (select unnest(?::varchar[]))" if quantities else ""
+    return warehouse.query_frame(con, f"select * from costs.fact_choices where chosen {only}",
+                                 [list(quantities)] if quantities else None)
 
 
 @_asset("scenario_accelerators", [["staging", "stg_scenarios"], ["staging", "stg_scenario_overrides"],
@@ -65,9 +75,11 @@ def model_flops(warehouse_db: DuckDBResource):
         scenarios = warehouse.read_table(con, "staging", "stg_scenarios")
         models = warehouse.query_frame(con, "select model_id, model_type, method, teacher_id as teacher, "
                                             "base_model_id as base_model from core.model_profiles")
-        inputs = costmodel.model_inputs(models, warehouse.read_table(con, "costs", "fact_choices"), scenarios,
+        # Only chosen facts feed the inputs, and only given training FLOPs the candidates: at a million facts
+        # reading the rest back from DuckDB cost more than the arithmetic.
+        inputs = costmodel.model_inputs(models, _chosen_facts(con), scenarios,
                                         warehouse.read_table(con, "costs", "scenario_accelerators"))
-        candidates = costmodel.flops_candidates(inputs, _facts(con))
+        candidates = costmodel.flops_candidates(inputs, _facts(con, ("training_flops",)))
         chosen = costmodel.choose_flops(inputs, candidates, scenarios)
         warehouse.write_table(con, "costs", "flops_candidates", candidates)
         warehouse.write_table(con, "costs", "model_flops", chosen)
@@ -94,8 +106,8 @@ def lineage(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
         "(the model's inputs are in costs.model_flops, the hardware profile in costs.scenario_accelerators).")
 def model_costs(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     with warehouse_db.get_connection() as con:
-        frame = costmodel.model_costs(warehouse.read_table(con, "costs", "model_flops"),
-                                      warehouse.read_table(con, "costs", "scenario_accelerators"))
+        flops = warehouse.query_frame(con, f"select {', '.join(costmodel.MODEL_COSTS_INPUTS)} from costs.model_flops")
+        frame = costmodel.model_costs(flops, warehouse.read_table(con, "costs", "scenario_accelerators"))
         warehouse.write_table(con, "costs", "model_costs", frame)
         return dg.MaterializeResult(metadata=table_metadata(con, "costs", "model_costs", preview_columns=[
             "scenario", "model_id", "accelerator_id", "training_flops", "gpu_hours", "gpu_hours_kind", "tco2e", "cost_usd"]))
@@ -106,9 +118,16 @@ def model_costs(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
         f"{costmodel.RECONCILIATION_THRESHOLD}x either way.")
 def reconciliation(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     with warehouse_db.get_connection() as con:
-        frame = costmodel.reconcile(warehouse.read_table(con, "costs", "model_flops"), warehouse.read_table(con, "costs", "model_costs"),
-                                    warehouse.read_table(con, "costs", "flops_candidates"),
-                                    warehouse.read_table(con, "costs", "fact_choices"))
+        # Of the cost rows only those with a reported figure or a GPU count to compare, and of the fact choices only
+        # the quantities compared: reconcile reads nothing else of them.
+        costs = warehouse.query_frame(con, """
+            select c.* from costs.model_costs c
+            where c.gpu_hours_kind <> 'computed' or c.tco2e_kind <> 'computed'
+               or exists (select 1 from costs.fact_choices f where f.chosen and f.quantity = 'gpu_count'
+                          and f.scenario = c.scenario and f.model_id = c.model_id)""")
+        choices = warehouse.query_frame(con, "select * from costs.fact_choices where quantity in ('gpu_count', 'training_days', 'tco2e')")
+        frame = costmodel.reconcile(warehouse.read_table(con, "costs", "model_flops"), costs,
+                                    warehouse.read_table(con, "costs", "flops_candidates"), choices)
         warehouse.write_table(con, "costs", "reconciliation", frame)
         meta = table_metadata(con, "costs", "reconciliation", preview_columns=["scenario", "model_id", "quantity", "ratio", "flagged"])
     meta["flagged"] = int(frame["flagged"].sum())

@@ -97,13 +97,13 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
 
 def _read_cleanly(source: Source) -> checks.StepCheck:
     def evaluate(con) -> dg.AssetCheckResult:
-        rows = con.execute("select record_id, check_name, reason from ops.quarantine where source_name = ? "
-                           "order by check_name, record_id", [source.name]).fetchall()
-        source_level = [r for r in rows if r[1] == "source"]
+        problems, rows = checks.count_and_first(con, "select reason from ops.quarantine where source_name = ? "
+                                                     "and check_name = 'source' order by record_id", [source.name])
+        records = con.execute("select count(*) from ops.quarantine where source_name = ? and check_name <> 'source'",
+                              [source.name]).fetchall()[0][0]
         return dg.AssetCheckResult(
-            passed=not source_level, severity=dg.AssetCheckSeverity.WARN,
-            metadata={"source_problems": dg.MetadataValue.json([r[2] for r in source_level]),
-                      "quarantined_records": len(rows) - len(source_level)})
+            passed=not problems, severity=dg.AssetCheckSeverity.WARN,
+            metadata={"source_problems": dg.MetadataValue.json([r[0] for r in rows]), "quarantined_records": records})
 
     return checks.StepCheck("source_read_cleanly", "The source was read without a failed fetch, a snapshot fallback or "
                                                    "unreadable input.", evaluate)

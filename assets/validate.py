@@ -62,11 +62,10 @@ def _validated_asset(table: str, schema: type[pa.DataFrameModel], id_column: str
 
 def _nothing_quarantined(table: str) -> checks.StepCheck:
     def evaluate(con) -> dg.AssetCheckResult:
-        rows = con.execute("select record_id, reason from ops.quarantine where source_name = ? order by 1",
-                           [f"raw.{table}"]).fetchall()
-        return dg.AssetCheckResult(passed=not rows, severity=dg.AssetCheckSeverity.WARN,
-                                   metadata={"quarantined": len(rows),
-                                             "reasons": dg.MetadataValue.json([list(r) for r in rows[:50]])})
+        count, rows = checks.count_and_first(con, "select record_id, reason from ops.quarantine where source_name = ? order by 1",
+                                             [f"raw.{table}"])
+        return dg.AssetCheckResult(passed=not count, severity=dg.AssetCheckSeverity.WARN,
+                                   metadata={"quarantined": count, "reasons": dg.MetadataValue.json([list(r) for r in rows])})
 
     return checks.StepCheck("nothing_quarantined", f"Every row of raw.{table} passed validation.", evaluate)
 

@@ -96,7 +96,6 @@ def run(stage: str, n: int, folder: str | None) -> dict:
         timings["rows_out"] = len(out)  # proof the rows were computed, not just planned
     elif stage == "pipeline":
         timings.update(_pipeline(n))
-        timings["seconds"] = sum(timings[k] for k in ("validate", "cost", "load", "marts"))
     elif stage == "charts":
         timings.update(_charts(n))
     elif stage == "dagster":
@@ -107,61 +106,82 @@ def run(stage: str, n: int, folder: str | None) -> dict:
     return timings
 
 
-def _pipeline(n: int) -> dict:
-    """validate -> cost -> load -> marts on `n` fact rows with the pipeline's own functions and SQL: every table the
-    cost assets write, and the model_comparison mart."""
-    from pipeline import schemas, warehouse
-    from pipeline.sources.reference import read_accelerators, read_prices
-    from pipeline.paths import PROJECT_ROOT
-    from pipeline.validation import split_valid
+PIPELINE_SELECTION = [["validated", "model_facts"], *[["costs", name] for name in (
+    "scenario_accelerators", "fact_choices", "flops_candidates", "model_flops", "lineage", "model_costs", "reconciliation",
+    "workload_costs")], ["marts", "model_comparison"]]
 
-    facts, profiles = fact_rows(n)
-    data = PROJECT_ROOT / "data" / "reference"
-    scenarios = pl.DataFrame({"scenario": ["paper", "default"], "pue": [1.1, 1.1], "grid_tco2e_per_mwh": [0.429, 0.429],
-                              "comparison_accelerator": ["h100_sxm"] * 2, "inference_mfu": [0.25, 0.25],
-                              "moe_params": ["total", "active"], "fact_precedence": ["published|reported|estimated", "reported|estimated|published"],
-                              "flops_method_precedence": ["declared", "reported|formula|hardware|estimated|published"]})
-    overrides = pl.DataFrame(schema={"scenario": pl.Utf8, "accelerator_id": pl.Utf8, "peak_tflops": pl.Float64, "mfu": pl.Float64,
-                                     "price_usd_per_gpu_hour": pl.Float64})
-    hardware = cm.scenario_accelerators(read_accelerators(data / "accelerators.csv"), scenarios, overrides, read_prices(data / "prices.csv"))
-    out = {}
-    start = time.perf_counter()
-    valid, _ = split_valid(facts, schemas.ModelFact, "bench", "model_name")
-    out["validate"] = time.perf_counter() - start
-    # The cost assets' calls, in their order (assets/costs.py), on frames held in memory.
-    start = time.perf_counter()
-    model_facts = valid.select(pl.col("model_name").alias("model_id"), "quantity", "value", "kind", "source", "url", "accelerator", "scope")
-    resolved = cm.resolve_facts(model_facts, scenarios)
-    inputs = cm.model_inputs(profiles, resolved, scenarios, hardware)
-    candidates = cm.flops_candidates(inputs, model_facts)
-    flops = cm.choose_flops(inputs, candidates, scenarios)
-    lineage = cm.lineage(flops, pl.DataFrame(schema={"model_id": pl.Utf8, "parent_id": pl.Utf8}))
-    costs = cm.model_costs(flops, hardware)
-    reconciliation = cm.reconcile(flops, costs, candidates, resolved)
-    out["cost"] = time.perf_counter() - start
-    out["cost_rows"] = costs.height
-    out["fact_choice_rows"] = resolved.height
-    with tempfile.TemporaryDirectory() as tmp, warehouse.connect(Path(tmp) / "bench.duckdb") as con:
+
+def pipeline_warehouse(n: int, root: Path):
+    """Set-up of the pipeline stage, not timed: the graph upstream of the mart on the embedded default
+    (reference tables, scenarios, staging views) into a scratch state folder under `root`, then `n` generated
+    facts as the card source's raw rows. Returns the asset job, the timed selection and the database file."""
+    import dagster as dg
+
+    from assets.definitions import build_definitions
+    from pipeline import warehouse
+    from pipeline.catalogue import load_catalogue, catalogue_path
+
+    facts, _ = fact_rows(n)
+    card_source = next(s.name for s in load_catalogue(catalogue_path()) if s.kind == "hf_model_cards")
+    defs = build_definitions(out_dir=root / "out", state_dir=root / "state")
+    job = defs.resolve_implicit_global_asset_job_def()
+    keys = [dg.AssetKey(k) for k in PIPELINE_SELECTION]
+    upstream = dg.AssetSelection.assets(*keys).upstream().required_multi_asset_neighbors().resolve(defs.resolve_asset_graph())
+    assert job.execute_in_process(asset_selection=list(upstream)).success
+    database = root / "state" / "warehouse.duckdb"
+    with warehouse.connect(database) as con:
+        warehouse.write_table(con, "raw", "model_facts", facts.with_columns(source_name=pl.lit(card_source)))
+    return job, keys, database
+
+
+def seed_core(n: int, database: Path) -> None:
+    """Entity resolution is not part of the stage: `core.facts`, `core.model_profiles` and `core.models` are set
+    to the validated facts and the generated models directly."""
+    from pipeline import warehouse
+
+    _, profiles = fact_rows(n)
+    with warehouse.connect(database) as con:
+        warehouse.run(con, "drop view if exists core.facts")
+        warehouse.run(con, """create or replace table core.facts as
+            select model_name as model_id, quantity, value, unit, kind, source, url, accelerator as accelerator_id, basis,
+                   scope, note, as_of, source_name || ':' || record_id as origin, 'fact' as origin_kind
+            from validated.model_facts""")
+        warehouse.run(con, "drop view if exists core.model_profiles")
+        warehouse.write_table(con, "core", "model_profiles", profiles.select(
+            "model_id", pl.col("model_id").alias("model"), pl.lit(None, pl.Utf8).alias("organization"), "model_type",
+            pl.lit("bench").alias("model_type_basis"), "method", "base_model", pl.lit(None, pl.Utf8).alias("base_model_id"),
+            "teacher", pl.lit(None, pl.Utf8).alias("teacher_id"), pl.lit(None, pl.Utf8).alias("license"),
+            pl.lit(False).alias("distilled"), pl.lit(None, pl.Utf8).alias("distilled_basis"), pl.lit("bench").alias("sources"),
+            pl.lit(None, pl.Utf8).alias("as_of")))
+        warehouse.run(con, "delete from core.models")  # the mart's row-count check compares with it
+        warehouse.run(con, "insert into core.models (model_id) select model_id from core.model_profiles")
+
+
+def _pipeline(n: int) -> dict:
+    """The pipeline's own assets on `n` fact rows, run by Dagster in one process against a scratch DuckDB file:
+    `validated/model_facts` (pandera, then the table and the quarantine written), every cost asset and the
+    `model_comparison` mart with the checks that run in their steps. Each step reads its inputs from DuckDB,
+    computes with polars and writes its tables, as in `make run`."""
+    from pipeline import warehouse
+
+    with tempfile.TemporaryDirectory() as tmp:
+        job, keys, database = pipeline_warehouse(n, Path(tmp))
         start = time.perf_counter()
-        for table, frame in (("scenario_accelerators", hardware), ("fact_choices", resolved), ("flops_candidates", candidates),
-                             ("model_flops", flops), ("lineage", lineage), ("model_costs", costs),
-                             ("reconciliation", reconciliation)):
-            warehouse.write_table(con, "costs", table, frame)
-        warehouse.write_table(con, "core", "model_profiles", profiles.with_columns(
-            model=pl.col("model_id"), organization=pl.lit(None, pl.Utf8), model_type_basis=pl.lit("bench"),
-            base_model_id=pl.lit(None, pl.Utf8), sources=pl.lit("bench")))
-        out["load"] = time.perf_counter() - start
-        warehouse.write_table(con, "core", "benchmark_scores", pl.DataFrame(schema={
-            "model_id": pl.Utf8, "benchmark_id": pl.Utf8, "score_pct": pl.Float64, "source": pl.Utf8, "source_rank": pl.Int64,
-            "source_name": pl.Utf8}))
-        warehouse.write_table(con, "core", "paper_table1", pl.DataFrame(schema={
-            "model_id": pl.Utf8, "source_name": pl.Utf8, "row_number": pl.Int64, **{f"{c}{s}": t for c in (
-                "training_flops", "gpu_hours_h100", "tco2e") for s, t in (("", pl.Float64), ("_sig_digits", pl.Int64))},
-            "gpqa_diamond": pl.Float64, "aime_2024": pl.Float64}))
+        validated = job.execute_in_process(asset_selection=keys[:1])
+        validate_s = time.perf_counter() - start
+        seed_core(n, database)
         start = time.perf_counter()
-        out["mart_rows"] = warehouse.build_from_sql(con, "marts", "model_comparison", "table")
-        out["marts"] = time.perf_counter() - start
-    return out
+        costed = job.execute_in_process(asset_selection=keys[1:])
+        cost_and_marts_s = time.perf_counter() - start
+        steps = {e.step_key: e.event_specific_data.duration_ms / 1000 for result in (validated, costed)
+                 for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
+        with warehouse.connect(database, read_only=True) as con:
+            rows = {t: warehouse.row_count(con, *t.split(".")) for t in ("validated.model_facts", "costs.fact_choices",
+                                                                         "costs.model_costs", "marts.model_comparison")}
+    marts = steps.pop("marts__model_comparison")
+    return {"seconds": validate_s + cost_and_marts_s, "validate": validate_s, "cost": cost_and_marts_s - marts, "marts": marts,
+            **{f"step_{key.removeprefix('costs__')}": round(value, 3) for key, value in steps.items()},
+            **{f"rows_{table.split('.')[1]}": count for table, count in rows.items()}}
 
 
 def _charts(n: int) -> dict:

@@ -401,6 +401,11 @@ MODEL_COST_COLUMNS = [
 ]
 
 
+MODEL_COSTS_INPUTS = ["scenario", "model_id", "training_flops", "comparison_accelerator", "inference_flops_per_token",
+                      *(f"reported_{q}_{part}" for q in ("gpu_hours", "tco2e") for part in ("value", "kind", "source")),
+                      "reported_gpu_hours_accelerator"]
+
+
 def model_costs(flops: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
     """Training cost of every model on every accelerator under every scenario.
 
@@ -410,9 +415,7 @@ def model_costs(flops: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
     """
     # One lazy plan: the crossed rows are built once with only the columns the expressions below read,
     # and repeated sub-expressions are computed once (an eager chain copied 3 M rows per step at a million models).
-    jobs = flops.lazy().select("scenario", "model_id", "training_flops", "comparison_accelerator", "inference_flops_per_token",
-                               *(f"reported_{q}_{part}" for q in ("gpu_hours", "tco2e") for part in ("value", "kind", "source")),
-                               "reported_gpu_hours_accelerator")
+    jobs = flops.lazy().select(MODEL_COSTS_INPUTS)
     priced = price_hardware(jobs, hardware.lazy())
     on_reported = (pl.col("accelerator_id") == pl.col("reported_gpu_hours_accelerator")) & pl.col("reported_gpu_hours_value").is_not_null()
     training_accelerator = pl.coalesce(pl.col("reported_gpu_hours_accelerator"), pl.col("comparison_accelerator"))
