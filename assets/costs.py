@@ -12,6 +12,7 @@ from pipeline import costmodel, warehouse
 
 COSTS = "costs"
 SCENARIOS = dg.AssetKey(["staging", "stg_scenarios"])
+COST_SLICE_MODELS = 100_000  # (scenario, model) rows priced and written at a time: about 100 MB of cost rows
 
 
 def _asset(name: str, deps: list[list[str]], description: str):
@@ -95,7 +96,8 @@ def lineage(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     with warehouse_db.get_connection() as con:
         parents = warehouse.query_frame(con, "select child_id as model_id, any_value(parent_id) as parent_id "
                                              "from core.lineage_edges where relation = 'base' and resolved group by 1")
-        frame = costmodel.lineage(warehouse.read_table(con, "costs", "model_flops"), parents)
+        flops = warehouse.query_frame(con, f"select {', '.join(costmodel.LINEAGE_INPUTS)} from costs.model_flops")
+        frame = costmodel.lineage(flops, parents)
         warehouse.write_table(con, "costs", "lineage", frame)
         return dg.MaterializeResult(metadata=table_metadata(con, "costs", "lineage", preview_columns=[
             "scenario", "model_id", "marginal_flops", "lineage_flops", "lineage_path"]))
@@ -107,8 +109,12 @@ def lineage(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
 def model_costs(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     with warehouse_db.get_connection() as con:
         flops = warehouse.query_frame(con, f"select {', '.join(costmodel.MODEL_COSTS_INPUTS)} from costs.model_flops")
-        frame = costmodel.model_costs(flops, warehouse.read_table(con, "costs", "scenario_accelerators"))
-        warehouse.write_table(con, "costs", "model_costs", frame)
+        hardware = warehouse.read_table(con, "costs", "scenario_accelerators")
+        # Each (scenario, model) row is priced on its own, so the table is built a slice of models at a time:
+        # every model on every accelerator at once was the pipeline's largest step in memory (2.2 GiB at 1e6 facts).
+        slices = flops.iter_slices(COST_SLICE_MODELS)
+        warehouse.write_table_in_slices(con, "costs", "model_costs", costmodel.model_costs(next(slices, flops.clear()), hardware),
+                                        (costmodel.model_costs(part, hardware) for part in slices))
         return dg.MaterializeResult(metadata=table_metadata(con, "costs", "model_costs", preview_columns=[
             "scenario", "model_id", "accelerator_id", "training_flops", "gpu_hours", "gpu_hours_kind", "tco2e", "cost_usd"]))
 

@@ -64,4 +64,8 @@ def build_resources(data_dir: Path | None = None, out_dir: Path | None = None, s
     paths = LedgerPaths(data_dir=str(data_dir or default_data_dir()), out_dir=str(out_dir or default_out_dir()),
                         state_dir=str(state_dir or default_state_dir()), sources_file=str(sources_file or catalogue_path()))
     paths.working_db.parent.mkdir(parents=True, exist_ok=True)
-    return {"ledger": paths, "warehouse_db": DuckDBResource(database=str(paths.working_db))}
+    # DuckDB caches up to 80% of RAM by default; a limit makes it write finished blocks out and spill big
+    # sorts and joins to disk instead (LEDGER_DUCKDB_MEMORY_LIMIT, e.g. "1GB"; unset: DuckDB's default).
+    memory_limit = os.environ.get("LEDGER_DUCKDB_MEMORY_LIMIT")
+    return {"ledger": paths, "warehouse_db": DuckDBResource(database=str(paths.working_db),
+                                                            connection_config={"memory_limit": memory_limit} if memory_limit else {})}

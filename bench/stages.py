@@ -4,6 +4,7 @@ prints {"seconds": ..., "rss_mib": ...} as JSON."""
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -55,6 +56,8 @@ COST_SQL = """
 """
 
 
+# stage -> DuckDB's memory limit for the working database (None: DuckDB's default, as `make run` has it)
+PIPELINE_STAGES = {"pipeline": None, "pipeline_duckdb_500mb": "500MB"}
 # stage -> (loader, worker processes); None = every core, as the pipeline does
 CARD_STAGES = {"parse_fast": ("fast", None), "parse_fast_one_process": ("fast", 1), "parse_hub": ("hub", 1)}
 
@@ -94,7 +97,9 @@ def run(stage: str, n: int, folder: str | None) -> dict:
         out = compute(data)
         timings["seconds"] = time.perf_counter() - start
         timings["rows_out"] = len(out)  # proof the rows were computed, not just planned
-    elif stage == "pipeline":
+    elif stage in PIPELINE_STAGES:
+        if PIPELINE_STAGES[stage]:
+            os.environ["LEDGER_DUCKDB_MEMORY_LIMIT"] = PIPELINE_STAGES[stage]
         timings.update(_pipeline(n))
     elif stage == "charts":
         timings.update(_charts(n))

@@ -247,6 +247,9 @@ LINEAGE_COLUMNS = ["scenario", "model_id", "parent_id", "teacher", "marginal_flo
                    "teacher_share_flops", "lineage_flops_with_teacher_share", "lineage_depth", "lineage_path", "lineage_note"]
 
 
+LINEAGE_INPUTS = ["scenario", "model_id", "teacher", "training_flops", "training_flops_scope"]
+
+
 def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
     """Marginal and lineage compute per (scenario, model).
 
@@ -255,8 +258,7 @@ def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
     contains the parent's compute, so its marginal part is the figure minus the parent's lineage.
     `teacher_share_flops` spreads a teacher's lineage compute over the students distilled from it.
     """
-    frame = flops.select("scenario", "model_id", "teacher", "training_flops", "training_flops_scope") \
-        .join(parents, on="model_id", how="left")
+    frame = flops.select(LINEAGE_INPUTS).join(parents, on="model_id", how="left")
     # A model without a base model is its own lineage, so only models with one are walked: most have none,
     # and re-joining every model on each step cost half a second at a million models.
     roots = frame.filter(pl.col("parent_id").is_null()).select(

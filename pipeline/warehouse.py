@@ -11,7 +11,7 @@ import re
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import duckdb
 import polars as pl
@@ -69,6 +69,33 @@ def write_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: 
     return frame.height
 
 
+def write_table_in_slices(con: duckdb.DuckDBPyConnection, schema: str, table: str, first: pl.DataFrame,
+                          rest: Iterable[pl.DataFrame]) -> int:
+    """Replace `schema.table` with `first` and then every frame of `rest`: a large table built a slice at a time,
+    so only one slice is in memory. The slices go to a building table, committed as they come (one transaction
+    over them all would hold every slice in memory until the end), which then replaces the table in one
+    transaction: a failure leaves the previous table whole."""
+    building = f"{_ident(table)}__building"
+    try:
+        rows = write_table(con, schema, building, first)
+        for frame in rest:
+            if frame.height:
+                _insert(con, schema, building, frame)
+                rows += frame.height
+    except Exception:
+        run(con, f"drop table if exists {_ident(schema)}.{building}")
+        raise
+    run(con, "begin transaction")
+    try:
+        run(con, f"drop table if exists {_ident(schema)}.{_ident(table)}")
+        run(con, f"alter table {_ident(schema)}.{building} rename to {_ident(table)}")
+        run(con, "commit")
+    except Exception:
+        run(con, "rollback")
+        raise
+    return rows
+
+
 def query_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
     return con.sql(sql, params=params or None).pl()
 
@@ -80,7 +107,7 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 
 
 def _insert(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> None:
-    con.register("__ledger_rows", frame.to_arrow())
+    con.register("__ledger_rows", frame.rechunk().to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
         run(con, f"insert into {_ident(schema)}.{_ident(table)} by name select * from __ledger_rows")
     finally:

@@ -6,11 +6,13 @@ from bench import stages
 from bench.generate import write_cards
 
 
-def test_the_pipeline_stage_writes_every_cost_table_and_builds_the_mart():
+def test_the_pipeline_stage_runs_the_pipelines_own_assets_on_the_generated_rows():
     result = stages.run("pipeline", 400, None)  # 4 facts per model: 100 models
-    assert result["mart_rows"] == 100 * 2  # one row per (scenario, model)
-    assert result["cost_rows"] == 100 * 2 * 6  # ... on each of the six accelerators
-    assert result["fact_choice_rows"] == 400 * 2
+    assert result["rows_model_facts"] == 400  # every generated fact validated
+    assert result["rows_fact_choices"] == 400 * 2  # ... under each of the two scenarios
+    assert result["rows_model_costs"] == 100 * 2 * 6  # each model on each of the six accelerators
+    assert result["rows_model_comparison"] == 100 * 2  # one mart row per (scenario, model)
+    assert {"step_fact_choices", "step_model_flops", "step_model_costs", "step_lineage", "step_reconciliation"} <= set(result)
 
 
 def test_the_three_card_parsing_stages_read_the_same_cards(tmp_path):

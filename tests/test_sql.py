@@ -86,3 +86,17 @@ def test_publish_swaps_in_a_complete_copy_and_exposes_marts_unqualified(tmp_path
     with warehouse.connect(published, read_only=True) as con:
         assert con.execute("select model from model_comparison").fetchall() == [("a",)]
     assert [p.name for p in published.parent.iterdir()] == ["warehouse.duckdb"]  # no temp files left behind
+
+
+def test_a_table_written_in_slices_holds_every_slice_or_stays_as_it_was(tmp_path):
+    with warehouse.connect(tmp_path / "w.duckdb") as con:
+        frame = pl.DataFrame({"model_id": [f"m{i}" for i in range(10)], "gpu_hours": [float(i) for i in range(10)]})
+        slices = frame.iter_slices(3)
+        assert warehouse.write_table_in_slices(con, "costs", "t", next(slices), slices) == 10
+        assert warehouse.read_table(con, "costs", "t").equals(frame)
+        # a slice that does not fit fails the whole write, and the table is still the complete previous one
+        bad = pl.DataFrame({"model_id": ["x"], "gpu_hours": ["not a number"]})
+        with pytest.raises(duckdb.Error):
+            warehouse.write_table_in_slices(con, "costs", "t", frame.head(2), iter([bad]))
+        assert warehouse.read_table(con, "costs", "t").equals(frame)
+        assert not warehouse.table_exists(con, "costs", "t__building")
