@@ -22,6 +22,7 @@ $(BIN)/.synced: requirements.lock requirements-bootstrap.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-bootstrap.lock
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
+	$(BIN)/python -m pipeline.charts
 	@touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml

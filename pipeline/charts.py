@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from pathlib import Path
 
 import altair as alt
@@ -190,36 +191,61 @@ def hardware_comparison(frame: pl.DataFrame, title: str) -> alt.Chart:
 
 _SPEC_SENTINEL = {"distill_ledger_spec_placeholder": True}
 _html_shells: dict[str, tuple[str, str]] = {}
+# The bundle belongs to the installed vl-convert, so the Makefile prepares it right after installing
+# (`python -m pipeline.charts`): a new state folder's first run does not pay the ~1.3 s of bundling.
+INSTALL_CACHE = Path(sys.prefix) / "share" / "distill-ledger"
+
+
+def _shell_name() -> str:
+    return f"vega-html-shell-{getattr(vlc, '__version__', 'unknown')}.json"
+
+
+def _read_shell(path: Path) -> tuple[str, str] | None:
+    try:
+        head, tail = json.loads(path.read_text())
+        return head, tail
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _write_shell(path: Path, shell: tuple[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(shell))
+    os.replace(tmp, path)
+
+
+def _bundle_shell() -> tuple[str, str]:
+    page = vlc.vegalite_to_html(_SPEC_SENTINEL, bundle=True)
+    marker = json.dumps(_SPEC_SENTINEL, separators=(",", ":"))
+    head, found, tail = page.partition(marker)
+    if not found:
+        raise RuntimeError("vl-convert's HTML page no longer embeds the spec as compact JSON")
+    return head, tail
 
 
 def _html_shell(cache_dir: Path | None) -> tuple[str, str]:
     """The offline HTML page vl-convert writes (Vega, Vega-Lite and vega-embed bundled inline, ~0.9 MB), split
-    around the spec. Bundling takes vl-convert ~1.2 s, the same for every chart, so it is done once per
-    vl-convert version and kept in memory and in `cache_dir`."""
-    version = getattr(vlc, "__version__", "unknown")
-    if version in _html_shells:
-        return _html_shells[version]
-    cached = cache_dir / f"vega-html-shell-{version}.json" if cache_dir else None
-    shell = None
-    if cached and cached.exists():
-        try:
-            shell = tuple(json.loads(cached.read_text()))
-        except (OSError, ValueError):
-            shell = None
+    around the spec. Bundling takes vl-convert ~1.3 s, the same for every chart, so it is done once per
+    vl-convert version: kept in memory, in the installation (`INSTALL_CACHE`) or else in `cache_dir`."""
+    name = _shell_name()
+    if name in _html_shells:
+        return _html_shells[name]
+    shell = next((found for folder in (INSTALL_CACHE, cache_dir) if folder
+                  for found in [_read_shell(folder / name)] if found), None)
     if shell is None:
-        page = vlc.vegalite_to_html(_SPEC_SENTINEL, bundle=True)
-        marker = json.dumps(_SPEC_SENTINEL, separators=(",", ":"))
-        head, found, tail = page.partition(marker)
-        if not found:
-            raise RuntimeError("vl-convert's HTML page no longer embeds the spec as compact JSON")
-        shell = (head, tail)
-        if cached:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(shell))
-            os.replace(tmp, cached)
-    _html_shells[version] = shell
+        shell = _bundle_shell()
+        if cache_dir:
+            _write_shell(cache_dir / name, shell)
+    _html_shells[name] = shell
     return shell
+
+
+def prepare_install_cache() -> Path:
+    """Bundle the page once for the installed vl-convert (run by the Makefile after installing)."""
+    path = INSTALL_CACHE / _shell_name()
+    _write_shell(path, _bundle_shell())
+    return path
 
 
 def script_safe_json(spec: dict) -> str:
@@ -244,3 +270,7 @@ def export(chart: alt.Chart, stem: Path, cache_dir: Path | None = None) -> dict[
     paths["png"].write_bytes(vlc.svg_to_png(svg, scale=2))  # rasterise the SVG rather than render the chart twice
     paths["html"].write_text(offline_html(spec, cache_dir))
     return paths
+
+
+if __name__ == "__main__":
+    print(f"chart pages' Vega bundle prepared: {prepare_install_cache()}")
