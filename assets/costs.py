@@ -29,11 +29,9 @@ def _facts(con, quantities: tuple[str, ...] | None = None) -> pl.DataFrame:
                                  [list(quantities)] if quantities else None)
 
 
-def _chosen_facts(con, quantities: tuple[str, ...] | None = None) -> pl.DataFrame:
-    """The rows of `costs.fact_choices` a step uses: the chosen ones (of `quantities`, if given)."""
-    only = "and quantity in (select unnest(?::varchar[]))" if quantities else ""
-    return warehouse.query_frame(con, f"select * from costs.fact_choices where chosen {only}",
-                                 [list(quantities)] if quantities else None)
+def _chosen_facts(con) -> pl.DataFrame:
+    """The rows of `costs.fact_choices` that a scenario chose."""
+    return warehouse.query_frame(con, "select * from costs.fact_choices where chosen")
 
 
 @_asset("scenario_accelerators", [["staging", "stg_scenarios"], ["staging", "stg_scenario_overrides"],

@@ -23,7 +23,8 @@ from pipeline.quarantine import QUARANTINE_SCHEMA
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Tables a query reads: `from schema.table` / `join schema.table`.
 _TABLE_REFERENCE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
-PUBLISHED_MAIN_VIEWS = ("marts", "ops", "core", "costs")  # their tables are also exposed unqualified in the published copy
+PUBLISHED_MAIN_VIEWS = ("marts", "ops", "core", "costs")
+BUILDING_SUFFIX = "__building"  # a table being built a slice at a time (write_table_in_slices)  # their tables are also exposed unqualified in the published copy
 
 
 def _ident(name: str) -> str:
@@ -75,7 +76,7 @@ def write_table_in_slices(con: duckdb.DuckDBPyConnection, schema: str, table: st
     so only one slice is in memory. The slices go to a building table, committed as they come (one transaction
     over them all would hold every slice in memory until the end), which then replaces the table in one
     transaction: a failure leaves the previous table whole."""
-    building = f"{_ident(table)}__building"
+    building = f"{_ident(table)}{BUILDING_SUFFIX}"
     try:
         rows = write_table(con, schema, building, first)
         for frame in rest:
@@ -249,6 +250,7 @@ def publish(working_db: Path, published_db: Path) -> dict[str, int]:
             relations = con.execute(
                 "select table_schema, table_name from information_schema.tables "
                 "where table_catalog = 'work' and table_schema not in ('information_schema', 'pg_catalog') "
+                f"and not ends_with(table_name, '{BUILDING_SUFFIX}') "  # a slice-built table a killed step left
                 "order by 1, 2").fetchall()
             for schema, table in relations:
                 run(con, f"create schema if not exists {_ident(schema)}")

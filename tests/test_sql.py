@@ -100,3 +100,8 @@ def test_a_table_written_in_slices_holds_every_slice_or_stays_as_it_was(tmp_path
             warehouse.write_table_in_slices(con, "costs", "t", frame.head(2), iter([bad]))
         assert warehouse.read_table(con, "costs", "t").equals(frame)
         assert not warehouse.table_exists(con, "costs", "t__building")
+        # one a killed step left behind is never published
+        warehouse.write_table(con, "costs", "t__building", frame.head(1))
+    warehouse.publish(tmp_path / "w.duckdb", tmp_path / "published.duckdb")
+    with warehouse.connect(tmp_path / "published.duckdb", read_only=True) as con:
+        assert warehouse.table_exists(con, "costs", "t") and not warehouse.table_exists(con, "costs", "t__building")
