@@ -3,8 +3,13 @@ into DuckDB by one writer; the archive the source assets keep; the sensor that f
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -106,6 +111,32 @@ def test_a_backfill_parses_each_date_with_one_process_per_source_then_one_writer
             where a.snapshot_date = '2026-11-01' and b.snapshot_date = '2026-11-02' and a.score_raw <> b.score_raw""").fetchall()
         assert changed == [(2,)]  # the edited score, once per source
 
+
+def test_the_runs_of_two_dates_can_execute_at_the_same_time(archive_env):
+    # A backfill is one run per date. Landing steps never open DuckDB, so two dates' runs may execute side by
+    # side: here as two `dagster job execute` processes started together (the daemon's run queue would need
+    # max_concurrent_runs above one in dagster.yaml to do the same for a backfill launched from the UI).
+    from assets.history import SNAPSHOT_DATES
+
+    home = archive_env / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    env = {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT)}
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.add_dynamic_partitions(SNAPSHOT_DATES.name, DATES)
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    runs = [subprocess.Popen([dagster, "job", "execute", "-m", "assets.history", "-j", "history_backfill",
+                              "--tags", json.dumps({"dagster/partition": day})], env=env, cwd=PROJECT_ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for day in DATES]
+    for run in runs:
+        assert run.wait(timeout=300) == 0, run.stderr.read()[-2000:]
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        records = instance.get_run_records()
+        assert sorted(r.dagster_run.tags["dagster/partition"] for r in records) == DATES
+        assert all(r.dagster_run.status == dg.DagsterRunStatus.SUCCESS for r in records)
+        assert max(r.start_time for r in records) < min(r.end_time for r in records)  # they overlapped
+    landed = {(p.parent.parent.name, p.parent.name) for p in (archive_env / "state" / "landing").rglob("*.parquet")}
+    assert {day for _, day in landed} == {f"snapshot_date={day}" for day in DATES}
 
 def test_the_source_assets_archive_what_they_read(tmp_path, monkeypatch):
     from assets.definitions import build_definitions
