@@ -94,7 +94,7 @@ def lineage(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     with warehouse_db.get_connection() as con:
         parents = warehouse.query_frame(con, "select child_id as model_id, any_value(parent_id) as parent_id "
                                              "from core.lineage_edges where relation = 'base' and resolved group by 1")
-        flops = warehouse.query_frame(con, f"select {', '.join(costmodel.LINEAGE_INPUTS)} from costs.model_flops")
+        flops = warehouse.read_table(con, "costs", "model_flops", costmodel.LINEAGE_INPUTS)
         frame = costmodel.lineage(flops, parents)
         warehouse.write_table(con, "costs", "lineage", frame)
         return dg.MaterializeResult(metadata=table_metadata(con, "costs", "lineage", preview_columns=[
@@ -106,7 +106,7 @@ def lineage(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
         "(the model's inputs are in costs.model_flops, the hardware profile in costs.scenario_accelerators).")
 def model_costs(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     with warehouse_db.get_connection() as con:
-        flops = warehouse.query_frame(con, f"select {', '.join(costmodel.MODEL_COSTS_INPUTS)} from costs.model_flops")
+        flops = warehouse.read_table(con, "costs", "model_flops", costmodel.MODEL_COSTS_INPUTS)
         hardware = warehouse.read_table(con, "costs", "scenario_accelerators")
         # Each (scenario, model) row is priced on its own, so the table is built a slice of models at a time:
         # every model on every accelerator at once was the pipeline's largest step in memory (2.2 GiB at 1e6 facts).

@@ -21,8 +21,11 @@ def _first_comment(sql: str) -> str:
 
 
 def _schema_check(layer: str, name: str, schema) -> checks.StepCheck:
+    # A schema that allows other columns validates only its own: reading the rest (53 of the mart's 69) costs time.
+    columns = None if getattr(schema.Config, "strict", False) else list(schema.to_schema().columns)
+
     def evaluate(con) -> dg.AssetCheckResult:
-        frame = warehouse.read_table(con, layer, name)
+        frame = warehouse.read_table(con, layer, name, columns)
         valid, failures = split_valid(frame, schema, f"{layer}.{name}")
         return dg.AssetCheckResult(passed=failures.height == 0, metadata={
             "rows": frame.height, "failing_rows": frame.height - valid.height,

@@ -173,8 +173,9 @@ def append_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: 
     return frame.height
 
 
-def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> pl.DataFrame:
-    return con.sql(f"select * from {_ident(schema)}.{_ident(table)}").pl()
+def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: list[str] | None = None) -> pl.DataFrame:
+    selected = ", ".join(_ident(c) for c in columns) if columns else "*"
+    return con.sql(f"select {selected} from {_ident(schema)}.{_ident(table)}").pl()
 
 
 def sql_path(layer: str, name: str) -> Path:
