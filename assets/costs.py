@@ -130,7 +130,7 @@ def reconciliation(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
                or exists (select 1 from costs.fact_choices f where f.chosen and f.quantity = 'gpu_count'
                           and f.scenario = c.scenario and f.model_id = c.model_id)""")
         choices = warehouse.query_frame(con, "select * from costs.fact_choices where quantity in ('gpu_count', 'training_days', 'tco2e')")
-        frame = costmodel.reconcile(warehouse.read_table(con, "costs", "model_flops"), costs,
+        frame = costmodel.reconcile(warehouse.read_table(con, "costs", "model_flops", costmodel.RECONCILE_FLOPS_INPUTS), costs,
                                     warehouse.read_table(con, "costs", "flops_candidates"), choices)
         warehouse.write_table(con, "costs", "reconciliation", frame)
         meta = table_metadata(con, "costs", "reconciliation", preview_columns=["scenario", "model_id", "quantity", "ratio", "flagged"])

@@ -120,7 +120,7 @@ def _params_for(total: pl.Expr, active: pl.Expr, convention: pl.Expr) -> pl.Expr
     return pl.when(convention == "active").then(pl.coalesce(active, total)).otherwise(pl.coalesce(total, active))
 
 
-def _chosen(resolved: FrameT, quantity: str, prefix: str) -> FrameT:
+def _chosen(resolved: pl.DataFrame, quantity: str, prefix: str) -> pl.DataFrame:
     return (
         resolved.filter(pl.col("chosen") & (pl.col("quantity") == quantity))
         .select("scenario", "model_id", pl.col("value").alias(f"{prefix}_value"), pl.col("kind").alias(f"{prefix}_kind"),
@@ -485,6 +485,10 @@ def _ratio_rows(frame: pl.DataFrame, quantity: str, label: str) -> pl.DataFrame:
                               pl.col("ratio").round(2)))
 
 
+RECONCILE_FLOPS_INPUTS = ["scenario", "model_id", "training_flops", "training_flops_kind", "training_flops_source",
+                          "training_flops_chosen_by"]
+
+
 def reconcile(flops: pl.DataFrame, costs: pl.DataFrame, candidates: pl.DataFrame, resolved: pl.DataFrame) -> pl.DataFrame:
     """Every pair of values for one quantity: the one used against each alternative, with the ratio.
 
@@ -494,9 +498,8 @@ def reconcile(flops: pl.DataFrame, costs: pl.DataFrame, candidates: pl.DataFrame
     - tCO2e: a reported figure against one computed from the hours, and against other reported figures.
     A pair is flagged when the two differ by more than RECONCILIATION_THRESHOLD in either direction.
     """
-    used_flops = flops.select(
-        "scenario", "model_id", pl.col("training_flops").alias("value_used"), pl.col("training_flops_kind").alias("used_kind"),
-        pl.col("training_flops_source").alias("used_source"), "training_flops_chosen_by")
+    used_flops = flops.select(RECONCILE_FLOPS_INPUTS).rename({
+        "training_flops": "value_used", "training_flops_kind": "used_kind", "training_flops_source": "used_source"})
     flops_pairs = (
         used_flops.join(candidates, on=["scenario", "model_id"])
         .filter(pl.col("flops_method") != pl.col("training_flops_chosen_by"))

@@ -23,8 +23,8 @@ from pipeline.quarantine import QUARANTINE_SCHEMA
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Tables a query reads: `from schema.table` / `join schema.table`.
 _TABLE_REFERENCE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
-PUBLISHED_MAIN_VIEWS = ("marts", "ops", "core", "costs")
-BUILDING_SUFFIX = "__building"  # a table being built a slice at a time (write_table_in_slices)  # their tables are also exposed unqualified in the published copy
+PUBLISHED_MAIN_VIEWS = ("marts", "ops", "core", "costs")  # their tables are also exposed unqualified in the published copy
+BUILDING_SUFFIX = "__building"  # a table being built a slice at a time (write_table_in_slices)
 
 
 def _ident(name: str) -> str:

@@ -236,6 +236,39 @@ def test_reconciliation_check_lists_the_flags(pipeline_run):
     assert pipeline_run["checks"][("marts/model_comparison", "ranges_are_ordered")].passed
 
 
+
+def test_the_reconciliation_asset_reads_every_row_reconcile_compares(pipeline_run, tmp_path):
+    # The asset reads only some cost rows, fact choices and model_flops columns; reconcile over the whole tables
+    # must give the same rows. In the embedded data reported emissions always sit on a row with reported hours,
+    # so a copy is made where one row has only reported tCO2e and one only reported GPU-hours: each of the
+    # asset's read conditions (reported hours, reported tCO2e, a GPU count) then has a pair that needs it.
+    import shutil
+
+    from assets.definitions import build_definitions
+    from pipeline import costmodel, warehouse
+
+    state = tmp_path / "state"
+    state.mkdir()
+    shutil.copy(pipeline_run["state"] / "warehouse.duckdb", state / "warehouse.duckdb")
+    with warehouse.connect(state / "warehouse.duckdb") as con:
+        warehouse.run(con, "update costs.model_costs set gpu_hours_kind = 'computed', gpu_hours = gpu_hours_computed "
+                           "where scenario = 'paper' and model_id = 'meta-llama/Llama-3.1-8B' and accelerator_id = 'h100_sxm'")
+        warehouse.run(con, "update costs.model_costs set tco2e_kind = 'computed', tco2e = tco2e_computed "
+                           "where scenario = 'paper' and model_id = 'meta-llama/Llama-3.1-405B' and accelerator_id = 'h100_sxm'")
+    defs = build_definitions(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=state)
+    assert dg.materialize([defs.resolve_assets_def(dg.AssetKey(["costs", "reconciliation"]))]).success
+    with warehouse.connect(state / "warehouse.duckdb", read_only=True) as con:
+        full = costmodel.reconcile(*(warehouse.read_table(con, "costs", t) for t in
+                                     ("model_flops", "model_costs", "flops_candidates", "fact_choices")))
+        written = warehouse.read_table(con, "costs", "reconciliation")
+    pairs = set(written.select("scenario", "model_id", "quantity", "used_kind").iter_rows())
+    assert ("paper", "meta-llama/Llama-3.1-8B", "tco2e", "reported") in pairs  # only tCO2e reported on that row
+    assert ("paper", "meta-llama/Llama-3.1-405B", "gpu_hours", "reported") in pairs  # only hours reported
+    assert ("paper", "microsoft/phi-4", "gpu_hours", "reported GPU count x days") in pairs  # from the GPU count
+    key = list(written.columns)
+    assert written.sort(key, nulls_last=True).equals(full.select(key).sort(key, nulls_last=True))
+
+
 def test_moe_and_teacher_active_parameters_in_default_total_in_paper(published):
     rows = dict(published.execute("select scenario, training_flops from model_comparison where model = 'DeepSeek-V3'").fetchall())
     assert sig(rows["default"]) == sig(6 * 37e9 * 14.8e12)  # formula with active parameters

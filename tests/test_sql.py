@@ -105,3 +105,18 @@ def test_a_table_written_in_slices_holds_every_slice_or_stays_as_it_was(tmp_path
     warehouse.publish(tmp_path / "w.duckdb", tmp_path / "published.duckdb")
     with warehouse.connect(tmp_path / "published.duckdb", read_only=True) as con:
         assert warehouse.table_exists(con, "costs", "t") and not warehouse.table_exists(con, "costs", "t__building")
+
+
+
+def test_a_schema_check_lists_a_missing_column_as_a_failure(tmp_path):
+    # The mart's schema check reads only its schema's columns; one the table lacks is a listed failure, not an error.
+    from assets.sql_assets import _schema_check
+    from pipeline.schemas import HardwareComparison
+
+    with warehouse.connect(tmp_path / "w.duckdb") as con:
+        warehouse.write_table(con, "marts", "hardware_comparison", pl.DataFrame({
+            "scenario": ["paper"], "workload_id": ["w"], "accelerator_id": ["h100_sxm"], "training_flops": [1e24],
+            "mfu": [0.4], "gpu_hours": [10.0], "extra": ["not in the schema"]}))  # no tco2e
+        result = _schema_check("marts", "hardware_comparison", HardwareComparison).evaluate(con)
+    assert not result.passed
+    assert [(f["check_name"], "tco2e" in f["reason"]) for f in result.metadata["failures"].data] == [("column_in_dataframe", True)]
