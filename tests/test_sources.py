@@ -110,6 +110,34 @@ def test_cards_parsed_on_two_cores_give_the_same_records_in_the_same_order(tmp_p
         assert frame.equals(two.frames()[name]), name
 
 
+def test_a_card_worker_holds_one_chunk_beyond_the_one_it_parses(tmp_path, monkeypatch):
+    """Chunks are handed out as workers finish, never all at once: an executor given every chunk queues some
+    ahead that this process can no longer take back, and it then sits waiting for them."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from bench.generate import write_cards
+
+    most_held = []
+
+    class Watched(ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):
+            future = super().submit(*args, **kwargs)
+            held.add(future)
+            future.add_done_callback(held.discard)
+            most_held.append(len(held))
+            return future
+
+    held: set = set()
+    count = model_cards.PARALLEL_MIN_CARDS + 500
+    files = sorted((p.name, p.read_bytes()) for p in write_cards(tmp_path / "cards", count).iterdir())
+    monkeypatch.setattr(model_cards, "ProcessPoolExecutor", Watched)
+    batch = Batch("s")
+    model_cards.read_card_files(files, batch, workers=2)
+    assert len(batch.models) == count
+    assert most_held and max(most_held) <= 1 + model_cards.QUEUED_PER_WORKER
+    assert len(most_held) < -(-count // model_cards.CHUNK_CARDS)  # this process parsed some chunks itself
+
+
 def test_cards_are_still_parsed_when_no_worker_process_can_start(tmp_path, monkeypatch):
     from concurrent.futures.process import BrokenProcessPool
 
