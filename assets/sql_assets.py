@@ -1,7 +1,14 @@
-"""Assets built from `sql/<layer>/<name>.sql`: one asset per file, dependencies read from the query."""
+"""Assets built from `sql/<layer>/<name>.sql`: one asset per file, dependencies read from the query.
+
+A layer of views (staging, core) is built in one step, as dagster-dbt builds a dbt project: each file is
+still its own asset (lineage, description, code version, checks, history) and any subset can be
+materialised, but the layer costs one DuckDB connection and one step's bookkeeping instead of one per file.
+Tables (the marts) keep a step each, so a mart whose blocking check fails stops only what depends on it.
+"""
 
 from __future__ import annotations
 
+import graphlib
 import hashlib
 
 import dagster as dg
@@ -37,28 +44,74 @@ def _schema_check(layer: str, name: str, schema) -> checks.StepCheck:
                             evaluate, blocking=layer == "marts")  # a mart that breaks its schema must not be published
 
 
+def _description(layer: str, name: str, sql: str, materialize: str) -> str:
+    return f"{_first_comment(sql)}. Built from `sql/{layer}/{name}.sql` as a {materialize}."
+
+
+def _code_version(sql: str) -> str:
+    return hashlib.sha256(sql.encode()).hexdigest()[:16]
+
+
+def _step_checks(layer: str, name: str, more_checks: list[checks.StepCheck]) -> list[checks.StepCheck]:
+    schema = SQL_TABLE_SCHEMAS.get((layer, name))
+    return ([_schema_check(layer, name, schema)] if schema else []) + more_checks
+
+
+def _build(con, layer: str, name: str, materialize: str, step_checks: list[checks.StepCheck],
+           wanted_checks=None) -> dg.MaterializeResult:
+    """Build `layer.name` and run its checks (of those in `wanted_checks` when a subset leaves some out)."""
+    key = dg.AssetKey([layer, name])
+    warehouse.build_from_sql(con, layer, name, materialize)
+    meta = table_metadata(con, layer, name, descriptions_from(SQL_TABLE_SCHEMAS.get((layer, name))))
+    meta["sql_file"] = dg.MetadataValue.path(f"sql/{layer}/{name}.sql")
+    chosen = [c for c in step_checks if wanted_checks is None or dg.AssetCheckKey(key, c.name) in wanted_checks]
+    return dg.MaterializeResult(asset_key=key, metadata=meta, check_results=checks.evaluate(con, key, chosen))
+
+
 def _sql_file_asset(layer: str, name: str, group: str, materialize: str,
                     more_checks: list[checks.StepCheck]) -> dg.AssetsDefinition:
     sql = (SQL_DIR / layer / f"{name}.sql").read_text()
     deps = [dg.AssetKey([schema, table]) for schema, table in warehouse.referenced_tables(sql)]
     key = dg.AssetKey([layer, name])
-    schema = SQL_TABLE_SCHEMAS.get((layer, name))
-    step_checks = ([_schema_check(layer, name, schema)] if schema else []) + more_checks
+    step_checks = _step_checks(layer, name, more_checks)
 
     @dg.asset(key=key, deps=deps, group_name=group, kinds={"sql", "duckdb"}, pool="duckdb_writer",
-              check_specs=checks.specs(key, step_checks),
-              description=f"{_first_comment(sql)}. Built from `sql/{layer}/{name}.sql` as a {materialize}.",
-              code_version=hashlib.sha256(sql.encode()).hexdigest()[:16])
+              check_specs=checks.specs(key, step_checks), description=_description(layer, name, sql, materialize),
+              code_version=_code_version(sql))
     def _asset(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
         with warehouse_db.get_connection() as con:
             warehouse.install_macros(con)
-            warehouse.build_from_sql(con, layer, name, materialize)
-            meta = table_metadata(con, layer, name, descriptions_from(schema))
-            check_results = checks.evaluate(con, key, step_checks)
-        meta["sql_file"] = dg.MetadataValue.path(f"sql/{layer}/{name}.sql")
-        return dg.MaterializeResult(metadata=meta, check_results=check_results)
+            return _build(con, layer, name, materialize, step_checks)
 
     return _asset
+
+
+def sql_layer_asset(layer: str, group: str, materialize: str = "view") -> dg.AssetsDefinition:
+    """Every `sql/<layer>/*.sql` as its own asset, built in one step (any selected subset, in dependency order)."""
+    queries = {path.stem: path.read_text() for path in sorted((SQL_DIR / layer).glob("*.sql"))}
+    deps = {name: [dg.AssetKey([schema, table]) for schema, table in warehouse.referenced_tables(sql)]
+            for name, sql in queries.items()}
+    # A view is bound when it is created, so one that reads another of the layer is created after it.
+    order = list(graphlib.TopologicalSorter({
+        name: [d.path[1] for d in keys if d.path[0] == layer and d.path[1] in queries] for name, keys in deps.items()
+    }).static_order())
+    step_checks = {name: _step_checks(layer, name, []) for name in queries}
+    specs = [dg.AssetSpec([layer, name], deps=deps[name], group_name=group, kinds={"sql", "duckdb"},
+                          description=_description(layer, name, sql, materialize), code_version=_code_version(sql))
+             for name, sql in queries.items()]
+
+    @dg.multi_asset(name=f"{layer}_sql", specs=specs, can_subset=True, pool="duckdb_writer",
+                    check_specs=[spec for name in queries for spec in checks.specs(dg.AssetKey([layer, name]), step_checks[name])])
+    def _layer(context, warehouse_db: DuckDBResource):
+        with warehouse_db.get_connection() as con:
+            warehouse.install_macros(con)
+            for name in order:
+                key = dg.AssetKey([layer, name])
+                if key not in context.selected_asset_keys:
+                    continue
+                yield _build(con, layer, name, materialize, step_checks[name], context.selected_asset_check_keys)
+
+    return _layer
 
 
 def sql_file_assets(layer: str, group: str, materialize: str,
@@ -68,5 +121,5 @@ def sql_file_assets(layer: str, group: str, materialize: str,
             for path in sorted((SQL_DIR / layer).glob("*.sql"))]
 
 
-staging_assets = sql_file_assets("staging", "staging", "view")
-core_assets = sql_file_assets("core", "core", "view")
+staging_assets = [sql_layer_asset("staging", "staging")]
+core_assets = [sql_layer_asset("core", "core")]
