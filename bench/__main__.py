@@ -24,7 +24,9 @@ def measure(stage: str, n: int, repeats: int, folder: Path | None = None) -> dic
     runs = []
     for _ in range(repeats):
         result = subprocess.run([sys.executable, "-m", "bench.stages", stage, str(n), *([str(folder)] if folder else [])],
-                                capture_output=True, text=True, check=True)
+                                capture_output=True, text=True)
+        if result.returncode:
+            raise RuntimeError(f"bench stage {stage} at n={n} failed:\n{result.stderr[-3000:]}")
         runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
     seconds = statistics.median(r["seconds"] for r in runs)
     extra = {k: v for k, v in runs[0].items() if k not in ("seconds", "rss_mib")}
@@ -39,28 +41,35 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
     card_sizes = [1_000, 3_000] if args.quick else [1_000, 10_000, 100_000]
-    results = []
+    out = default_out_dir() / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    partial = out / "results.partial.json"  # what was measured so far, should a later stage fail
+    results: list[dict] = []
+
+    def keep(result: dict) -> None:
+        results.append(result)
+        partial.write_text(json.dumps(results, indent=2))
+
     for n in sizes:
         for stage in ("cost_polars", "cost_pandas_vector", "cost_duckdb", "pipeline"):
-            results.append(measure(stage, n, 3))
-        results.append(measure("cost_pandas_rows", n, 1))  # about 12 s at 1e6: once per size
+            keep(measure(stage, n, 3))
+        keep(measure("cost_pandas_rows", n, 1))  # about 12 s at 1e6: once per size
         if n == max(sizes):  # the same with DuckDB held to 500 MB: the memory it saves and the time it costs
-            results.append(measure("pipeline_duckdb_500mb", n, 3))
-        results.append(measure("charts", n, 1 if n >= 100_000 else 3))
+            keep(measure("pipeline_duckdb_500mb", n, 3))
+        keep(measure("charts", n, 1 if n >= 100_000 else 3))
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_cards(Path(tmp) / "cards", max(card_sizes))
         for n in card_sizes:
-            results.append(measure("parse_fast", n, 3, folder))
-            results.append(measure("parse_fast_one_process", n, 3, folder))
+            keep(measure("parse_fast", n, 3, folder))
+            keep(measure("parse_fast_one_process", n, 3, folder))
             # ModelCard takes minutes at 1e5 and its per-card rate is flat: one run there.
-            results.append(measure("parse_hub", n, 1 if n >= 100_000 else 3, folder))
-    results.append(measure("dagster", 0, 1 if args.quick else 3))
+            keep(measure("parse_hub", n, 1 if n >= 100_000 else 3, folder))
+    keep(measure("dagster", 0, 1 if args.quick else 3))
     report = render(results)
     print(report)
-    out = default_out_dir() / "bench"
-    out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2))
     (out / "results.md").write_text(report)
+    partial.unlink()
     print(f"\nwritten to {out}/results.md and results.json")
 
 

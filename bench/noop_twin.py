@@ -5,6 +5,8 @@ bookkeeping — with none of the pipeline's work."""
 
 from __future__ import annotations
 
+import graphlib
+
 import dagster as dg
 
 import assets.definitions
@@ -14,10 +16,13 @@ def _noop_step(real: dg.AssetsDefinition) -> dg.AssetsDefinition:
     # Checks inside the asset's step, as the real graph runs them (assets/checks.py).
     specs = [dg.AssetSpec(spec.key, deps=[dep.asset_key for dep in spec.deps]) for spec in real.specs]
     check_specs = [dg.AssetCheckSpec(spec.name, asset=spec.asset_key) for spec in real.check_specs]
+    # A multi-asset yields an asset after the ones of the same step it depends on.
+    order = list(graphlib.TopologicalSorter({spec.key: [d.asset_key for d in spec.deps if d.asset_key in real.keys]
+                                             for spec in real.specs}).static_order())
 
     @dg.multi_asset(name=real.node_def.name, specs=specs, check_specs=check_specs, can_subset=real.can_subset)
     def _step(context):
-        for key in sorted(context.selected_asset_keys):
+        for key in [key for key in order if key in context.selected_asset_keys]:
             yield dg.MaterializeResult(asset_key=key, check_results=[
                 dg.AssetCheckResult(asset_key=key, check_name=check.name, passed=True)
                 for check in sorted(context.selected_asset_check_keys) if check.asset_key == key])

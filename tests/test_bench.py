@@ -30,6 +30,11 @@ def test_the_no_op_twin_has_the_real_graphs_assets_and_checks():
     assert copy.asset_check_keys == real.asset_check_keys
     for key in real.get_all_asset_keys():
         assert copy.get(key).parent_keys == real.get(key).parent_keys
+    # the same steps: the twin measures Dagster's cost for this graph as it runs
+    assert sorted(a.node_def.name for a in twin.assets) == sorted(a.node_def.name for a in defs.assets)
+    result = twin.resolve_implicit_global_asset_job_def().execute_in_process()
+    assert result.success
+    assert len(result.get_step_success_events()) == len(defs.assets)
 
 
 def test_every_cost_baseline_computes_every_row():
