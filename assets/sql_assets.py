@@ -103,6 +103,7 @@ def sql_layer_asset(layer: str, group: str, materialize: str = "view") -> dg.Ass
     @dg.multi_asset(name=f"{layer}_sql", specs=specs, can_subset=True, pool="duckdb_writer",
                     check_specs=[spec for name in queries for spec in checks.specs(dg.AssetKey([layer, name]), step_checks[name])])
     def _layer(context, warehouse_db: DuckDBResource):
+        """The selected views of the layer, each created, described and checked in dependency order."""
         with warehouse_db.get_connection() as con:
             warehouse.install_macros(con)
             for name in order:
