@@ -64,6 +64,9 @@ def main() -> None:
             keep(measure("parse_fast_one_process", n, 3, folder))
             # ModelCard takes minutes at 1e5 and its per-card rate is flat: one run there.
             keep(measure("parse_hub", n, 1 if n >= 100_000 else 3, folder))
+        # The same parsing inside a Dagster run, as `make run` starts it and as the `dagster` script would.
+        for stage in ("cards_step_python_m_dagster", "cards_step_dagster_script"):
+            keep(measure(stage, card_sizes[1], 3, folder))
     keep(measure("dagster", 0, 1 if args.quick else 3))
     report = render(results)
     print(report)
@@ -106,6 +109,10 @@ def render(results: list[dict]) -> str:
         lines.append(f"- card parsing, {n:,} cards: fast loader on {fast['processes']} processes {fast['rows_per_s']:,.0f}/s "
                      f"({hub['median_s'] / fast['median_s']:.1f}x huggingface_hub ModelCard's {hub['rows_per_s']:,.0f}/s), "
                      f"in one process {one['rows_per_s']:,.0f}/s ({hub['median_s'] / one['median_s']:.1f}x)")
+    for n in sorted({r["n"] for r in results if r["stage"] == "cards_step_python_m_dagster"}):
+        module, script = by[("cards_step_python_m_dagster", n)], by[("cards_step_dagster_script", n)]
+        lines.append(f"- a card source's step over {n:,} cards in a Dagster run (read, parse, write): {module['median_s']:.2f} s "
+                     f"started as `python -m dagster` (make run, the UI's runs), {script['median_s']:.2f} s as the `dagster` script")
     for n in sorted({r["n"] for r in results if r["stage"] == "pipeline"}):
         run = by[("pipeline", n)]
         capped = by.get(("pipeline_duckdb_500mb", n))

@@ -62,6 +62,8 @@ COST_SQL = """
 PIPELINE_STAGES = {"pipeline": None, "pipeline_duckdb_500mb": "500MB"}
 # stage -> (loader, worker processes); None = every core, as the pipeline does
 CARD_STAGES = {"parse_fast": ("fast", None), "parse_fast_one_process": ("fast", 1), "parse_hub": ("hub", 1)}
+# stage -> how Dagster is started: the card source's whole step (read, parse, write) in a Dagster run
+DAGSTER_CARD_STAGES = {"cards_step_python_m_dagster": "module", "cards_step_dagster_script": "script"}
 
 
 def run(stage: str, n: int, folder: str | None) -> dict:
@@ -79,6 +81,15 @@ def run(stage: str, n: int, folder: str | None) -> dict:
         timings["seconds"] = time.perf_counter() - start
         timings["models"] = len(batch.models)
         timings["processes"] = workers or available_cores()
+    elif stage in DAGSTER_CARD_STAGES:
+        from bench import dagster_runs
+        with tempfile.TemporaryDirectory() as tmp:
+            cards = Path(tmp) / "cards"  # the first n cards (hard links: the source does not follow symbolic ones)
+            cards.mkdir()
+            for path in sorted(Path(folder).glob("*.md"))[:n]:
+                os.link(path, cards / path.name)
+            launcher = dagster_runs.DAGSTER if DAGSTER_CARD_STAGES[stage] == "module" else dagster_runs.DAGSTER_SCRIPT
+            timings.update(dagster_runs.cards_step(cards, launcher))
     elif stage.startswith("cost_"):
         frame = cost_rows(n)
         if stage == "cost_polars":

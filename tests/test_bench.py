@@ -40,3 +40,13 @@ def test_the_no_op_twin_has_the_real_graphs_assets_and_checks():
 def test_every_cost_baseline_computes_every_row():
     for stage in ("cost_polars", "cost_pandas_vector", "cost_duckdb", "cost_pandas_rows"):
         assert stages.run(stage, 2_000, None)["rows_out"] == 2_000, stage
+
+
+def test_a_card_source_step_is_timed_in_a_dagster_run_started_either_way(tmp_path):
+    from pipeline.sources.model_cards import PARALLEL_MIN_CARDS
+
+    count = PARALLEL_MIN_CARDS + 100  # enough for a second process
+    folder = write_cards(tmp_path / "cards", count)
+    for stage in stages.DAGSTER_CARD_STAGES:
+        result = stages.run(stage, count, str(folder))
+        assert result["models"] == count and result["seconds"] > 0, stage
