@@ -46,9 +46,11 @@ def descriptions_from(schema: type[pa.DataFrameModel] | None) -> dict[str, str]:
 
 
 def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str,
-                   column_docs: dict[str, str] | None = None, preview_columns: list[str] | None = None) -> dict:
+                   column_docs: dict[str, str] | None = None, preview_columns: list[str] | None = None,
+                   rows: int | None = None) -> dict:
+    """`rows`: the row count when the caller has it already (counting a view runs its query again)."""
     # Count and the first rows only: reading a million-row table back for its metadata would cost more than building it.
-    rows = warehouse.row_count(con, schema, table)
+    rows = warehouse.row_count(con, schema, table) if rows is None else rows
     preview = warehouse.head(con, schema, table, PREVIEW_ROWS, preview_columns)
     docs = column_docs or {}
     columns = [dg.TableColumn(name=name, type=dtype, description=docs.get(name) or None)

@@ -44,6 +44,10 @@ def _schema_check(layer: str, name: str, schema) -> checks.StepCheck:
                             evaluate, blocking=layer == "marts")  # a mart that breaks its schema must not be published
 
 
+def _deps(sql: str) -> list[dg.AssetKey]:
+    return [dg.AssetKey([schema, table]) for schema, table in warehouse.referenced_tables(sql)]
+
+
 def _description(layer: str, name: str, sql: str, materialize: str) -> str:
     return f"{_first_comment(sql)}. Built from `sql/{layer}/{name}.sql` as a {materialize}."
 
@@ -61,8 +65,8 @@ def _build(con, layer: str, name: str, materialize: str, step_checks: list[check
            wanted_checks=None) -> dg.MaterializeResult:
     """Build `layer.name` and run its checks (of those in `wanted_checks` when a subset leaves some out)."""
     key = dg.AssetKey([layer, name])
-    warehouse.build_from_sql(con, layer, name, materialize)
-    meta = table_metadata(con, layer, name, descriptions_from(SQL_TABLE_SCHEMAS.get((layer, name))))
+    rows = warehouse.build_from_sql(con, layer, name, materialize)
+    meta = table_metadata(con, layer, name, descriptions_from(SQL_TABLE_SCHEMAS.get((layer, name))), rows=rows)
     meta["sql_file"] = dg.MetadataValue.path(f"sql/{layer}/{name}.sql")
     chosen = [c for c in step_checks if wanted_checks is None or dg.AssetCheckKey(key, c.name) in wanted_checks]
     return dg.MaterializeResult(asset_key=key, metadata=meta, check_results=checks.evaluate(con, key, chosen))
@@ -71,7 +75,7 @@ def _build(con, layer: str, name: str, materialize: str, step_checks: list[check
 def _sql_file_asset(layer: str, name: str, group: str, materialize: str,
                     more_checks: list[checks.StepCheck]) -> dg.AssetsDefinition:
     sql = (SQL_DIR / layer / f"{name}.sql").read_text()
-    deps = [dg.AssetKey([schema, table]) for schema, table in warehouse.referenced_tables(sql)]
+    deps = _deps(sql)
     key = dg.AssetKey([layer, name])
     step_checks = _step_checks(layer, name, more_checks)
 
@@ -89,8 +93,7 @@ def _sql_file_asset(layer: str, name: str, group: str, materialize: str,
 def sql_layer_asset(layer: str, group: str, materialize: str = "view") -> dg.AssetsDefinition:
     """Every `sql/<layer>/*.sql` as its own asset, built in one step (any selected subset, in dependency order)."""
     queries = {path.stem: path.read_text() for path in sorted((SQL_DIR / layer).glob("*.sql"))}
-    deps = {name: [dg.AssetKey([schema, table]) for schema, table in warehouse.referenced_tables(sql)]
-            for name, sql in queries.items()}
+    deps = {name: _deps(sql) for name, sql in queries.items()}
     # A view is bound when it is created, so one that reads another of the layer is created after it.
     order = list(graphlib.TopologicalSorter({
         name: [d.path[1] for d in keys if d.path[0] == layer and d.path[1] in queries] for name, keys in deps.items()

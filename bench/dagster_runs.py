@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -80,26 +79,27 @@ def measure() -> dict:
     return result
 
 
-_STEP_DONE = re.compile(r'Finished execution of step "sources__cards" in ([0-9.]+)(ms|s)\b')
-
-
 def cards_step(folder: Path, launcher: list[str]) -> dict:
     """The step of a card source over `folder` (read, parse on both cores, write the raw tables), run by
     `launcher` in a scratch home: its seconds and the models it wrote. A spawned worker first re-imports the
     parent's main module: the `dagster` script's is Dagster's command line, `python -m dagster`'s is skipped
     by multiprocessing."""
+    import dagster as dg
+
     from pipeline import warehouse
 
     with tempfile.TemporaryDirectory() as tmp:
         catalogue = Path(tmp) / "sources.yaml"
         catalogue.write_text(f"sources:\n  - name: cards\n    kind: hf_model_cards\n    path: {folder}\n")
         env = {**_scratch_env(Path(tmp)), "LEDGER_SOURCES": str(catalogue)}
-        run = subprocess.run([*launcher, "asset", "materialize", "-m", "assets.definitions", "--select", "sources/cards"],
-                             env=env, cwd=PROJECT_ROOT, check=True, capture_output=True, text=True)
+        subprocess.run([*launcher, "asset", "materialize", "-m", "assets.definitions", "--select", "sources/cards"],
+                       env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
+        with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+            (run,) = instance.get_run_records()
+            (step,) = instance.all_logs(run.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)
         with warehouse.connect(Path(tmp) / "state" / "warehouse.duckdb", read_only=True) as con:
             models = con.execute("select count(*) from raw.models where source_name = 'cards'").fetchall()[0][0]
-    value, unit = _STEP_DONE.search(run.stderr + run.stdout).groups()
-    return {"seconds": float(value) / (1000 if unit == "ms" else 1), "models": models}
+    return {"seconds": step.dagster_event.event_specific_data.duration_ms / 1000, "models": models}
 
 
 if __name__ == "__main__":

@@ -356,4 +356,5 @@ def test_a_view_layer_is_one_step_and_builds_any_subset_in_dependency_order(pipe
     assert result.success
     assert [m.asset_key for m in result.asset_materializations_for_node(layer.node_def.name)] == wanted[::-1]
     with warehouse.connect(state / "warehouse.duckdb", read_only=True) as con:
-        assert warehouse.row_count(con, "core", "fact_conflicts") >= 0 and warehouse.row_count(con, "core", "facts") > 0
+        assert warehouse.column_types(con, "core", "fact_conflicts")  # the view is back (having no rows would be fine)
+        assert warehouse.row_count(con, "core", "facts") > 0

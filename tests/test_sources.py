@@ -96,11 +96,16 @@ def test_the_fast_card_loader_gives_the_same_results_as_huggingface_hub(folder):
     assert fast["rejects"].select("record_id", "check_name").equals(hub["rejects"].select("record_id", "check_name"))
 
 
-def test_cards_parsed_on_two_cores_give_the_same_records_in_the_same_order(tmp_path):
+def _generated_card_files(folder, count: int) -> list[tuple[str, bytes]]:
+    """`count` of the bench's generated cards (a tenth of them messy) as (name, bytes), in name order."""
     from bench.generate import write_cards
 
+    return sorted((p.name, p.read_bytes()) for p in write_cards(folder / "cards", count).iterdir())
+
+
+def test_cards_parsed_on_two_cores_give_the_same_records_in_the_same_order(tmp_path):
     count = model_cards.PARALLEL_MIN_CARDS + 37  # past the threshold, and not a multiple of the worker count
-    files = sorted((p.name, p.read_bytes()) for p in write_cards(tmp_path / "cards", count).iterdir())
+    files = _generated_card_files(tmp_path, count)
     one, two = Batch("s"), Batch("s")
     model_cards.read_card_files(files, one, workers=1)
     model_cards.read_card_files(files, two, workers=2)
@@ -115,8 +120,7 @@ def test_a_card_worker_holds_one_chunk_beyond_the_one_it_parses(tmp_path, monkey
     ahead that this process can no longer take back, and it then sits waiting for them."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from bench.generate import write_cards
-
+    held: set = set()  # futures submitted and not yet done
     most_held = []
 
     class Watched(ProcessPoolExecutor):
@@ -127,9 +131,8 @@ def test_a_card_worker_holds_one_chunk_beyond_the_one_it_parses(tmp_path, monkey
             most_held.append(len(held))
             return future
 
-    held: set = set()
     count = model_cards.PARALLEL_MIN_CARDS + 500
-    files = sorted((p.name, p.read_bytes()) for p in write_cards(tmp_path / "cards", count).iterdir())
+    files = _generated_card_files(tmp_path, count)
     monkeypatch.setattr(model_cards, "ProcessPoolExecutor", Watched)
     batch = Batch("s")
     model_cards.read_card_files(files, batch, workers=2)
@@ -140,8 +143,6 @@ def test_a_card_worker_holds_one_chunk_beyond_the_one_it_parses(tmp_path, monkey
 
 def test_cards_are_still_parsed_when_no_worker_process_can_start(tmp_path, monkeypatch):
     from concurrent.futures.process import BrokenProcessPool
-
-    from bench.generate import write_cards
 
     class NoWorkers:  # what a script without `if __name__ == "__main__":` gets from spawn
         def __init__(self, *args, **kwargs):
@@ -154,7 +155,7 @@ def test_cards_are_still_parsed_when_no_worker_process_can_start(tmp_path, monke
             return False
 
     count = model_cards.PARALLEL_MIN_CARDS + 1
-    files = sorted((p.name, p.read_bytes()) for p in write_cards(tmp_path / "cards", count).iterdir())
+    files = _generated_card_files(tmp_path, count)
     monkeypatch.setattr(model_cards, "ProcessPoolExecutor", NoWorkers)
     batch = Batch("s")
     model_cards.read_card_files(files, batch, workers=2)
