@@ -45,13 +45,6 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
         run(con, path.read_text())
 
 
-def macro_value(name: str):
-    """The value of a constant macro of `sql/macros` (so Python and SQL read one definition)."""
-    with duckdb.connect() as con:
-        install_macros(con)
-        return con.execute(f"select {name}()").fetchall()[0][0]
-
-
 @contextmanager
 def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,9 @@ def test_the_run_succeeds_and_blocking_checks_pass(pipeline_run):
     checks = pipeline_run["checks"]
     assert checks[("marts/model_comparison", "one_row_per_scenario_and_model")].passed
     assert checks[("marts/model_comparison", "energy_and_emissions_follow_the_formula")].passed
-    assert checks[("marts/hardware_comparison", "paper_table2_reproduced")].passed
+    table2 = checks[("marts/hardware_comparison", "paper_table2_reproduced")]
+    # the tolerance the check reports is the one the mart's labels used (test_all_nine_table2_cells reads "0.5%")
+    assert table2.passed and table2.metadata["tolerance"].value == 0.005
     # Table 1 has one row the paper's own formula does not give (o3-mini): the warning says so.
     table1 = checks[("marts/model_comparison", "paper_table1_reproduced")]
     assert not table1.passed and table1.metadata["rows_differing"].value == 1

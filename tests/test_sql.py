@@ -28,13 +28,6 @@ def test_same_at_sig_compares_at_the_printed_precision(con):
     assert rows == (True, False, True)
 
 
-def test_a_constant_macro_is_read_by_python_from_its_one_sql_definition(con):
-    # the Table 2 check's description and the hardware mart's agreement label use the same tolerance
-    from assets.marts import MART_CHECKS
-    assert warehouse.macro_value("table2_tolerance") == con.execute("select table2_tolerance()").fetchall()[0][0] == 0.005
-    assert "within 0.5% of it" in MART_CHECKS["hardware_comparison"][0].description
-
-
 def test_stg_benchmark_records_maps_names_to_canonical_ids_and_keeps_the_rest_apart(con):
     warehouse.write_table(con, "ref", "benchmarks", pl.DataFrame({
         "benchmark_id": ["gpqa_diamond", "aime_2024", "open_llm_gpqa"],

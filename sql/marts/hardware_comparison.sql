@@ -63,7 +63,7 @@ select
         when paper_gpu_hours is null then 'not in the paper''s Table 2'
         when matches_paper then 'same as printed'
         when greatest(abs(gpu_hours_rel_diff), abs(tco2e_rel_diff)) <= table2_tolerance()
-            then 'within ' || (table2_tolerance() * 100) || '% of printed (paper rounding)'
+            then 'within ' || round(table2_tolerance() * 100, 2) || '% of printed (paper rounding)'
         else 'differs from printed'
     end as paper_agreement
 from compared
