@@ -201,10 +201,30 @@ def _pipeline(n: int) -> dict:
         with warehouse.connect(database, read_only=True) as con:
             rows = {t: warehouse.row_count(con, *t.split(".")) for t in ("validated.model_facts", "costs.fact_choices",
                                                                          "costs.model_costs", "marts.model_comparison")}
+        floor = storage_floor(database, [key.path for key in keys])
     marts = steps.pop("marts__model_comparison")
     return {"seconds": validate_s + cost_and_marts_s, "validate": validate_s, "cost": cost_and_marts_s - marts, "marts": marts,
             **{f"step_{key.removeprefix('costs__')}": round(value, 3) for key, value in steps.items()},
-            **{f"rows_{table.split('.')[1]}": count for table, count in rows.items()}}
+            **{f"rows_{table.split('.')[1]}": count for table, count in rows.items()}, **floor}
+
+
+def storage_floor(database: Path, tables: list[list[str]]) -> dict:
+    """After the timed run, untimed by it: how long DuckDB alone takes to store again what the timed steps stored,
+    each table copied into a new one in the same file (`create table ... as select * from` it). No Python, no
+    Arrow, no arithmetic: what any pipeline that keeps these tables pays, however it computes them."""
+    from pipeline import warehouse
+
+    seconds: dict[str, float] = {}
+    values = 0
+    with warehouse.connect(database) as con:
+        warehouse.run(con, "create schema bench_floor")
+        for schema, table in tables:
+            start = time.perf_counter()
+            warehouse.run(con, f"create table bench_floor.{schema}__{table} as select * from {schema}.{table}")
+            seconds[table] = time.perf_counter() - start
+            values += warehouse.row_count(con, schema, table) * len(warehouse.column_types(con, schema, table))
+    return {"storage_floor_s": sum(seconds.values()), "storage_floor_values": values,
+            **{f"storage_floor_{table}": round(s, 3) for table, s in seconds.items()}}
 
 
 def _charts(n: int) -> dict:

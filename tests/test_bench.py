@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bench import stages
+from pipeline import costmodel
 from bench.generate import write_cards
 
 
@@ -13,6 +14,9 @@ def test_the_pipeline_stage_runs_the_pipelines_own_assets_on_the_generated_rows(
     assert result["rows_model_costs"] == 100 * 2 * 6  # each model on each of the six accelerators
     assert result["rows_model_comparison"] == 100 * 2  # one mart row per (scenario, model)
     assert {"step_fact_choices", "step_model_flops", "step_model_costs", "step_lineage", "step_reconciliation"} <= set(result)
+    # the storage floor copies every table the timed steps wrote, the largest with every row
+    assert {f"storage_floor_{key[1]}" for key in stages.PIPELINE_SELECTION} <= set(result)
+    assert result["storage_floor_values"] >= 100 * 2 * 6 * len(costmodel.MODEL_COST_COLUMNS)
 
 
 def test_the_three_card_parsing_stages_read_the_same_cards(tmp_path):
