@@ -219,10 +219,11 @@ def storage_floor(database: Path, tables: list[list[str]]) -> dict:
     with warehouse.connect(database) as con:
         warehouse.run(con, "create schema bench_floor")
         for schema, table in tables:
+            copy = f"{schema}__{table}"
             start = time.perf_counter()
-            warehouse.run(con, f"create table bench_floor.{schema}__{table} as select * from {schema}.{table}")
+            warehouse.run(con, f"create table bench_floor.{copy} as select * from {schema}.{table}")
             seconds[table] = time.perf_counter() - start
-            values += warehouse.row_count(con, schema, table) * len(warehouse.column_types(con, schema, table))
+            values += warehouse.row_count(con, "bench_floor", copy) * len(warehouse.column_types(con, "bench_floor", copy))
     return {"storage_floor_s": sum(seconds.values()), "storage_floor_values": values,
             **{f"storage_floor_{table}": round(s, 3) for table, s in seconds.items()}}
 
