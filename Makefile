@@ -9,7 +9,7 @@ export PYTHONPATH := $(CURDIR)
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
 
-.PHONY: run test ui bench lock clean help
+.PHONY: run test ui bench lock snapshot clean help
 
 help:
 	@echo "make run   - install locked dependencies, materialise every asset, print output paths"
@@ -17,6 +17,7 @@ help:
 	@echo "make ui    - start the Dagster UI on http://$(UI_HOST):$(UI_PORT)"
 	@echo "make bench - time every stage and the baselines; writes out/bench/results.md"
 	@echo "make lock  - recompile requirements.lock from requirements.in (needs the package index)"
+	@echo "make snapshot FROM=file NAME=name - rebuild an embedded snapshot in data/snapshots/ from a newer upstream file"
 
 $(BIN)/.synced: requirements.lock requirements-bootstrap.lock
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +49,12 @@ ui: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 
 bench: $(BIN)/.synced
 	$(BIN)/python -m bench
+
+# Rebuild one embedded snapshot (data/snapshots/NAME.parquet and its manifest row) from an upstream file;
+# a new one also needs KIND=, and ARGS='--licence ... --citation ...'.
+snapshot: $(BIN)/.synced
+	@test -n "$(FROM)" -a -n "$(NAME)" || { echo "usage: make snapshot FROM=path/to/upstream.csv NAME=epoch_notable_models"; exit 2; }
+	$(BIN)/python -m pipeline.snapshot "$(FROM)" --name "$(NAME)" $(if $(KIND),--kind $(KIND)) $(if $(DATE),--date $(DATE)) $(ARGS)
 
 lock: $(BIN)/.synced
 	$(BIN)/uv pip compile requirements.in --python-version 3.11 --generate-hashes --no-header -o requirements.lock

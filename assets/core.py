@@ -10,6 +10,7 @@ from assets import checks
 from assets.metadata import markdown_table, table_metadata
 from assets.resources import LedgerPaths
 from pipeline import warehouse
+from pipeline.catalogue import ANNOTATING_KINDS
 from pipeline.resolution import resolve
 
 CORE = "core"
@@ -67,10 +68,14 @@ RESOLUTION_CHECKS = [checks.StepCheck("every_name_resolved", "Every model name u
 )
 def model_resolution(ledger: LedgerPaths, warehouse_db: DuckDBResource):
     """Entity resolution across sources through names, Hub ids, suffix-stripped versions and the alias table."""
-    order = [s.name for s in ledger.catalogue()]
+    catalogue = ledger.catalogue()
+    order = [s.name for s in catalogue]
+    annotating = {s.name for s in catalogue if s.kind in ANNOTATING_KINDS}
+    organizations = pl.read_csv(ledger.data / "reference" / "organizations.csv", infer_schema=False)
     with warehouse_db.get_connection() as con:
         result = resolve(warehouse.read_table(con, "validated", "models"), warehouse.query_frame(con, MENTIONS_SQL),
-                         warehouse.read_table(con, "ref", "model_aliases"), order)
+                         warehouse.read_table(con, "ref", "model_aliases"), order, annotating,
+                         dict(organizations.select("hub_org", "organization").iter_rows()))
         models = result["models"]
         if models.height == 0:
             models = pl.DataFrame(schema={"model_id": pl.Utf8, "base_model_id": pl.Utf8, "teacher_id": pl.Utf8, "sources": pl.Utf8})

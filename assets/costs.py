@@ -8,6 +8,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from assets.metadata import table_metadata
+from assets.resources import LedgerPaths
 from pipeline import costmodel, warehouse
 
 COSTS = "costs"
@@ -25,7 +26,8 @@ def _facts(con, quantities: tuple[str, ...] | None = None) -> pl.DataFrame:
     # `quantities` narrows the read to what a step uses (their order among themselves is kept).
     only = "and quantity in (select unnest(?::varchar[]))" if quantities else ""
     return warehouse.query_frame(con, "select model_id, quantity, value, kind, source, url, accelerator_id as accelerator, "
-                                      f"scope from core.facts where origin_kind = 'fact' {only}",
+                                      "scope, confidence, source_name, tie_order from core.facts "
+                                      f"where origin_kind = 'fact' {only} order by tie_order",
                                  [list(quantities)] if quantities else None)
 
 
@@ -68,7 +70,7 @@ MODEL_FLOPS_DEPS = [dg.AssetKey(["costs", "fact_choices"]), dg.AssetKey(["core",
     ],
     pool="duckdb_writer",
 )
-def model_flops(warehouse_db: DuckDBResource):
+def model_flops(ledger: LedgerPaths, warehouse_db: DuckDBResource):
     """Training FLOPs by every method, then by each scenario's choice."""
     with warehouse_db.get_connection() as con:
         scenarios = warehouse.read_table(con, "staging", "stg_scenarios")
@@ -79,7 +81,8 @@ def model_flops(warehouse_db: DuckDBResource):
         inputs = costmodel.model_inputs(models, _chosen_facts(con), scenarios,
                                         warehouse.read_table(con, "costs", "scenario_accelerators"))
         candidates = costmodel.flops_candidates(inputs, _facts(con, ("training_flops",)))
-        chosen = costmodel.choose_flops(inputs, candidates, scenarios)
+        chosen = costmodel.choose_flops(inputs, candidates, scenarios,
+                                        costmodel.confidence_factors(ledger.data / "reference" / "estimate_confidence.csv"))
         warehouse.write_table(con, "costs", "flops_candidates", candidates)
         warehouse.write_table(con, "costs", "model_flops", chosen)
         yield dg.MaterializeResult(asset_key=["costs", "flops_candidates"], metadata=table_metadata(con, "costs", "flops_candidates"))
@@ -92,8 +95,10 @@ def model_flops(warehouse_db: DuckDBResource):
         "Marginal compute (what the paper counts) and lineage compute (base model's pretraining plus every later step).")
 def lineage(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
     with warehouse_db.get_connection() as con:
-        parents = warehouse.query_frame(con, "select child_id as model_id, any_value(parent_id) as parent_id "
-                                             "from core.lineage_edges where relation = 'base' and resolved group by 1")
+        # a base model named but matching no model is kept as `base_unresolved`: a cumulative figure is then not marginal
+        parents = warehouse.query_frame(con, "select child_id as model_id, any_value(parent_id) filter (where resolved) as parent_id, "
+                                             "not bool_or(resolved) as base_unresolved "
+                                             "from core.lineage_edges where relation = 'base' group by 1")
         flops = warehouse.read_table(con, "costs", "model_flops", costmodel.LINEAGE_INPUTS)
         frame = costmodel.lineage(flops, parents)
         warehouse.write_table(con, "costs", "lineage", frame)

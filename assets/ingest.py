@@ -28,6 +28,7 @@ SNAPSHOT_COLUMNS = {"source_name": pl.Utf8, "url": pl.Utf8, "fetched_at": pl.Utf
                     "bytes": pl.Int64, "sha256": pl.Utf8, "etag": pl.Utf8, "last_modified": pl.Utf8,
                     "content_type": pl.Utf8, "error": pl.Utf8}
 KIND_TAGS = {"hf_model_cards": {"huggingface", "markdown"}, "epoch_models": {"csv"}, "epoch_benchmarks": {"csv"},
+             "epoch_model_versions": {"csv"}, "epoch_distilled": {"csv"},
              "open_llm_leaderboard": {"csv", "parquet"}, "lm_eval": {"json"}, "simple_evals": {"json"}, "paper_table": {"csv"}}
 
 

@@ -154,13 +154,15 @@ def what_if_scenario(config: WhatIf, warehouse_db: DuckDBResource):
 
 @dg.asset(key=["ref", "sources"], group_name=REFERENCE, kinds={"duckdb"}, pool="duckdb_writer")
 def sources_catalogue(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
-    """The sources catalogue as a table: name, kind, path, URL, refresh cadence and position (its priority)."""
+    """The sources catalogue as a table: name, kind, path, URL, refresh cadence, position (its priority) and, for an
+    embedded snapshot, its date, licence, citation and upstream."""
     catalogue = ledger.catalogue()
     frame = pl.DataFrame([{"name": s.name, "kind": s.kind, "path": str(s.path) if s.path else None, "url": s.url,
                            "repo_ids": "|".join(map(str, s.options.get("repo_ids") or [])) or None, "refresh": s.refresh,
-                           "description": s.description, "position": i} for i, s in enumerate(catalogue)],
+                           "description": s.description, "position": i, **s.provenance} for i, s in enumerate(catalogue)],
                          schema={"name": pl.Utf8, "kind": pl.Utf8, "path": pl.Utf8, "url": pl.Utf8, "repo_ids": pl.Utf8,
-                                 "refresh": pl.Utf8, "description": pl.Utf8, "position": pl.Int64})
+                                 "refresh": pl.Utf8, "description": pl.Utf8, "position": pl.Int64, "snapshot_date": pl.Utf8,
+                                 "licence": pl.Utf8, "citation": pl.Utf8, "upstream_url": pl.Utf8, "sha256": pl.Utf8})
     with warehouse_db.get_connection() as con:
         warehouse.write_table(con, "ref", "sources", frame)
         meta = table_metadata(con, "ref", "sources")

@@ -78,8 +78,8 @@ def fact_rows(n: int, seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]:
                           gen.choice([1e9, 8e9, 70e9], models * 4), gen.choice([1e12, 15e12, 36e12], models * 4)),
         "unit": np.where(np.tile([True, False, True, False], models), "parameters", "tokens"),
         "value_raw": None, "source": "synthetic", "url": "https://example.org/x", "accelerator": None, "basis": None,
-        "scope": "marginal", "note": None, "as_of": "2026-11-01",
-    }, schema_overrides={"accelerator": pl.Utf8, "value_raw": pl.Utf8, "basis": pl.Utf8, "note": pl.Utf8})
+        "scope": "marginal", "note": None, "as_of": "2026-11-01", "confidence": None,
+    }, schema_overrides={"accelerator": pl.Utf8, "value_raw": pl.Utf8, "basis": pl.Utf8, "note": pl.Utf8, "confidence": pl.Utf8})
     profiles = pl.DataFrame({"model_id": ids, "model_type": "Vanilla", "method": "pretraining", "teacher": None,
                              "base_model": None}, schema_overrides={"teacher": pl.Utf8, "base_model": pl.Utf8})
     return facts, profiles

@@ -167,7 +167,8 @@ def seed_core(n: int, database: Path) -> None:
         warehouse.run(con, "drop view if exists core.facts")
         warehouse.run(con, """create or replace table core.facts as
             select model_name as model_id, quantity, value, unit, kind, source, url, accelerator as accelerator_id, basis,
-                   scope, note, as_of, source_name || ':' || record_id as origin, 'fact' as origin_kind
+                   scope, note, as_of, confidence, source_name, source_name || ':' || record_id as origin, 'fact' as origin_kind,
+                   row_number() over () as tie_order
             from validated.model_facts""")
         warehouse.run(con, "drop view if exists core.model_profiles")
         warehouse.write_table(con, "core", "model_profiles", profiles.select(

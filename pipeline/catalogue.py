@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from dataclasses import dataclass, field
@@ -12,8 +13,10 @@ import yaml
 from pipeline.paths import PROJECT_ROOT
 from pipeline.sources.safe_yaml import UnsafeYaml, check_yaml
 
-KINDS = ("hf_model_cards", "epoch_models", "epoch_benchmarks", "open_llm_leaderboard", "lm_eval",
-         "simple_evals", "paper_table")
+KINDS = ("hf_model_cards", "epoch_models", "epoch_benchmarks", "epoch_model_versions", "epoch_distilled",
+         "open_llm_leaderboard", "lm_eval", "simple_evals", "paper_table")
+# Kinds whose records name and describe models that other sources create, and never create one themselves.
+ANNOTATING_KINDS = ("epoch_model_versions", "epoch_distilled")
 REFRESH = ("daily", "weekly", "manual")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -35,6 +38,17 @@ class Source:
     @property
     def is_live(self) -> bool:
         return bool(self.url or self.options.get("repo_ids"))
+
+    @property
+    def provenance(self) -> dict[str, str | None]:
+        """Snapshot date, licence, citation and upstream of what the source reads: from the snapshot manifest
+        beside an embedded snapshot (data/snapshots/manifest.csv), else from the catalogue entry's own keys."""
+        listed = {}
+        if self.path is not None and (self.path.parent / "manifest.csv").is_file():
+            with (self.path.parent / "manifest.csv").open(newline="", encoding="utf-8") as handle:
+                listed = next((r for r in csv.DictReader(handle) if r.get("file") == self.path.name), {})
+        return {key: (str(self.options.get(key) or "") or listed.get(key) or None)
+                for key in ("snapshot_date", "licence", "citation", "upstream_url", "sha256")}
 
 
 def catalogue_path() -> Path:

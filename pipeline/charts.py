@@ -49,18 +49,28 @@ def pareto_frontier(frame: pl.DataFrame, x: str, y: str) -> pl.DataFrame:
 
 
 def _log_domain(values: pl.Series) -> tuple[float, float]:
-    return 10.0 ** math.floor(math.log10(values.min())), 10.0 ** math.ceil(math.log10(values.max()))
+    """Whole decades around the values; at least one decade wide (one point at exactly 1e23 still has an axis)."""
+    lo, hi = math.floor(math.log10(values.min())), math.ceil(math.log10(values.max()))
+    return 10.0 ** lo, 10.0 ** max(hi, lo + 1)
 
 
 def score_vs_compute(frame: pl.DataFrame, score_column: str, score_title: str, title: str) -> alt.Chart:
     """The paper's Figures 2 and 3: score against training FLOPs (log x), coloured by model type, every
     point labelled without overlap (pipeline.labels), and the Pareto frontier of score per compute."""
-    everything = frame.filter(pl.col(score_column).is_not_null() & pl.col("training_flops").is_not_null()).select(
+    scored = frame.filter(pl.col(score_column).is_not_null())
+    everything = scored.filter(pl.col("training_flops").is_not_null() & (pl.col("training_flops") > 0)).select(
         "model", "model_type", "training_flops", "training_flops_kind", score_column)
     data = display_sample(everything, "training_flops", score_column)
-    subtitle = "dashed: Pareto frontier (best score for the compute)" + (
+    subtitle = ["dashed: Pareto frontier (best score for the compute)" + (
         f"; showing {data.height} of {everything.height} models (the frontier, the best of each type and a random sample)"
-        if data.height < everything.height else "")
+        if data.height < everything.height else "")]
+    if scored.height > everything.height:  # a score without a compute figure has no place on this axis: say so
+        subtitle.append(f"{scored.height - everything.height} of {scored.height} models with a score are not drawn: "
+                        "their training compute is unknown")
+    if data.height == 0:
+        return _theme(alt.Chart(pl.DataFrame({"note": ["no model has both a score and a training compute figure"]}))
+                      .mark_text(fontSize=13, font=FONT).encode(text="note:N")
+                      .properties(title=alt.TitleParams(title, subtitle=subtitle), width=WIDTH, height=HEIGHT))
     lo, hi = _log_domain(data["training_flops"])
     span = math.log10(hi) - math.log10(lo)
     to_px = lambda f, s: ((math.log10(f) - math.log10(lo)) / span * WIDTH, HEIGHT - s / 100 * HEIGHT)  # noqa: E731

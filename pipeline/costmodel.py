@@ -90,30 +90,42 @@ def _precedence(scenarios: pl.DataFrame, column: str, key: str) -> pl.DataFrame:
     )
 
 
+def _scenario_reads(facts: pl.LazyFrame, scenarios: pl.DataFrame) -> pl.LazyFrame:
+    """Every fact under every scenario that reads its source (`fact_sources`; null: every source)."""
+    if "fact_sources" not in scenarios.columns or "source_name" not in facts.collect_schema().names():
+        return facts.join(scenarios.lazy().select("scenario"), how="cross")
+    crossed = facts.join(scenarios.lazy().select("scenario", "fact_sources"), how="cross")
+    return crossed.filter(pl.col("fact_sources").is_null()
+                          | pl.col("fact_sources").str.split("|").list.contains(pl.col("source_name"))).drop("fact_sources")
+
+
 def resolve_facts(facts: pl.DataFrame, scenarios: pl.DataFrame) -> pl.DataFrame:
     """Per (scenario, model, quantity, accelerator): every fact, ranked, with `chosen` on the winner.
 
-    The first kind in the scenario's `fact_precedence` wins; ties keep the card's order; kinds not
-    in the list rank last rather than being dropped. Rows come in card order, scenario by scenario.
+    The first kind in the scenario's `fact_precedence` wins; kinds not in the list rank last rather than
+    being dropped. Ties go to `tie_order` (core.facts: the newest snapshot, then catalogue order, then the
+    source's row order), or to the rows' order when there is none. A scenario with `fact_sources` reads
+    only those sources' facts.
     """
-    # One integer per fact orders it within its group (kind rank, then card order), so the winner is a
+    # One integer per fact orders it within its group (kind rank, then tie order), so the winner is a
     # windowed minimum: no sort on the string keys, which costs 5x more at a million facts.
     card_order_bits = 40
+    ordered = facts.lazy().with_row_index("card_order")
+    if "tie_order" in facts.columns:
+        ordered = ordered.with_columns(card_order=pl.col("tie_order").cast(pl.UInt32))
     return (
-        facts.lazy().with_row_index("card_order")
-        .with_columns(pl.col("accelerator").fill_null(""))
-        .join(scenarios.lazy().select("scenario"), how="cross")
+        _scenario_reads(ordered.with_columns(pl.col("accelerator").fill_null("")), scenarios)
         .join(_precedence(scenarios, "fact_precedence", "kind").lazy(), on=["scenario", "kind"], how="left")
         .with_columns(_order=pl.col("kind_rank").fill_null(99).cast(pl.Int64) * (1 << card_order_bits)
                       + pl.col("card_order").cast(pl.Int64))
         .with_columns(chosen=pl.col("_order") == pl.col("_order").min().over("scenario", "model_id", "quantity", "accelerator"))
-        .drop("kind_rank", "_order")
+        .drop("kind_rank", "_order", *(["tie_order"] if "tie_order" in facts.columns else []))
         .collect()
     )
 
 
 _INPUT_QUANTITIES = ["params_total", "params_active", "training_tokens", "distillation_samples",
-                     "tokens_per_sample", "epochs", "gpu_count", "training_days"]
+                     "tokens_per_sample", "epochs", "gpu_count", "training_days", "finetune_flops"]
 
 
 def _params_for(total: pl.Expr, active: pl.Expr, convention: pl.Expr) -> pl.Expr:
@@ -157,6 +169,12 @@ def model_inputs(models: pl.DataFrame, resolved: pl.DataFrame, scenarios: pl.Dat
         .join(hardware_profile, on=["scenario", "hardware_accelerator"], how="left")
         .with_columns(params_used=_params_for(pl.col("params_total"), pl.col("params_active"), pl.col("moe_params")))
     )
+    if "fact_sources" in scenarios.columns:  # a scenario that reads only some sources has only the models they give facts for
+        restricted = scenarios.filter(pl.col("fact_sources").is_not_null()).select("scenario")
+        present = chosen.select("scenario", "model_id").unique()
+        frame = pl.concat([frame.join(restricted, on="scenario", how="anti"),
+                           frame.join(restricted, on="scenario").join(present, on=["scenario", "model_id"], how="semi")]) \
+            .sort("scenario", maintain_order=True)
     teachers = frame.select("scenario", pl.col("model_id").alias("teacher"), pl.col("params_used").alias("teacher_params_used"))
     return frame.join(teachers, on=["scenario", "teacher"], how="left")
 
@@ -164,7 +182,7 @@ def model_inputs(models: pl.DataFrame, resolved: pl.DataFrame, scenarios: pl.Dat
 # --- training FLOPs: every method, then the scenario's choice ------------------------------------
 
 CANDIDATE_COLUMNS = {"scenario": pl.Utf8, "model_id": pl.Utf8, "flops_method": pl.Utf8, "training_flops": pl.Float64,
-                     "formula": pl.Utf8, "kind": pl.Utf8, "source": pl.Utf8, "scope": pl.Utf8}
+                     "formula": pl.Utf8, "kind": pl.Utf8, "source": pl.Utf8, "scope": pl.Utf8, "confidence": pl.Utf8}
 
 
 def flops_candidates(inputs: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFrame:
@@ -190,28 +208,39 @@ def flops_candidates(inputs: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFrame:
     formula = base.select("scenario", "model_id", pl.lit("formula").alias("flops_method"),
                           pl.col("formula_flops").alias("training_flops"), pl.col("formula_text").alias("formula"),
                           pl.lit("computed").alias("kind"), pl.lit("Distill Ledger, from the card's inputs").alias("source"),
-                          pl.lit("marginal").alias("scope"))
+                          pl.lit("marginal").alias("scope"), pl.lit(None, dtype=pl.Utf8).alias("confidence"))
     hardware = base.select("scenario", "model_id", pl.lit("hardware").alias("flops_method"),
                            pl.col("hardware_flops").alias("training_flops"),
                            pl.lit("GPU count x days x 24 h x peak x MFU").alias("formula"), pl.lit("computed").alias("kind"),
                            pl.lit("Distill Ledger, from the card's GPU count and training days").alias("source"),
-                           pl.lit("marginal").alias("scope"))
+                           pl.lit("marginal").alias("scope"), pl.lit(None, dtype=pl.Utf8).alias("confidence"))
+    if "confidence" not in facts.columns:
+        facts = facts.with_columns(confidence=pl.lit(None, dtype=pl.Utf8))
+    # one given figure per kind: the first in tie order (`facts` comes ordered by it, core.facts' tie_order)
     given = (
         facts.filter(pl.col("quantity") == "training_flops").with_row_index("card_order")
         .sort("card_order").unique(["model_id", "kind"], keep="first", maintain_order=True)
         .join(inputs.select("scenario", "model_id"), on="model_id")
         .select("scenario", "model_id", pl.col("kind").alias("flops_method"), pl.col("value").alias("training_flops"),
-                pl.lit("as given").alias("formula"), "kind", "source", pl.col("scope").fill_null("marginal"))
+                pl.lit("as given").alias("formula"), "kind", "source", pl.col("scope").fill_null("marginal"), "confidence")
     )
     return pl.concat([formula, hardware, given.select(list(CANDIDATE_COLUMNS))], how="vertical_relaxed") \
         .filter(pl.col("training_flops").is_not_null()).cast(CANDIDATE_COLUMNS).sort("scenario", "model_id", "flops_method")
 
 
-def choose_flops(inputs: pl.DataFrame, candidates: pl.DataFrame, scenarios: pl.DataFrame) -> pl.DataFrame:
+def confidence_factors(path) -> dict[str, float]:
+    """data/reference/estimate_confidence.csv: how far each confidence label widens a figure's range (x/÷ factor)."""
+    return dict(pl.read_csv(path).select("confidence", "factor").iter_rows())
+
+
+def choose_flops(inputs: pl.DataFrame, candidates: pl.DataFrame, scenarios: pl.DataFrame,
+                 factors: dict[str, float] | None = None) -> pl.DataFrame:
     """Add the training FLOPs each scenario uses: the first available method in `flops_method_precedence`.
 
     `declared` means the method the card declares: its formula for pretraining, distillation and
-    fine-tuning, or the given figure that the scenario's fact precedence picks for `external`.
+    fine-tuning, or the given figure that the scenario's fact precedence picks for `external`. A figure its
+    source gives a confidence for (Epoch AI's Confident / Likely / Speculative) gets a range, the figure divided
+    and multiplied by that label's factor (`factors`); any other figure's range is the figure itself.
     """
     declared = (
         inputs.select("scenario", "model_id", "method", "declared_flops_kind")
@@ -229,7 +258,12 @@ def choose_flops(inputs: pl.DataFrame, candidates: pl.DataFrame, scenarios: pl.D
         .unique(["scenario", "model_id"], keep="first", maintain_order=True)
         .select("scenario", "model_id", "training_flops", pl.col("formula").alias("training_flops_method"),
                 pl.col("kind").alias("training_flops_kind"), pl.col("source").alias("training_flops_source"),
-                pl.col("scope").alias("training_flops_scope"), pl.col("declared_as").alias("training_flops_chosen_by"))
+                pl.col("scope").alias("training_flops_scope"), pl.col("declared_as").alias("training_flops_chosen_by"),
+                pl.col("confidence").alias("training_flops_confidence"))
+        .with_columns(_factor=pl.col("training_flops_confidence").replace_strict(factors or {}, default=1.0, return_dtype=pl.Float64))
+        .with_columns(training_flops_low=pl.col("training_flops") / pl.col("_factor"),
+                      training_flops_high=pl.col("training_flops") * pl.col("_factor"))
+        .drop("_factor")
     )
     distill = inputs.with_columns(
         distillation_tokens=pl.when(pl.col("method") == "distillation")
@@ -247,18 +281,27 @@ LINEAGE_COLUMNS = ["scenario", "model_id", "parent_id", "teacher", "marginal_flo
                    "teacher_share_flops", "lineage_flops_with_teacher_share", "lineage_depth", "lineage_path", "lineage_note"]
 
 
-LINEAGE_INPUTS = ["scenario", "model_id", "teacher", "training_flops", "training_flops_scope"]
+LINEAGE_INPUTS = ["scenario", "model_id", "teacher", "training_flops", "training_flops_scope", "finetune_flops"]
 
 
 def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
     """Marginal and lineage compute per (scenario, model).
 
-    `parents` maps model_id -> parent_id (the resolved `base_model`). A model's lineage compute is its
-    marginal compute plus its parent's lineage compute. A figure whose scope is `cumulative` already
-    contains the parent's compute, so its marginal part is the figure minus the parent's lineage.
+    `parents` maps model_id -> parent_id (the resolved `base_model`), and may say `base_unresolved` for a model
+    whose base model is named but matches no model. A model's lineage compute is its marginal compute plus its
+    parent's lineage compute. A figure whose scope is `cumulative` already contains the parent's compute, so its
+    marginal part is the source's own fine-tune compute (`finetune_flops`, Epoch's "Finetune compute") when it
+    gives one, else the figure minus the parent's lineage; when the base model cannot be resolved, the marginal
+    part is that fine-tune compute or unknown, never the cumulative figure, and the note says so.
     `teacher_share_flops` spreads a teacher's lineage compute over the students distilled from it.
     """
-    frame = flops.select(LINEAGE_INPUTS).join(parents, on="model_id", how="left")
+    inputs = [c for c in LINEAGE_INPUTS if c in flops.columns]
+    frame = flops.select(inputs).join(parents, on="model_id", how="left")
+    if "finetune_flops" not in frame.columns:
+        frame = frame.with_columns(finetune_flops=pl.lit(None, dtype=pl.Float64))
+    if "base_unresolved" not in frame.columns:
+        frame = frame.with_columns(base_unresolved=pl.lit(False))
+    frame = frame.with_columns(pl.col("base_unresolved").fill_null(False))
     # A model without a base model is its own lineage, so only models with one are walked: most have none,
     # and re-joining every model on each step cost half a second at a million models.
     roots = frame.filter(pl.col("parent_id").is_null()).select(
@@ -290,12 +333,20 @@ def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
         lineage_of.select("scenario", pl.col("model_id").alias("parent_id"), pl.col("lineage_flops").alias("parent_lineage")),
         on=["scenario", "parent_id"], how="left")
     cumulative = pl.col("training_flops_scope") == "cumulative"
+    has_parent, finetune = pl.col("parent_id").is_not_null(), pl.col("finetune_flops")
+    unresolved = pl.col("parent_id").is_null() & pl.col("base_unresolved") & cumulative
     frame = frame.with_columns(
-        marginal_flops=pl.when(pl.col("parent_id").is_not_null() & cumulative)
-        .then(pl.col("training_flops") - pl.col("parent_lineage")).otherwise(pl.col("training_flops")),
-        lineage_note=pl.when(pl.col("parent_id").is_not_null() & cumulative & (pl.col("training_flops") < pl.col("parent_lineage")))
+        marginal_flops=pl.when(has_parent & cumulative).then(pl.coalesce(finetune, pl.col("training_flops") - pl.col("parent_lineage")))
+        .when(unresolved).then(finetune)
+        .otherwise(pl.col("training_flops")),
+        lineage_note=pl.when(unresolved & finetune.is_not_null())
+        .then(pl.lit("cumulative figure and its base model is not resolved: marginal compute is the source's fine-tune compute"))
+        .when(unresolved).then(pl.lit("cumulative figure and its base model is not resolved: marginal compute unknown"))
+        .when(has_parent & cumulative & finetune.is_not_null())
+        .then(pl.lit("figure includes the base model's compute; marginal compute is the source's fine-tune compute"))
+        .when(has_parent & cumulative & (pl.col("training_flops") < pl.col("parent_lineage")))
         .then(pl.lit("cumulative figure is below its base model's lineage compute"))
-        .when(pl.col("parent_id").is_not_null() & cumulative).then(pl.lit("figure includes the base model's compute"))
+        .when(has_parent & cumulative).then(pl.lit("figure includes the base model's compute"))
         .when(pl.col("parent_id").is_not_null() & pl.col("parent_lineage").is_null()).then(pl.lit("base model's compute unknown"))
         .otherwise(pl.lit("")),
     )
@@ -349,14 +400,18 @@ def price_hardware(jobs: FrameT, hardware: FrameT) -> FrameT:
 
     No sort here: at a million models sorting the crossed rows by their string keys costs more than
     the arithmetic, and every table built from these rows orders itself."""
+    names = jobs.collect_schema().names()
+    # A figure with a range of its own (an estimate's confidence) widens the hours' range beyond the MFU range.
+    low = pl.col("training_flops_low") if "training_flops_low" in names else pl.col("training_flops")
+    high = pl.col("training_flops_high") if "training_flops_high" in names else pl.col("training_flops")
     return (
         jobs.join(hardware.select("scenario", "accelerator_id", "peak_flops_per_s", "mfu", "mfu_low", "mfu_high", "tdp_w",
                                   "pue", "grid_tco2e_per_mwh", "usd_per_gpu_hour", "usd_per_gpu_hour_low",
                                   "usd_per_gpu_hour_high", "inference_mfu"), on="scenario")
         .with_columns(
             gpu_hours_computed=gpu_hours(pl.col("training_flops"), pl.col("peak_flops_per_s"), pl.col("mfu")),
-            gpu_hours_computed_low=gpu_hours(pl.col("training_flops"), pl.col("peak_flops_per_s"), pl.col("mfu_high")),
-            gpu_hours_computed_high=gpu_hours(pl.col("training_flops"), pl.col("peak_flops_per_s"), pl.col("mfu_low")),
+            gpu_hours_computed_low=gpu_hours(low, pl.col("peak_flops_per_s"), pl.col("mfu_high")),
+            gpu_hours_computed_high=gpu_hours(high, pl.col("peak_flops_per_s"), pl.col("mfu_low")),
         )
     )
 
@@ -403,7 +458,8 @@ MODEL_COST_COLUMNS = [
 ]
 
 
-MODEL_COSTS_INPUTS = ["scenario", "model_id", "training_flops", "comparison_accelerator", "inference_flops_per_token",
+MODEL_COSTS_INPUTS = ["scenario", "model_id", "training_flops", "training_flops_low", "training_flops_high",
+                      "comparison_accelerator", "inference_flops_per_token",
                       *(f"reported_{q}_{part}" for q in ("gpu_hours", "tco2e") for part in ("value", "kind", "source")),
                       "reported_gpu_hours_accelerator"]
 
@@ -417,7 +473,7 @@ def model_costs(flops: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
     """
     # One lazy plan: the crossed rows are built once with only the columns the expressions below read,
     # and repeated sub-expressions are computed once (an eager chain copied 3 M rows per step at a million models).
-    jobs = flops.lazy().select(MODEL_COSTS_INPUTS)
+    jobs = flops.lazy().select([c for c in MODEL_COSTS_INPUTS if c in flops.columns])
     priced = price_hardware(jobs, hardware.lazy())
     on_reported = (pl.col("accelerator_id") == pl.col("reported_gpu_hours_accelerator")) & pl.col("reported_gpu_hours_value").is_not_null()
     training_accelerator = pl.coalesce(pl.col("reported_gpu_hours_accelerator"), pl.col("comparison_accelerator"))

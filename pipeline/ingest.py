@@ -107,9 +107,14 @@ def _parse(source: Source, name: str, raw: bytes) -> tuple[Batch, dict | None]:
     if source.kind == "hf_model_cards":
         model_cards.read_card_files([(name, raw)], batch)
     elif source.kind == "epoch_models":
-        epoch.read_models(raw, batch, domains=opts.get("domains", ["Language"]))
+        epoch.read_models(raw, batch, domains=opts.get("domains", ["Language"]),
+                          tasks=opts.get("tasks", epoch.LANGUAGE_MODEL_TASKS))
     elif source.kind == "epoch_benchmarks":
         epoch.read_benchmark(raw, batch, benchmark=str(opts.get("benchmark") or Path(name).stem))
+    elif source.kind == "epoch_model_versions":
+        epoch.read_model_versions(raw, batch)
+    elif source.kind == "epoch_distilled":
+        epoch.read_distilled(raw, batch)
     elif source.kind == "open_llm_leaderboard":
         leaderboards.read_open_llm_leaderboard(raw, batch)
     elif source.kind == "lm_eval" and name.endswith(".jsonl"):

@@ -5,13 +5,21 @@ of its last path part (`meta-llama/Llama-3.1-8B` -> `llama318b`), and of the nam
 benchmark run suffix (`claude-3-7-sonnet-20250219_32K`). The alias table in data/ is consulted
 first. Model records are taken source by source in catalogue order: the first record of a model
 gives its canonical id (its `ledger.id`, Hub id or name), later records of the same model merge
-into it. Names that only appear in facts or scores and match nothing are listed as unmatched,
-never dropped silently.
+into it and fill what it left unknown. Names that only appear in facts or scores and match nothing
+are listed as unmatched, never dropped silently.
+
+Two rules keep distinct models apart:
+- a name matched only by its last path part must come from the same organisation as the model it
+  matches (`unsloth/phi-4` is not `microsoft/phi-4`; `meta-llama/Llama-3.1-8B` is Epoch's
+  `Llama 3.1-8B`, developed by Meta AI): forks, quantisations and fine-tunes by others stay models
+  of their own, linked through their `base_model`;
+- annotating sources (Epoch's model versions and distilled-models list) never create a model: a
+  version id joins a model's names only when it is that model's own release (`epoch.same_release`),
+  and a judgement about a model nobody else names is kept in `name_resolution` with no model id.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 
 import polars as pl
@@ -19,6 +27,8 @@ import polars as pl
 from pipeline.sources.epoch import base_model_version
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]")
+# Model attributes a later record of the same model may fill when the first left them unknown.
+FILLED_ATTRIBUTES = ("hub_id", "organization", "model_type", "base_model", "teacher", "license", "tags", "as_of", "origin")
 
 
 def name_key(name: str) -> str:
@@ -36,24 +46,76 @@ def candidate_keys(name: str) -> list[str]:
     return [k for k in keys if k]
 
 
-class NameIndex:
-    def __init__(self) -> None:
-        self.key_to_id: dict[str, str] = {}
+_WORD = re.compile(r"[a-z]+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
-    def add(self, model_id: str, *names: str | None) -> None:
+
+def signature(name: str) -> tuple | None:
+    """(first word, numbers in order) of a name without its org and run setting: `meta-llama/Llama-3.1-8B-Instruct`
+    -> (`llama`, (`3.1`, `8`)). Two names with different sizes, generations, versions or dates differ here."""
+    tail = base_model_version(name.rsplit("/", 1)[-1]).lower()
+    word = _WORD.search(tail)
+    numbers = tuple(_NUMBER.findall(tail))
+    return (word.group(), numbers) if word and numbers else None
+
+
+def _org_of(name: str) -> str | None:
+    return name_key(name.split("/", 1)[0]) or None if "/" in name else None
+
+
+# Words that say nothing about which organisation it is ("Meta AI" and "DeepSeek AI" share "ai").
+_GENERIC_ORG_WORDS = {"ai", "inc", "lab", "labs", "research", "team", "org", "llc", "ltd", "corp", "co", "group",
+                      "community", "models", "hf", "the", "of", "and", "technologies", "technology"}
+
+
+def _org_tokens(organization: str | None) -> set[str]:
+    """`Meta AI` -> {meta, metaai}; `meta-llama` -> {meta, llama, metallama}; `Google DeepMind,Google` -> {google, deepmind, ...}"""
+    tokens: set[str] = set()
+    for part in re.split(r"[,;|]", organization or ""):
+        words = [name_key(w) for w in re.split(r"[\s_\-.]+", part) if name_key(w)]
+        tokens |= {w for w in words if w not in _GENERIC_ORG_WORDS and len(w) > 2} | ({"".join(words)} if words else set())
+    return tokens
+
+
+class NameIndex:
+    def __init__(self, org_aliases: dict[str, str] | None = None) -> None:
+        self.key_to_id: dict[str, str] = {}
+        self.signatures: dict[tuple, str] = {}  # (family word, numbers) -> model id, for suggestions
+        self.orgs: dict[str, set[str]] = {}  # model id -> organisation keys it is known under
+        # a Hub organisation -> the developer's name as other sources write it (`Qwen` -> `Alibaba`)
+        self.org_aliases = {name_key(k): _org_tokens(v) for k, v in (org_aliases or {}).items()}
+
+    def add(self, model_id: str, *names: str | None, organization: str | None = None) -> None:
+        orgs = self.orgs.setdefault(model_id, set())
+        orgs |= _org_tokens(organization)
         for name in names:
+            if _org_of(name or ""):
+                orgs |= _org_tokens(name.split("/", 1)[0])
             for key in candidate_keys(name or ""):
                 self.key_to_id.setdefault(key, model_id)
+            if sig := signature(name or ""):
+                self.signatures.setdefault(sig, model_id)
+
+    def _same_org(self, name: str, model_id: str) -> bool:
+        org = _org_of(name)
+        known = self.orgs.get(model_id) or set()
+        if org is None or not known:
+            return True
+        wanted = _org_tokens(name.split("/", 1)[0]) | self.org_aliases.get(org, set())
+        return bool(wanted & known)
 
     def lookup(self, name: str) -> tuple[str | None, str]:
         for position, key in enumerate(candidate_keys(name)):
-            if key in self.key_to_id:
-                return self.key_to_id[key], ("name" if position == 0 else "name without org or run suffix")
+            model_id = self.key_to_id.get(key)
+            if model_id and (position == 0 or self._same_org(name, model_id)):
+                return model_id, ("name" if position == 0 else "name without org or run suffix")
         return None, "unmatched"
 
     def suggest(self, name: str) -> str | None:
-        close = difflib.get_close_matches(name_key(name), list(self.key_to_id), n=1, cutoff=0.75)
-        return self.key_to_id[close[0]] if close else None
+        """A known model whose name has the same family word and the same numbers (size, generation, version,
+        date): `Llama-3.1-405B-Instruct` may be `Llama 3.1-405B`, never `Llama-3.1-8B-Instruct`; else none."""
+        sig = signature(name)
+        return self.signatures.get(sig) if sig else None
 
 
 RESOLUTION_COLUMNS = {"source_name": pl.Utf8, "model_name": pl.Utf8, "model_id": pl.Utf8, "matched_by": pl.Utf8}
@@ -61,26 +123,48 @@ UNMATCHED_COLUMNS = {"source_name": pl.Utf8, "model_name": pl.Utf8, "tables": pl
                      "suggestion": pl.Utf8, "reason": pl.Utf8}
 
 
-def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame, source_order: list[str]
+def _names(record: dict) -> list[str]:
+    return [n for n in (record["ledger_id"], record["hub_id"], record["model_name"], *(record["aliases"] or "").split("|")) if n]
+
+
+def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame, source_order: list[str],
+            annotating_sources: set[str] | frozenset[str] = frozenset(), org_aliases: dict[str, str] | None = None
             ) -> dict[str, pl.DataFrame]:
     """Canonical models, the id every (source, name) resolves to, and what could not be resolved.
 
     `records`: model records (validated.models). `mentions`: (source_name, model_name, tables, rows)
     for names used by facts, scores and published tables; an unmatched name is listed once per table. `aliases`: (alias, model_id).
+    `annotating_sources`: sources whose records add names and attributes to models others create, never a model.
     """
-    index = NameIndex()
+    index = NameIndex(org_aliases)
     for alias, model_id in aliases.select("alias", "model_id").iter_rows():
         index.add(model_id, alias)
     order = {name: i for i, name in enumerate(source_order)}
     ranked = records.with_columns(pl.col("source_name").replace_strict(order, default=len(order)).alias("_rank")) \
         .with_row_index("_row").sort("_rank", "_row")
-    resolution: dict[tuple[str, str], tuple[str, str]] = {}
+    creating = ranked.filter(~pl.col("source_name").is_in(list(annotating_sources)))
+    annotating = ranked.filter(pl.col("source_name").is_in(list(annotating_sources)))
+    # A version table's names of one model, grouped: whichever record first claims one of them claims them all.
+    groups: dict[str, list[str]] = {}
+    for record in annotating.iter_rows(named=True):
+        names = _names(record)
+        if len(names) > 1:
+            for name in names:
+                groups.setdefault(name_key(name), names)
+    resolution: dict[tuple[str, str], tuple[str | None, str]] = {}
     canonical: dict[str, dict] = {}
-    for record in ranked.iter_rows(named=True):
-        names = [record["ledger_id"], record["hub_id"], record["model_name"], *(record["aliases"] or "").split("|")]
+
+    def register(model_id: str, names: list[str], organization: str | None) -> None:
+        expanded = list(names)
+        for name in names:
+            expanded += [n for n in groups.get(name_key(name), []) if n not in expanded]
+        index.add(model_id, *expanded, organization=organization)
+
+    for record in creating.iter_rows(named=True):
+        names = _names(record)
         model_id, how = None, "new model"
         own_id = record["ledger_id"] or record["hub_id"]
-        for name in filter(None, names):
+        for name in names:
             model_id, matched = index.lookup(name)
             if model_id:
                 how = ("ledger id" if record["ledger_id"] else "hub id") if model_id == own_id else f"merged by {matched}"
@@ -88,12 +172,20 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
         if model_id is None:
             model_id = record["ledger_id"] or record["hub_id"] or record["model_name"]
             how = "ledger id" if record["ledger_id"] else "hub id" if record["hub_id"] else "name (new model)"
-        index.add(model_id, *filter(None, names))
+        register(model_id, names, record["organization"])
         resolution[(record["source_name"], record["model_name"])] = (model_id, how)
-        if model_id not in canonical:
-            canonical[model_id] = dict(record) | {"model_id": model_id, "sources": record["source_name"]}
-        elif record["source_name"] not in canonical[model_id]["sources"].split("|"):
-            canonical[model_id]["sources"] += "|" + record["source_name"]
+        _merge(canonical, model_id, record)
+    for record in annotating.iter_rows(named=True):
+        model_id = None
+        for name in _names(record):
+            model_id, matched = index.lookup(name)
+            if model_id:
+                break
+        if model_id is None:
+            resolution[(record["source_name"], record["model_name"])] = (None, "annotation for a model no other source has")
+            continue
+        resolution[(record["source_name"], record["model_name"])] = (model_id, f"annotation, by {matched}")
+        _merge(canonical, model_id, record)
     unmatched = []
     for source_name, model_name, tables, rows in mentions.select("source_name", "model_name", "tables", "rows").iter_rows():
         if (source_name, model_name) in resolution:
@@ -117,6 +209,21 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
                                     for (s, n), (m, h) in resolution.items()], schema=RESOLUTION_COLUMNS),
         "unmatched": pl.DataFrame(unmatched, schema=UNMATCHED_COLUMNS),
     }
+
+
+def _merge(canonical: dict[str, dict], model_id: str, record: dict) -> None:
+    """The first record of a model is its canonical record; a later one adds its source and fills what is unknown."""
+    if model_id not in canonical:
+        canonical[model_id] = dict(record) | {"model_id": model_id, "sources": record["source_name"]}
+        return
+    model = canonical[model_id]
+    if record["source_name"] not in model["sources"].split("|"):
+        model["sources"] += "|" + record["source_name"]
+    for attribute in FILLED_ATTRIBUTES:
+        if model.get(attribute) is None and record.get(attribute) is not None:
+            model[attribute] = record[attribute]
+    if model.get("distilled") is None and record.get("distilled") is not None:
+        model["distilled"], model["distilled_basis"] = record["distilled"], record["distilled_basis"]
 
 
 def _resolve_first(index: NameIndex, value: str | None) -> str | None:

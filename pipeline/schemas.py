@@ -9,9 +9,11 @@ import pandera.polars as pa
 MODEL_TYPES = ["Vanilla", "Distilled", "Proprietary", "Teacher"]
 METHODS = ["pretraining", "distillation", "fine_tuning", "external"]
 FACT_KINDS = ["reported", "estimated", "published"]
-QUANTITIES = ["params_total", "params_active", "training_tokens", "distillation_samples", "tokens_per_sample",
-              "epochs", "training_flops", "gpu_hours", "tco2e", "gpu_count", "training_days", "training_hours",
-              "finetune_flops"]
+QUANTITIES = ["params_total", "params_active", "training_tokens", "training_datapoints", "distillation_samples",
+              "tokens_per_sample", "epochs", "training_flops", "gpu_hours", "tco2e", "gpu_count", "training_days",
+              "training_hours", "finetune_flops"]
+# Epoch AI's confidence labels for its estimates; each widens a figure's range (data/reference/estimate_confidence.csv).
+ESTIMATE_CONFIDENCE = ["Confident", "Likely", "Speculative", "Unknown"]
 NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]+$"  # names from untrusted input: no newlines, escapes or NULs
 # Anything above this many parameters or FLOP is a typo or an attack, not a model.
 MAX_PARAMS = 1e14
@@ -65,6 +67,8 @@ class ModelFact(pa.DataFrameModel):
                                     description="For FLOPs: `cumulative` if the figure includes the base model's compute")
     note: Optional[str] = pa.Field(nullable=True, description="Why the value is what it is")
     as_of: Optional[str] = pa.Field(nullable=True, description="Date the fact was collected")
+    confidence: Optional[str] = pa.Field(nullable=True, isin=ESTIMATE_CONFIDENCE,
+                                         description="The source's own confidence in an estimate (Epoch AI's scale)")
 
     class Config:
         strict = True
@@ -95,6 +99,8 @@ class BenchmarkResult(pa.DataFrameModel):
     source: Optional[str] = pa.Field(nullable=True, description="Who measured it")
     url: Optional[str] = pa.Field(nullable=True, description="Link to the source")
     as_of: Optional[str] = pa.Field(nullable=True, description="Date of the result")
+    setting: Optional[str] = pa.Field(nullable=True, description="Run setting the source names (reasoning effort, thinking "
+                                      "budget); null for the model's default")
 
     class Config:
         strict = True
@@ -169,6 +175,9 @@ class Scenario(pa.DataFrameModel):
         str_matches=r"^(declared|reported|formula|hardware|estimated|published)(\|(declared|reported|formula|hardware|estimated|published))*$",
         description="Training-FLOPs methods in order of preference, `|`-separated")
     inference_mfu: float = pa.Field(gt=0, le=1, description="MFU assumed when serving")
+    fact_sources: Optional[str] = pa.Field(nullable=True, description="Sources whose facts the scenario reads, by name or by "
+                                           "the file or folder they read, `|`-separated (null: every source); its models "
+                                           "are the ones they give facts for")
 
     class Config:
         strict = True

@@ -126,10 +126,12 @@ def test_a_run_killed_anywhere_leaves_the_published_file_intact_and_the_next_run
         shutil.copytree(baseline / folder, tmp_path / folder)
     published = tmp_path / "out" / "warehouse.duckdb"
     before = sha(published)
+    with duckdb.connect(str(published), read_only=True) as con:
+        rows = con.execute("select count(*) from model_comparison").fetchall()[0][0]
     assert _run_and_kill_at(tmp_path, step), f"the run never reached {step}"
     assert sha(published) == before  # unchanged, byte for byte
-    with duckdb.connect(str(published), read_only=True) as con:  # and readable
-        assert con.execute("select count(*) from model_comparison").fetchall()[0][0] == 32
+    with duckdb.connect(str(published), read_only=True) as con:  # and readable, with every row
+        assert con.execute("select count(*) from model_comparison").fetchall()[0][0] == rows > 0
     assert run_in_process(tmp_path).success  # no manual clean-up
     assert not list((tmp_path / "out").rglob(".ledger-tmp-*"))
 

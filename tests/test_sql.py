@@ -41,7 +41,7 @@ def test_stg_benchmark_records_maps_names_to_canonical_ids_and_keeps_the_rest_ap
     warehouse.write_table(con, "validated", "benchmark_results", results.with_columns(
         [pl.lit(None, dtype=t).alias(c) for c, t in (("score_raw", pl.Utf8), ("k", pl.Int64), ("temperature", pl.Float64),
                                                       ("top_p", pl.Float64), ("n_questions", pl.Int64), ("source", pl.Utf8),
-                                                      ("url", pl.Utf8), ("as_of", pl.Utf8))]))
+                                                      ("url", pl.Utf8), ("as_of", pl.Utf8), ("setting", pl.Utf8))]))
     warehouse.build_from_sql(con, "staging", "stg_benchmark_records")
     mapped = dict(con.execute("select benchmark_as_written, benchmark_id from staging.stg_benchmark_records").fetchall())
     # OTIS Mock AIME is not AIME 2024, and the leaderboard's GPQA is not GPQA Diamond: neither is merged.
@@ -57,7 +57,8 @@ def test_stg_fact_records_maps_an_accelerator_only_when_exactly_one_matches(con)
     facts = facts.with_columns(source_name=pl.lit("s"), record_id=pl.lit("r"), model_name=pl.lit("m"), quantity=pl.lit("gpu_count"),
                                value=pl.lit(8.0), unit=pl.lit("GPUs"), kind=pl.lit("estimated"), source=pl.lit("x"),
                                url=pl.lit("https://x"), basis=pl.lit(None, dtype=pl.Utf8), scope=pl.lit(None, dtype=pl.Utf8),
-                               note=pl.lit(None, dtype=pl.Utf8), as_of=pl.lit(None, dtype=pl.Utf8))
+                               note=pl.lit(None, dtype=pl.Utf8), as_of=pl.lit(None, dtype=pl.Utf8),
+                               confidence=pl.lit(None, dtype=pl.Utf8))
     warehouse.write_table(con, "validated", "model_facts", facts)
     warehouse.build_from_sql(con, "staging", "stg_fact_records")
     got = con.execute("select accelerator_as_written, accelerator_id from staging.stg_fact_records order by all").fetchall()

@@ -12,6 +12,14 @@ from pipeline.sources.tabular import TableError, pick, read_table
 
 OLL_URL = "https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard"
 OLL_BENCHMARKS = ("ifeval", "bbh", "math", "gpqa", "musr", "mmlu_pro")
+# The columns the reader looks for, by role (the first present is used); the snapshot builder keeps exactly these.
+OLL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("model_name", "fullname", "eval_name", "Model"), "id": ("id",), "sha": ("model_sha",),
+    "date": ("metadata_submission_date", "Submission Date"), "params": ("metadata_params_billions", "#Params (B)"),
+    "official": ("features_is_official_provider", "Official Providers"), "base": ("metadata_base_model", "Base Model"),
+    "moe": ("features_is_moe", "MoE"), "type": ("model_type", "Type"), "precision": ("model_precision", "Precision"),
+    **{f"{bench}_{part}": (f"evaluations_{bench}_{part}",) for bench in OLL_BENCHMARKS for part in ("value", "normalized_score")},
+}
 
 
 def read_open_llm_leaderboard(raw: bytes, batch: Batch, *, url: str = OLL_URL) -> None:
@@ -25,10 +33,12 @@ def read_open_llm_leaderboard(raw: bytes, batch: Batch, *, url: str = OLL_URL) -
         frame = read_table(raw, name="open_llm_leaderboard")
     except TableError as exc:
         return batch.reject("*", str(exc), check="format")
-    name_col = pick(frame, "model_name", "fullname", "eval_name", "Model")
+    name_col = pick(frame, *OLL_COLUMNS["name"])
     if name_col is None:
         return batch.reject("*", f"no model name column among {frame.columns[:8]}", check="columns")
-    date_col = pick(frame, "metadata_submission_date", "Submission Date")
+    date_col = pick(frame, *OLL_COLUMNS["date"])
+    official_col, base_col, moe_col = (pick(frame, *OLL_COLUMNS[role]) for role in ("official", "base", "moe"))
+    seen: set[str] = set()
     for index, row in enumerate(frame.iter_rows(named=True)):
         model = text(row.get(name_col))
         record_id = text(row.get("id")) or f"row {index + 2}"
@@ -36,6 +46,15 @@ def read_open_llm_leaderboard(raw: bytes, batch: Batch, *, url: str = OLL_URL) -
             batch.reject(record_id, "row has no model name", check="model_name", raw=str(row)[:2000])
             continue
         as_of = (text(row.get(date_col)) or "")[:10] or None if date_col else None
+        # An official provider's repository is a model; anyone else's submission is a score until another source
+        # names the model (its scores stay in core.benchmark_scores either way).
+        if official_col and (text(row.get(official_col)) or "").lower() == "true" and model not in seen:
+            seen.add(model)
+            base = text(row.get(base_col)) if base_col else None
+            batch.model(record_id=record_id, model_name=model, hub_id=model if "/" in model else None,
+                        organization=model.split("/", 1)[0] if "/" in model else None,
+                        base_model=base if base and base != model else None, as_of=as_of, origin=f"https://huggingface.co/{model}",
+                        tags="moe" if moe_col and (text(row.get(moe_col)) or "").lower() == "true" else None)
         for bench in OLL_BENCHMARKS:
             value_col = pick(frame, f"evaluations_{bench}_value")
             norm_col = pick(frame, f"evaluations_{bench}_normalized_score")
@@ -47,7 +66,7 @@ def read_open_llm_leaderboard(raw: bytes, batch: Batch, *, url: str = OLL_URL) -
                 batch.benchmark(record_id=record_id, model_name=model, benchmark=f"open_llm_leaderboard:{bench}{suffix}",
                                 metric="normalized_score" if suffix else "acc", score_raw=raw_value, score=score, scale=scale,
                                 score_pct=to_percent(score, scale), source="Open LLM Leaderboard v2", url=url, as_of=as_of)
-        params = pick(frame, "metadata_params_billions", "#Params (B)")
+        params = pick(frame, *OLL_COLUMNS["params"])
         if params and text(row.get(params)):
             value = number(row.get(params))
             batch.fact(record_id=record_id, model_name=model, quantity="params_total",

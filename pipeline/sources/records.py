@@ -18,13 +18,13 @@ MODEL_COLUMNS = {
 FACT_COLUMNS = {
     "source_name": pl.Utf8, "record_id": pl.Utf8, "model_name": pl.Utf8, "quantity": pl.Utf8, "value": pl.Float64,
     "value_raw": pl.Utf8, "unit": pl.Utf8, "kind": pl.Utf8, "source": pl.Utf8, "url": pl.Utf8, "accelerator": pl.Utf8,
-    "basis": pl.Utf8, "scope": pl.Utf8, "note": pl.Utf8, "as_of": pl.Utf8,
+    "basis": pl.Utf8, "scope": pl.Utf8, "note": pl.Utf8, "as_of": pl.Utf8, "confidence": pl.Utf8,
 }
 BENCHMARK_COLUMNS = {
     "source_name": pl.Utf8, "record_id": pl.Utf8, "model_name": pl.Utf8, "benchmark": pl.Utf8, "dataset_type": pl.Utf8,
     "dataset_config": pl.Utf8, "metric": pl.Utf8, "score_raw": pl.Utf8, "score": pl.Float64, "scale": pl.Utf8,
     "score_pct": pl.Float64, "k": pl.Int64, "temperature": pl.Float64, "top_p": pl.Float64, "n_questions": pl.Int64,
-    "source": pl.Utf8, "url": pl.Utf8, "as_of": pl.Utf8,
+    "source": pl.Utf8, "url": pl.Utf8, "as_of": pl.Utf8, "setting": pl.Utf8,
 }
 
 
@@ -41,14 +41,23 @@ class Batch:
         self.rejects.append(quarantine_row(self.source_name, record_id, reason, raw_content=raw,
                                            column_name=column, check_name=check))
 
+    def _row(self, columns: dict, values: dict) -> dict:
+        unknown = set(values) - set(columns)
+        if unknown:  # a misspelt keyword is a bug in an adapter, not a value to drop
+            raise TypeError(f"unknown record fields {sorted(unknown)}")
+        # A list where text is expected (aliases, tags) is kept as `|`-separated text.
+        row = {c: text(v) if columns[c] == pl.Utf8 and isinstance(v, (list, tuple)) else v
+               for c, v in ((c, values.get(c)) for c in columns)}
+        return row | {"source_name": self.source_name}
+
     def model(self, **values) -> None:
-        self.models.append({c: values.get(c) for c in MODEL_COLUMNS} | {"source_name": self.source_name})
+        self.models.append(self._row(MODEL_COLUMNS, values))
 
     def fact(self, **values) -> None:
-        self.facts.append({c: values.get(c) for c in FACT_COLUMNS} | {"source_name": self.source_name})
+        self.facts.append(self._row(FACT_COLUMNS, values))
 
     def benchmark(self, **values) -> None:
-        self.benchmarks.append({c: values.get(c) for c in BENCHMARK_COLUMNS} | {"source_name": self.source_name})
+        self.benchmarks.append(self._row(BENCHMARK_COLUMNS, values))
 
     def extend(self, other: "Batch") -> None:
         self.models += other.models
@@ -99,8 +108,10 @@ def to_percent(score: float | None, scale: str) -> float | None:
 _DISTILL_NAME = re.compile(r"distil", re.IGNORECASE)
 
 
-def distillation_decision(*, declared_method: str | None, tags: list[str], names: list[str], body: str) -> tuple[bool, str]:
-    """Is this model distilled, and on what evidence? The Hub has no `distillation` base_model_relation."""
+def distillation_decision(*, declared_method: str | None, tags: list[str], names: list[str], body: str) -> tuple[bool | None, str]:
+    """Is this model distilled, and on what evidence? The Hub has no `distillation` base_model_relation.
+    Without evidence either way the answer is None (unknown), so that another source's judgement (Epoch AI's
+    distilled-models list) can still decide it."""
     if declared_method:
         return declared_method == "distillation", f"ledger.method = {declared_method}"
     tag = next((t for t in tags if _DISTILL_NAME.search(t)), None)
@@ -111,5 +122,5 @@ def distillation_decision(*, declared_method: str | None, tags: list[str], names
         return True, f"name {name!r} contains 'distil'"
     if re.search(r"\bdistill", body or "", re.IGNORECASE):
         # Prose is weak evidence: DeepSeek-V3's card describes distilling R1 into V3's post-training.
-        return False, "card text mentions distillation, which alone does not decide it"
-    return False, "no evidence of distillation in metadata, tags, name or text"
+        return None, "card text mentions distillation, which alone does not decide it"
+    return None, "no evidence of distillation in metadata, tags, name or text"

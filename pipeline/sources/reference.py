@@ -32,7 +32,7 @@ def _load_yaml(path: Path) -> dict:
 SCENARIO_COLUMNS = {
     "scenario": pl.Utf8, "description": pl.Utf8, "comparison_accelerator": pl.Utf8, "grid_region": pl.Utf8,
     "grid_tco2e_per_mwh": pl.Float64, "pue": pl.Float64, "moe_params": pl.Utf8, "fact_precedence": pl.Utf8,
-    "flops_method_precedence": pl.Utf8, "inference_mfu": pl.Float64,
+    "flops_method_precedence": pl.Utf8, "inference_mfu": pl.Float64, "fact_sources": pl.Utf8,
 }
 OVERRIDE_COLUMNS = {"scenario": pl.Utf8, "accelerator_id": pl.Utf8, "peak_tflops": pl.Float64, "mfu": pl.Float64,
                     "price_usd_per_gpu_hour": pl.Float64}
@@ -57,6 +57,7 @@ def scenario_row(name: str, spec: dict) -> dict:
         "moe_params": spec.get("moe_params"), "fact_precedence": _joined(spec.get("fact_precedence")),
         "flops_method_precedence": _joined(spec.get("flops_method_precedence")),
         "inference_mfu": _float_or_none(spec.get("inference_mfu")),
+        "fact_sources": _joined(spec.get("fact_sources")) or None,
     }
 
 

@@ -1,4 +1,5 @@
--- every benchmark score with its canonical model id and the catalogue position of its source
+-- every validated benchmark score with its canonical model id (null when the name matched no model: the score stays,
+-- and the name is in ops.unmatched_models) and the catalogue position of its source
 with records as (
     select * from staging.stg_benchmark_records
 ),
@@ -20,6 +21,7 @@ select
     b.score_pct,
     b.score,
     b.scale,
+    b.setting,
     b.k,
     b.temperature,
     b.top_p,
@@ -31,5 +33,5 @@ select
     b.model_name as model_name_as_written,
     s.source_rank
 from records as b
-join resolution as r on r.source_name = b.source_name and r.model_name = b.model_name
+left join resolution as r on r.source_name = b.source_name and r.model_name = b.model_name
 left join sources as s on s.source_name = b.source_name

@@ -1,12 +1,25 @@
 -- every input number in one long table: facts from every source, benchmark scores and the paper's
--- printed table-1 values, each with its canonical model id, unit, kind, source and date
-with fact_records as (
+-- printed table-1 values, each with its canonical model id, unit, kind, source, date and the source's
+-- confidence; `tie_order` ranks facts of one kind for one model: the newest snapshot first, then the
+-- source listed first in the catalogue, then the source's own row order
+with catalogue as (
+    select name as source_name, position as source_rank, snapshot_date from ref.sources
+),
+
+fact_records as (
     select
-        r.model_id, f.quantity, f.value, f.unit, f.kind, f.source, f.url, f.accelerator_id, f.basis, f.scope, f.note, f.as_of,
+        r.model_id, f.quantity, f.value, f.unit, f.kind, f.source, f.url, f.accelerator_id, f.basis, f.scope, f.note,
+        -- a record without a date of its own is as of its source's snapshot
+        coalesce(f.as_of, c.snapshot_date) as as_of,
+        f.confidence, f.source_name,
         f.source_name || ':' || f.record_id as origin,
-        'fact' as origin_kind
+        'fact' as origin_kind,
+        row_number() over (order by c.snapshot_date desc nulls last, c.source_rank nulls last, f.source_name, f.source_row)
+            as tie_order
     from staging.stg_fact_records as f
     join core.name_resolution as r on r.source_name = f.source_name and r.model_name = f.model_name
+    left join catalogue as c on c.source_name = f.source_name
+    where r.model_id is not null
 ),
 
 scores as (
@@ -22,12 +35,14 @@ scores as (
         coalesce(s.source, s.source_name) as source,
         coalesce(s.url, '') as url,
         null as accelerator_id, null as basis, null as scope, s.metric as note,
-        coalesce(s.as_of, m.as_of) as as_of,
+        coalesce(s.as_of, m.as_of, c.snapshot_date) as as_of,
+        s.source_name,
         s.source_name as origin,
         'benchmark_score' as origin_kind
     from core.benchmark_scores as s
     left join core.model_profiles as m using (model_id)
-    where s.score_pct is not null
+    left join catalogue as c on c.source_name = s.source_name
+    where s.score_pct is not null and s.model_id is not null
 ),
 
 paper_table1 as (
@@ -36,6 +51,7 @@ paper_table1 as (
         'Wani et al. 2026 (arXiv:2602.20164), Table 1 as printed: ' || printed as source,
         'https://arxiv.org/abs/2602.20164' as url,
         accelerator_id, null as basis, null as scope, null as note, '2026-02' as as_of,
+        source_name,
         source_name as origin,
         'published_table' as origin_kind
     from (

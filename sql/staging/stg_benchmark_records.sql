@@ -32,6 +32,7 @@ select
     keyed.temperature,
     keyed.top_p,
     keyed.n_questions,
+    keyed.setting,
     keyed.source,
     keyed.url,
     keyed.as_of

@@ -35,6 +35,8 @@ select
     f.basis,
     coalesce(f.scope, 'marginal') as scope,
     f.note,
-    f.as_of
+    f.as_of,
+    f.confidence,
+    f.fact_row as source_row
 from facts_keyed as f
 left join accelerator_matches as m using (fact_row)

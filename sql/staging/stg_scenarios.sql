@@ -16,6 +16,17 @@ all_scenarios as (
 grid as (
     select region_id, name as grid_region_name, gco2e_per_kwh, year as grid_year, source as grid_source
     from ref.grid_intensity
+),
+
+-- `fact_sources` names sources, or the file or folder a source reads (`data/model_cards`), so it holds
+-- whatever the catalogue calls them; null reads every source
+source_lists as (
+    select s.scenario, string_agg(c.name, '|' order by c.position) as fact_sources
+    from all_scenarios as s
+    cross join unnest(string_split(s.fact_sources, '|')) as wanted (item)
+    join ref.sources as c on c.name = wanted.item or c.path like '%/' || wanted.item
+    where s.fact_sources is not null
+    group by s.scenario
 )
 
 select
@@ -32,6 +43,8 @@ select
     s.moe_params,
     s.fact_precedence,
     s.flops_method_precedence,
-    s.inference_mfu
+    s.inference_mfu,
+    case when s.fact_sources is not null then coalesce(l.fact_sources, '') end as fact_sources
 from all_scenarios as s
 left join grid as g on g.region_id = s.grid_region
+left join source_lists as l on l.scenario = s.scenario
