@@ -77,6 +77,23 @@ def _columns(frame, roles: dict[str, tuple[str, ...]]) -> dict[str, str | None]:
     return {role: pick(frame, *candidates) for role, candidates in roles.items()}
 
 
+def _open(raw: bytes, batch: Batch, name: str, roles: dict[str, tuple[str, ...]], required: tuple[str, ...]):
+    """The table, its columns by role and a getter of a row's text by role; None (with a reject saying why) when
+    the bytes are not a table or a required role has no column."""
+    try:
+        frame = read_table(raw, name=name)
+    except TableError as exc:
+        batch.reject("*", str(exc), check="format")
+        return None
+    cols = _columns(frame, roles)
+    missing = [r for r in required if cols[r] is None]
+    if missing:
+        wanted = " and ".join(f"`{roles[r][0]}`" for r in required)
+        batch.reject("*", f"need {wanted} columns, found {frame.columns[:8]}", check="columns")
+        return None
+    return frame, cols, lambda row, key: text(row.get(cols[key])) if cols[key] else None
+
+
 def _confidence(value: str | None) -> str | None:
     return EPOCH_CONFIDENCE.get((value or "").strip().lower()) if value else None
 
@@ -94,14 +111,10 @@ def read_models(raw: bytes, batch: Batch, *, domains: list[str] | None = ("Langu
                 tasks: list[str] | None = LANGUAGE_MODEL_TASKS, url: str = MODELS_URL) -> None:
     """One model per row; facts for parameters, training compute (cumulative), fine-tune compute, dataset size,
     hardware and time, each with Epoch's confidence."""
-    try:
-        frame = read_table(raw, name="epoch_models")
-    except TableError as exc:
-        return batch.reject("*", str(exc), check="format")
-    cols = _columns(frame, MODEL_COLUMNS)
-    if cols["name"] is None:
-        return batch.reject("*", f"no `Model` (or `System`) column among {frame.columns[:8]}", check="columns")
-    get = lambda row, key: text(row.get(cols[key])) if cols[key] else None  # noqa: E731
+    opened = _open(raw, batch, "epoch_models", MODEL_COLUMNS, ("name",))
+    if opened is None:
+        return
+    frame, cols, get = opened
     for index, row in enumerate(frame.iter_rows(named=True)):
         name = get(row, "name")
         record_id = f"row {index + 2}"
@@ -144,18 +157,13 @@ def read_benchmark(raw: bytes, batch: Batch, *, benchmark: str | None = None, ur
     column names each row's. Scores are fractions; a model version's run setting (`_high`, `_32K`) is kept
     as the score's `setting`, and every version's model becomes a model record (a score with no compute
     still makes a row)."""
-    try:
-        frame = read_table(raw, name="epoch_benchmarks")
-    except TableError as exc:
-        return batch.reject("*", str(exc), check="format")
-    cols = _columns(frame, BENCHMARK_COLUMNS)
-    if cols["version"] is None or cols["score"] is None:
-        return batch.reject("*", f"need `Model version` (or `model`) and `mean_score` columns, found {frame.columns[:8]}",
-                            check="columns")
+    opened = _open(raw, batch, "epoch_benchmarks", BENCHMARK_COLUMNS, ("version", "score"))
+    if opened is None:
+        return
+    frame, cols, get = opened
     if cols["task"] is None and not benchmark:
         return batch.reject("*", "one benchmark per file needs `benchmark:` in the catalogue (or a `task` column)",
                             check="catalogue")
-    get = lambda row, key: text(row.get(cols[key])) if cols[key] else None  # noqa: E731
     seen: dict[str, dict] = {}
     for index, row in enumerate(frame.iter_rows(named=True)):
         version = get(row, "version")
@@ -224,14 +232,10 @@ def read_model_versions(raw: bytes, batch: Batch, *, url: str = BENCHMARKS_URL) 
     model's own release (see `same_release`) becomes one of its aliases; any other version (an Instruct
     variant, a later checkpoint, a quantisation, a host's copy) stays a model of its own, its Epoch model
     kept as a suggestion, never merged."""
-    try:
-        frame = read_table(raw, name="epoch_model_versions")
-    except TableError as exc:
-        return batch.reject("*", str(exc), check="format")
-    cols = _columns(frame, VERSION_COLUMNS)
-    if cols["id"] is None or cols["model"] is None:
-        return batch.reject("*", f"need `id` and `Model` columns, found {frame.columns[:8]}", check="columns")
-    get = lambda row, key: text(row.get(cols[key])) if cols[key] else None  # noqa: E731
+    opened = _open(raw, batch, "epoch_model_versions", VERSION_COLUMNS, ("id", "model"))
+    if opened is None:
+        return
+    frame, _, get = opened
     models: dict[str, dict] = {}
     for index, row in enumerate(frame.iter_rows(named=True)):
         version, model = get(row, "id"), get(row, "model")
@@ -253,14 +257,10 @@ def read_model_versions(raw: bytes, batch: Batch, *, url: str = BENCHMARKS_URL) 
 
 def read_distilled(raw: bytes, batch: Batch, *, url: str = DISTILLED_URL) -> None:
     """Epoch AI's judgement of which models are distilled (TRUE / FALSE), with its confidence and notes."""
-    try:
-        frame = read_table(raw, name="epoch_distilled")
-    except TableError as exc:
-        return batch.reject("*", str(exc), check="format")
-    cols = _columns(frame, DISTILLED_COLUMNS)
-    if cols["model"] is None or cols["distilled"] is None:
-        return batch.reject("*", f"need `model` and `distilled` columns, found {frame.columns[:8]}", check="columns")
-    get = lambda row, key: text(row.get(cols[key])) if cols[key] else None  # noqa: E731
+    opened = _open(raw, batch, "epoch_distilled", DISTILLED_COLUMNS, ("model", "distilled"))
+    if opened is None:
+        return
+    frame, _, get = opened
     seen: set[str] = set()
     for index, row in enumerate(frame.iter_rows(named=True)):
         version, flag = get(row, "model"), (get(row, "distilled") or "").upper()
