@@ -39,6 +39,23 @@ MENTIONS_SQL = """
 UNMATCHED_MODELS = dg.AssetKey(["ops", "unmatched_models"])
 
 
+def match_rates(resolution: pl.DataFrame, unmatched: pl.DataFrame) -> dict:
+    """How many (source, name as written) found a model, overall and source by source: a name another source
+    also uses counts as matched; one that only created its own model counts as new."""
+    named = pl.concat([resolution.select("source_name", pl.col("matched_by")),
+                       unmatched.select("source_name", pl.lit("unmatched").alias("matched_by"))])
+    named = named.with_columns(outcome=pl.when(pl.col("matched_by") == "unmatched").then(pl.lit("unmatched"))
+                               .when(pl.col("matched_by").str.contains("new model|^hub id$|^ledger id$")).then(pl.lit("new model"))
+                               .when(pl.col("matched_by").str.starts_with("annotation for")).then(pl.lit("unused annotation"))
+                               .otherwise(pl.lit("matched")))
+    by_source = named.group_by("source_name", "outcome").len().sort("source_name", "outcome")
+    total = named.height
+    matched = named.filter(pl.col("outcome") != "unmatched").height
+    return {"names": total, "match_rate": round(matched / total, 4) if total else 1.0,
+            "outcomes_by_source": dg.MetadataValue.md(markdown_table(
+                by_source.pivot(on="outcome", index="source_name", values="len").fill_null(0)))}
+
+
 def _every_name_resolved(con) -> dg.AssetCheckResult:
     count, rows = checks.count_and_first(con, "select source_name, model_name, rows, suggestion from ops.unmatched_models "
                                               "order by 1, 2")
@@ -84,7 +101,8 @@ def model_resolution(ledger: LedgerPaths, warehouse_db: DuckDBResource):
         warehouse.write_table(con, "ops", "unmatched_models", result["unmatched"])
         yield dg.MaterializeResult(asset_key=["core", "models"], metadata=table_metadata(
             con, "core", "models", preview_columns=["model_id", "model_name", "sources", "base_model_id", "teacher_id"]))
-        yield dg.MaterializeResult(asset_key=["core", "name_resolution"], metadata=table_metadata(con, "core", "name_resolution"))
+        yield dg.MaterializeResult(asset_key=["core", "name_resolution"], metadata={
+            **table_metadata(con, "core", "name_resolution"), **match_rates(result["resolution"], result["unmatched"])})
         yield dg.MaterializeResult(asset_key=UNMATCHED_MODELS, metadata={
             "dagster/row_count": result["unmatched"].height,
             "preview": dg.MetadataValue.md(markdown_table(result["unmatched"]))},
