@@ -22,8 +22,12 @@ lineage as (
 ),
 
 ranked_scores as (
-    -- one score per model and benchmark: from the source listed first in the catalogue
-    select *, row_number() over (partition by model_id, benchmark_id order by source_rank, source_name, score_pct desc) as pick
+    -- one score per model and benchmark: from the source listed first in the catalogue, and within it the run at the
+    -- model's default setting (no setting named, else `medium`, the default reasoning effort), never the best of several
+    select *, row_number() over (
+        partition by model_id, benchmark_id
+        order by source_rank, source_name, case when setting is null then 0 when lower(setting) = 'medium' then 1 else 2 end,
+                 as_of desc nulls last, score_pct desc) as pick
     from core.benchmark_scores
     where benchmark_id in ('gpqa_diamond', 'aime_2024') and score_pct is not null
 ),
