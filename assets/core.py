@@ -40,18 +40,16 @@ UNMATCHED_MODELS = dg.AssetKey(["ops", "unmatched_models"])
 
 
 def match_rates(resolution: pl.DataFrame, unmatched: pl.DataFrame) -> dict:
-    """How many (source, name as written) found a model, overall and source by source: a name another source
-    also uses counts as matched; one that only created its own model counts as new."""
-    named = pl.concat([resolution.select("source_name", pl.col("matched_by")),
-                       unmatched.select("source_name", pl.lit("unmatched").alias("matched_by"))])
-    named = named.with_columns(outcome=pl.when(pl.col("matched_by") == "unmatched").then(pl.lit("unmatched"))
-                               .when(pl.col("matched_by").str.contains("new model|^hub id$|^ledger id$")).then(pl.lit("new model"))
-                               .when(pl.col("matched_by").str.starts_with("annotation for")).then(pl.lit("unused annotation"))
-                               .otherwise(pl.lit("matched")))
+    """How many (source, name as written) found a model, overall and source by source (`outcome` of each name;
+    a name that matched nothing counts as unmatched)."""
+    named = pl.concat([resolution.select("source_name", "outcome"),
+                       unmatched.select("source_name", pl.lit("unmatched").alias("outcome"))])
     by_source = named.group_by("source_name", "outcome").len().sort("source_name", "outcome")
     total = named.height
-    matched = named.filter(pl.col("outcome") != "unmatched").height
-    return {"names": total, "match_rate": round(matched / total, 4) if total else 1.0,
+    share = lambda outcomes: round(named.filter(pl.col("outcome").is_in(outcomes)).height / total, 4) if total else 1.0  # noqa: E731
+    # match_rate: names that reach a model (found one, or made their own); cross_source_match_rate: names that found a
+    # model another record made
+    return {"names": total, "match_rate": share(["matched", "new model"]), "cross_source_match_rate": share(["matched"]),
             "outcomes_by_source": dg.MetadataValue.md(markdown_table(
                 by_source.pivot(on="outcome", index="source_name", values="len").fill_null(0)))}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 from dataclasses import dataclass, field
@@ -43,10 +42,10 @@ class Source:
     def provenance(self) -> dict[str, str | None]:
         """Snapshot date, licence, citation and upstream of what the source reads: from the snapshot manifest
         beside an embedded snapshot (data/snapshots/manifest.csv), else from the catalogue entry's own keys."""
+        from pipeline.snapshot import read_manifest  # the manifest's one reader (it imports the source readers)
         listed = {}
-        if self.path is not None and (self.path.parent / "manifest.csv").is_file():
-            with (self.path.parent / "manifest.csv").open(newline="", encoding="utf-8") as handle:
-                listed = next((r for r in csv.DictReader(handle) if r.get("file") == self.path.name), {})
+        if self.path is not None:
+            listed = next((r for r in read_manifest(self.path.parent / "manifest.csv") if r.get("file") == self.path.name), {})
         return {key: (str(self.options.get(key) or "") or listed.get(key) or None)
                 for key in ("snapshot_date", "licence", "citation", "upstream_url", "sha256")}
 

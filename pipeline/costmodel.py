@@ -92,8 +92,6 @@ def _precedence(scenarios: pl.DataFrame, column: str, key: str) -> pl.DataFrame:
 
 def _scenario_reads(facts: pl.LazyFrame, scenarios: pl.DataFrame) -> pl.LazyFrame:
     """Every fact under every scenario that reads its source (`fact_sources`; null: every source)."""
-    if "fact_sources" not in scenarios.columns or "source_name" not in facts.collect_schema().names():
-        return facts.join(scenarios.lazy().select("scenario"), how="cross")
     crossed = facts.join(scenarios.lazy().select("scenario", "fact_sources"), how="cross")
     return crossed.filter(pl.col("fact_sources").is_null()
                           | pl.col("fact_sources").str.split("|").list.contains(pl.col("source_name"))).drop("fact_sources")
@@ -104,22 +102,18 @@ def resolve_facts(facts: pl.DataFrame, scenarios: pl.DataFrame) -> pl.DataFrame:
 
     The first kind in the scenario's `fact_precedence` wins; kinds not in the list rank last rather than
     being dropped. Ties go to `tie_order` (core.facts: the newest snapshot, then catalogue order, then the
-    source's row order), or to the rows' order when there is none. A scenario with `fact_sources` reads
-    only those sources' facts.
+    source's row order). A scenario with `fact_sources` reads only those sources' facts.
     """
     # One integer per fact orders it within its group (kind rank, then tie order), so the winner is a
     # windowed minimum: no sort on the string keys, which costs 5x more at a million facts.
-    card_order_bits = 40
-    ordered = facts.lazy().with_row_index("card_order")
-    if "tie_order" in facts.columns:
-        ordered = ordered.with_columns(card_order=pl.col("tie_order").cast(pl.UInt32))
+    tie_order_bits = 40
     return (
-        _scenario_reads(ordered.with_columns(pl.col("accelerator").fill_null("")), scenarios)
+        _scenario_reads(facts.lazy().with_columns(pl.col("accelerator").fill_null("")), scenarios)
         .join(_precedence(scenarios, "fact_precedence", "kind").lazy(), on=["scenario", "kind"], how="left")
-        .with_columns(_order=pl.col("kind_rank").fill_null(99).cast(pl.Int64) * (1 << card_order_bits)
-                      + pl.col("card_order").cast(pl.Int64))
+        .with_columns(_order=pl.col("kind_rank").fill_null(99).cast(pl.Int64) * (1 << tie_order_bits)
+                      + pl.col("tie_order").cast(pl.Int64))
         .with_columns(chosen=pl.col("_order") == pl.col("_order").min().over("scenario", "model_id", "quantity", "accelerator"))
-        .drop("kind_rank", "_order", *(["tie_order"] if "tie_order" in facts.columns else []))
+        .drop("kind_rank", "_order")
         .collect()
     )
 
@@ -169,12 +163,12 @@ def model_inputs(models: pl.DataFrame, resolved: pl.DataFrame, scenarios: pl.Dat
         .join(hardware_profile, on=["scenario", "hardware_accelerator"], how="left")
         .with_columns(params_used=_params_for(pl.col("params_total"), pl.col("params_active"), pl.col("moe_params")))
     )
-    if "fact_sources" in scenarios.columns:  # a scenario that reads only some sources has only the models they give facts for
-        restricted = scenarios.filter(pl.col("fact_sources").is_not_null()).select("scenario")
-        present = chosen.select("scenario", "model_id").unique()
-        frame = pl.concat([frame.join(restricted, on="scenario", how="anti"),
-                           frame.join(restricted, on="scenario").join(present, on=["scenario", "model_id"], how="semi")]) \
-            .sort("scenario", maintain_order=True)
+    # a scenario that reads only some sources (`fact_sources`) has only the models they give facts for
+    restricted = scenarios.filter(pl.col("fact_sources").is_not_null()).select("scenario")
+    present = chosen.select("scenario", "model_id").unique()
+    frame = pl.concat([frame.join(restricted, on="scenario", how="anti"),
+                       frame.join(restricted, on="scenario").join(present, on=["scenario", "model_id"], how="semi")]) \
+        .sort("scenario", maintain_order=True)
     teachers = frame.select("scenario", pl.col("model_id").alias("teacher"), pl.col("params_used").alias("teacher_params_used"))
     return frame.join(teachers, on=["scenario", "teacher"], how="left")
 
@@ -214,12 +208,10 @@ def flops_candidates(inputs: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFrame:
                            pl.lit("GPU count x days x 24 h x peak x MFU").alias("formula"), pl.lit("computed").alias("kind"),
                            pl.lit("Distill Ledger, from the card's GPU count and training days").alias("source"),
                            pl.lit("marginal").alias("scope"), pl.lit(None, dtype=pl.Utf8).alias("confidence"))
-    if "confidence" not in facts.columns:
-        facts = facts.with_columns(confidence=pl.lit(None, dtype=pl.Utf8))
-    # one given figure per kind: the first in tie order (`facts` comes ordered by it, core.facts' tie_order)
+    # one given figure per kind: the first in tie order
     given = (
-        facts.filter(pl.col("quantity") == "training_flops").with_row_index("card_order")
-        .sort("card_order").unique(["model_id", "kind"], keep="first", maintain_order=True)
+        facts.filter(pl.col("quantity") == "training_flops")
+        .sort("tie_order").unique(["model_id", "kind"], keep="first", maintain_order=True)
         .join(inputs.select("scenario", "model_id"), on="model_id")
         .select("scenario", "model_id", pl.col("kind").alias("flops_method"), pl.col("value").alias("training_flops"),
                 pl.lit("as given").alias("formula"), "kind", "source", pl.col("scope").fill_null("marginal"), "confidence")
@@ -234,7 +226,7 @@ def confidence_factors(path) -> dict[str, float]:
 
 
 def choose_flops(inputs: pl.DataFrame, candidates: pl.DataFrame, scenarios: pl.DataFrame,
-                 factors: dict[str, float] | None = None) -> pl.DataFrame:
+                 factors: dict[str, float]) -> pl.DataFrame:
     """Add the training FLOPs each scenario uses: the first available method in `flops_method_precedence`.
 
     `declared` means the method the card declares: its formula for pretraining, distillation and
@@ -260,7 +252,7 @@ def choose_flops(inputs: pl.DataFrame, candidates: pl.DataFrame, scenarios: pl.D
                 pl.col("kind").alias("training_flops_kind"), pl.col("source").alias("training_flops_source"),
                 pl.col("scope").alias("training_flops_scope"), pl.col("declared_as").alias("training_flops_chosen_by"),
                 pl.col("confidence").alias("training_flops_confidence"))
-        .with_columns(_factor=pl.col("training_flops_confidence").replace_strict(factors or {}, default=1.0, return_dtype=pl.Float64))
+        .with_columns(_factor=pl.col("training_flops_confidence").replace_strict(factors, default=1.0, return_dtype=pl.Float64))
         .with_columns(training_flops_low=pl.col("training_flops") / pl.col("_factor"),
                       training_flops_high=pl.col("training_flops") * pl.col("_factor"))
         .drop("_factor")
@@ -295,13 +287,8 @@ def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
     part is that fine-tune compute or unknown, never the cumulative figure, and the note says so.
     `teacher_share_flops` spreads a teacher's lineage compute over the students distilled from it.
     """
-    inputs = [c for c in LINEAGE_INPUTS if c in flops.columns]
-    frame = flops.select(inputs).join(parents, on="model_id", how="left")
-    if "finetune_flops" not in frame.columns:
-        frame = frame.with_columns(finetune_flops=pl.lit(None, dtype=pl.Float64))
-    if "base_unresolved" not in frame.columns:
-        frame = frame.with_columns(base_unresolved=pl.lit(False))
-    frame = frame.with_columns(pl.col("base_unresolved").fill_null(False))
+    frame = flops.select(LINEAGE_INPUTS).join(parents, on="model_id", how="left") \
+        .with_columns(pl.col("base_unresolved").fill_null(False))
     # A model without a base model is its own lineage, so only models with one are walked: most have none,
     # and re-joining every model on each step cost half a second at a million models.
     roots = frame.filter(pl.col("parent_id").is_null()).select(
@@ -400,10 +387,8 @@ def price_hardware(jobs: FrameT, hardware: FrameT) -> FrameT:
 
     No sort here: at a million models sorting the crossed rows by their string keys costs more than
     the arithmetic, and every table built from these rows orders itself."""
-    names = jobs.collect_schema().names()
     # A figure with a range of its own (an estimate's confidence) widens the hours' range beyond the MFU range.
-    low = pl.col("training_flops_low") if "training_flops_low" in names else pl.col("training_flops")
-    high = pl.col("training_flops_high") if "training_flops_high" in names else pl.col("training_flops")
+    low, high = pl.col("training_flops_low"), pl.col("training_flops_high")
     return (
         jobs.join(hardware.select("scenario", "accelerator_id", "peak_flops_per_s", "mfu", "mfu_low", "mfu_high", "tdp_w",
                                   "pue", "grid_tco2e_per_mwh", "usd_per_gpu_hour", "usd_per_gpu_hour_low",
@@ -473,7 +458,7 @@ def model_costs(flops: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
     """
     # One lazy plan: the crossed rows are built once with only the columns the expressions below read,
     # and repeated sub-expressions are computed once (an eager chain copied 3 M rows per step at a million models).
-    jobs = flops.lazy().select([c for c in MODEL_COSTS_INPUTS if c in flops.columns])
+    jobs = flops.lazy().select(MODEL_COSTS_INPUTS)
     priced = price_hardware(jobs, hardware.lazy())
     on_reported = (pl.col("accelerator_id") == pl.col("reported_gpu_hours_accelerator")) & pl.col("reported_gpu_hours_value").is_not_null()
     training_accelerator = pl.coalesce(pl.col("reported_gpu_hours_accelerator"), pl.col("comparison_accelerator"))
@@ -509,7 +494,9 @@ def workload_costs(workloads: pl.DataFrame, scenarios: pl.DataFrame, hardware: p
         .when(method == "fine_tuning").then(fine_tuning_flops(pl.col("params"), tokens, epochs))
         .otherwise(pl.col("training_flops"))
     )
-    jobs = workloads.with_columns(training_tokens=tokens, training_flops=flops).join(scenarios.select("scenario"), how="cross")
+    jobs = workloads.with_columns(training_tokens=tokens, training_flops=flops) \
+        .with_columns(training_flops_low=pl.col("training_flops"), training_flops_high=pl.col("training_flops")) \
+        .join(scenarios.select("scenario"), how="cross")  # a workload's FLOPs are the paper's inputs: no range of their own
     priced = price_hardware(jobs, hardware).with_columns(
         gpu_hours=pl.col("gpu_hours_computed"), gpu_hours_low=pl.col("gpu_hours_computed_low"),
         gpu_hours_high=pl.col("gpu_hours_computed_high"))

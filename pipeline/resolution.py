@@ -118,7 +118,11 @@ class NameIndex:
         return self.signatures.get(sig) if sig else None
 
 
-RESOLUTION_COLUMNS = {"source_name": pl.Utf8, "model_name": pl.Utf8, "model_id": pl.Utf8, "matched_by": pl.Utf8}
+RESOLUTION_COLUMNS = {"source_name": pl.Utf8, "model_name": pl.Utf8, "model_id": pl.Utf8, "matched_by": pl.Utf8,
+                      "outcome": pl.Utf8}
+# What became of a (source, name as written): it found a model another record made, made a new one, or (an
+# annotation) found none; a name that matches nothing is in `unmatched` instead.
+OUTCOMES = ("matched", "new model", "unused annotation")
 UNMATCHED_COLUMNS = {"source_name": pl.Utf8, "model_name": pl.Utf8, "tables": pl.Utf8, "rows": pl.Int64,
                      "suggestion": pl.Utf8, "reason": pl.Utf8}
 
@@ -151,7 +155,7 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
         if len(names) > 1:
             for name in names:
                 groups.setdefault(name_key(name), names)
-    resolution: dict[tuple[str, str], tuple[str | None, str]] = {}
+    resolution: dict[tuple[str, str], tuple[str | None, str, str]] = {}
     canonical: dict[str, dict] = {}
 
     def register(model_id: str, names: list[str], organization: str | None) -> None:
@@ -173,7 +177,8 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
             model_id = record["ledger_id"] or record["hub_id"] or record["model_name"]
             how = "ledger id" if record["ledger_id"] else "hub id" if record["hub_id"] else "name (new model)"
         register(model_id, names, record["organization"])
-        resolution[(record["source_name"], record["model_name"])] = (model_id, how)
+        resolution[(record["source_name"], record["model_name"])] = (model_id, how,
+                                                                     "matched" if model_id in canonical else "new model")
         _merge(canonical, model_id, record)
     for record in annotating.iter_rows(named=True):
         model_id = None
@@ -182,9 +187,10 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
             if model_id:
                 break
         if model_id is None:
-            resolution[(record["source_name"], record["model_name"])] = (None, "annotation for a model no other source has")
+            resolution[(record["source_name"], record["model_name"])] = (None, "annotation for a model no other source has",
+                                                                         "unused annotation")
             continue
-        resolution[(record["source_name"], record["model_name"])] = (model_id, f"annotation, by {matched}")
+        resolution[(record["source_name"], record["model_name"])] = (model_id, f"annotation, by {matched}", "matched")
         _merge(canonical, model_id, record)
     unmatched = []
     for source_name, model_name, tables, rows in mentions.select("source_name", "model_name", "tables", "rows").iter_rows():
@@ -192,7 +198,7 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
             continue
         model_id, how = index.lookup(model_name)
         if model_id:
-            resolution[(source_name, model_name)] = (model_id, how)
+            resolution[(source_name, model_name)] = (model_id, how, "matched")
         else:
             unmatched.append({"source_name": source_name, "model_name": model_name, "tables": tables, "rows": rows,
                               "suggestion": index.suggest(model_name),
@@ -205,8 +211,8 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
         )
     return {
         "models": models,
-        "resolution": pl.DataFrame([{"source_name": s, "model_name": n, "model_id": m, "matched_by": h}
-                                    for (s, n), (m, h) in resolution.items()], schema=RESOLUTION_COLUMNS),
+        "resolution": pl.DataFrame([{"source_name": s, "model_name": n, "model_id": m, "matched_by": h, "outcome": o}
+                                    for (s, n), (m, h, o) in resolution.items()], schema=RESOLUTION_COLUMNS),
         "unmatched": pl.DataFrame(unmatched, schema=UNMATCHED_COLUMNS),
     }
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -70,18 +71,22 @@ def newest_date(frame: pl.DataFrame) -> str | None:
     found = []
     for column in frame.columns:
         if column in _DATE_COLUMNS:
-            for value in frame[column].drop_nulls().to_list():
-                iso = epoch._date(str(value)) or (str(value)[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", str(value)) else None)
-                if iso:
-                    found.append(iso)
+            found += [iso for value in frame[column].drop_nulls().to_list() if (iso := epoch.iso_date(str(value)))]
     return max(found) if found else None
 
 
 def read_manifest(path: Path = MANIFEST) -> list[dict]:
-    if not path.exists():
+    """The manifest's rows (none when there is no manifest); read once per file version, as every source beside it asks."""
+    try:
+        return [dict(row) for row in _manifest_rows(path, path.stat().st_mtime_ns)]
+    except FileNotFoundError:
         return []
+
+
+@functools.lru_cache(maxsize=8)
+def _manifest_rows(path: Path, _version: int) -> tuple[dict, ...]:
     with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+        return tuple(csv.DictReader(handle))
 
 
 def write_manifest(rows: list[dict], path: Path = MANIFEST) -> None:

@@ -130,7 +130,7 @@ def test_forks_by_others_are_not_merged_into_the_official_model_but_the_same_mod
         {"source_name": "epoch", "model_name": "Qwen3-32B", "organization": "Alibaba"},
         {"source_name": "oll", "model_name": "Qwen/Qwen3-32B", "hub_id": "Qwen/Qwen3-32B"},
     ]), NO_MENTIONS, NO_ALIASES, ["cards", "epoch", "hub", "oll"], org_aliases={"Qwen": "Alibaba"})
-    resolution = {(s, n): m for s, n, m, _ in result["resolution"].iter_rows()}
+    resolution = {(s, n): m for s, n, m, _, _ in result["resolution"].iter_rows()}
     assert resolution[("hub", "unsloth/phi-4")] == "unsloth/phi-4"
     assert resolution[("oll", "meta-llama/Llama-3.1-405B")] == "Llama 3.1-405B"
     assert resolution[("oll", "Qwen/Qwen3-32B")] == "Qwen3-32B"
@@ -150,8 +150,12 @@ def test_annotations_name_and_describe_models_but_never_create_one():
     models = {m["model_id"]: m for m in result["models"].to_dicts()}
     assert list(models) == ["Claude 3.7 Sonnet"]  # the version id found it, whichever source came first
     assert models["Claude 3.7 Sonnet"]["distilled"] is True
-    resolution = {(s, n): m for s, n, m, _ in result["resolution"].iter_rows()}
-    assert resolution[("distilled", "amazon.nova-pro-v1:0")] is None and resolution[("gpqa", "claude-3-7-sonnet-20250219")]
+    resolution = {(s, n): m for s, n, m, _, _ in result["resolution"].iter_rows()}
+    assert resolution[("distilled", "amazon.nova-pro-v1:0")] is None
+    assert resolution[("gpqa", "claude-3-7-sonnet-20250219")] == "Claude 3.7 Sonnet"
+    outcomes = {(s, n): o for s, n, _, _, o in result["resolution"].iter_rows()}
+    assert outcomes[("distilled", "amazon.nova-pro-v1:0")] == "unused annotation"
+    assert outcomes[("epoch", "Claude 3.7 Sonnet")] == "new model" and outcomes[("gpqa", "claude-3-7-sonnet-20250219")] == "matched"
 
 
 @pytest.mark.parametrize(("name", "known", "suggested"), [
@@ -236,7 +240,7 @@ def test_a_speculative_estimate_gets_a_wider_range_than_a_confident_one():
     candidates = pl.DataFrame({"scenario": ["d", "d"], "model_id": ["a", "b"], "flops_method": ["estimated", "estimated"],
                                "training_flops": [1e24, 1e24], "formula": ["as given"] * 2, "kind": ["estimated"] * 2,
                                "source": ["Epoch"] * 2, "scope": ["marginal"] * 2, "confidence": ["Confident", "Speculative"]})
-    scenarios = pl.DataFrame({"scenario": ["d"], "flops_method_precedence": ["estimated"]})
+    scenarios = pl.DataFrame({"scenario": ["d"], "flops_method_precedence": ["estimated"]})  # choose_flops reads only this
     chosen = {r["model_id"]: r for r in costmodel.choose_flops(inputs, candidates, scenarios, factors).to_dicts()}
     width = {m: r["training_flops_high"] / r["training_flops_low"] for m, r in chosen.items()}
     assert width["b"] > width["a"] > 1 and chosen["a"]["training_flops_confidence"] == "Confident"

@@ -99,9 +99,11 @@ def test_resolve_facts_follows_each_scenarios_precedence():
     facts = pl.DataFrame({
         "model_id": ["m", "m"], "quantity": ["params_total", "params_total"], "value": [8e9, 8.2e9],
         "kind": ["published", "reported"], "source": ["paper", "developer"], "url": ["https://a", "https://b"],
-        "accelerator": [None, None]}, schema_overrides={"accelerator": pl.Utf8})
+        "accelerator": [None, None], "source_name": ["cards", "cards"], "tie_order": [1, 2]},
+        schema_overrides={"accelerator": pl.Utf8})
     scenarios = pl.DataFrame({"scenario": ["paper", "default"],
-                              "fact_precedence": ["published|reported|estimated", "reported|estimated|published"]})
+                              "fact_precedence": ["published|reported|estimated", "reported|estimated|published"],
+                              "fact_sources": [None, None]}, schema_overrides={"fact_sources": pl.Utf8})
     resolved = cm.resolve_facts(facts, scenarios)
     assert resolved.height == 4  # every fact stays, under every scenario
     chosen = dict(resolved.filter("chosen").select("scenario", "value").iter_rows())
@@ -136,17 +138,25 @@ def test_inference_costs_two_flops_per_active_parameter():
 
 
 def _lineage_input(rows):
-    flops = pl.DataFrame([{"scenario": "s", "model_id": m, "teacher": t, "training_flops": f, "training_flops_scope": sc}
+    flops = pl.DataFrame([{"scenario": "s", "model_id": m, "teacher": t, "training_flops": f, "training_flops_scope": sc,
+                           "finetune_flops": None}
                           for m, t, f, sc in rows], schema={"scenario": pl.Utf8, "model_id": pl.Utf8, "teacher": pl.Utf8,
-                                                            "training_flops": pl.Float64, "training_flops_scope": pl.Utf8})
+                                                            "training_flops": pl.Float64, "training_flops_scope": pl.Utf8,
+                                                            "finetune_flops": pl.Float64})
     return flops
+
+
+def _parents(children, parent_ids):
+    """Resolved base models (none of them unresolved), as the lineage asset reads them from core.lineage_edges."""
+    return pl.DataFrame({"model_id": children, "parent_id": parent_ids, "base_unresolved": [False] * len(children)},
+                        schema={"model_id": pl.Utf8, "parent_id": pl.Utf8, "base_unresolved": pl.Boolean})
 
 
 def test_lineage_adds_the_base_models_compute_and_respects_cumulative_figures():
     flops = _lineage_input([("base", None, 10.0, "marginal"), ("student", "teacher", 2.0, "marginal"),
                             ("rl", None, 15.0, "cumulative"), ("teacher", None, 100.0, "marginal"),
                             ("student2", "teacher", 3.0, "marginal")])
-    parents = pl.DataFrame({"model_id": ["student", "rl", "student2"], "parent_id": ["base", "base", "student"]})
+    parents = _parents(["student", "rl", "student2"], ["base", "base", "student"])
     rows = {r["model_id"]: r for r in cm.lineage(flops, parents).to_dicts()}
     assert rows["student"]["lineage_flops"] == 12.0 and rows["student"]["marginal_flops"] == 2.0
     assert rows["student2"]["lineage_flops"] == 15.0 and rows["student2"]["lineage_path"] == "base > student > student2"
@@ -158,7 +168,7 @@ def test_lineage_adds_the_base_models_compute_and_respects_cumulative_figures():
 
 def test_lineage_cycle_does_not_hang_and_leaves_lineage_unknown():
     flops = _lineage_input([("x", None, 1.0, "marginal"), ("y", None, 1.0, "marginal")])
-    parents = pl.DataFrame({"model_id": ["x", "y"], "parent_id": ["y", "x"]})
+    parents = _parents(["x", "y"], ["y", "x"])
     rows = cm.lineage(flops, parents)
     assert rows["lineage_flops"].null_count() == 2
 
@@ -172,8 +182,8 @@ def test_lineage_of_any_forest_matches_walking_each_chain(data, size):
     flops_values = data.draw(st.lists(st.floats(min_value=1.0, max_value=1e6), min_size=size, max_size=size))
     parent_of = {i: data.draw(st.one_of(st.none(), st.integers(min_value=0, max_value=i - 1))) if i else None for i in range(size)}
     flops = _lineage_input([(f"m{i}", None, flops_values[i], "marginal") for i in range(size)])
-    parents = pl.DataFrame({"model_id": [f"m{i}" for i, p in parent_of.items() if p is not None],
-                            "parent_id": [f"m{p}" for p in parent_of.values() if p is not None]}, schema={"model_id": pl.Utf8, "parent_id": pl.Utf8})
+    parents = _parents([f"m{i}" for i, p in parent_of.items() if p is not None],
+                       [f"m{p}" for p in parent_of.values() if p is not None])
     rows = {r["model_id"]: r for r in cm.lineage(flops, parents).to_dicts()}
     for i in range(size):
         chain, node = [], i
@@ -194,14 +204,16 @@ def test_ranges_are_ordered_low_value_high(flops, low, high, mid, price_low, pri
                              "grid_tco2e_per_mwh": [0.4], "usd_per_gpu_hour": [price_low + price_spread / 2],
                              "usd_per_gpu_hour_low": [price_low], "usd_per_gpu_hour_high": [price_low + price_spread],
                              "inference_mfu": [0.25]})
-    jobs = pl.DataFrame({"scenario": ["s"], "job": ["j"], "training_flops": [flops]})
+    # a figure with no range of its own (factor 1) and a Speculative estimate's (x/÷ 31.6)
+    jobs = pl.DataFrame({"scenario": ["s", "s"], "job": ["j", "k"], "training_flops": [flops, flops],
+                         "training_flops_low": [flops, flops / 31.6], "training_flops_high": [flops, flops * 31.6]})
     priced = cm.price_hardware(jobs, hardware).with_columns(
         gpu_hours=pl.col("gpu_hours_computed"), gpu_hours_low=pl.col("gpu_hours_computed_low"),
         gpu_hours_high=pl.col("gpu_hours_computed_high"))
-    row = cm._energy_emissions_money(priced).row(0, named=True)
-    for measure in ("gpu_hours", "energy_mwh", "cost_usd"):
-        assert row[f"{measure}_low"] <= row[measure] * (1 + 1e-12) and row[measure] <= row[f"{measure}_high"] * (1 + 1e-12)
-    assert row["tco2e_computed_low"] <= row["tco2e_computed_high"] * (1 + 1e-12)
+    for row in cm._energy_emissions_money(priced).iter_rows(named=True):
+        for measure in ("gpu_hours", "energy_mwh", "cost_usd"):
+            assert row[f"{measure}_low"] <= row[measure] * (1 + 1e-12) and row[measure] <= row[f"{measure}_high"] * (1 + 1e-12)
+        assert row["tco2e_computed_low"] <= row["tco2e_computed_high"] * (1 + 1e-12)
 
 
 @settings(max_examples=200, deadline=None)

@@ -360,3 +360,17 @@ def test_a_view_layer_is_one_step_and_builds_any_subset_in_dependency_order(pipe
     with warehouse.connect(state / "warehouse.duckdb", read_only=True) as con:
         assert warehouse.column_types(con, "core", "fact_conflicts")  # the view is back (having no rows would be fine)
         assert warehouse.row_count(con, "core", "facts") > 0
+
+
+def test_the_readmes_coverage_and_epoch_agreement_figures_hold(published):
+    # The README quotes these two queries (examples/queries/): the default's coverage, and how the figure `default`
+    # uses compares with Epoch AI's own estimate.
+    from pipeline.paths import PROJECT_ROOT
+    coverage = {r[0]: r[1:] for r in published.execute((PROJECT_ROOT / "examples/queries/default_coverage.sql").read_text()).fetchall()}
+    models, costed, gpqa, _ = coverage["default"]
+    assert models > 900 and costed > 300 and gpqa > 120
+    assert coverage["paper"] == (16, 16, 16, 16)
+    compared, over_2x, differ, which = published.execute(
+        (PROJECT_ROOT / "examples/queries/epoch_agreement.sql").read_text()).fetchone()
+    assert compared == 216 and over_2x == 0 and differ == 2
+    assert "deepseek-ai/DeepSeek-V3 0.96x (formula)" in which and "meta-llama/Llama-3.3-70B-Instruct 0.93x (formula)" in which

@@ -32,7 +32,7 @@ def test_records_merge_across_sources_in_catalogue_order():
         {"source_name": "hub", "model_name": "unsloth/Qwen3-8B-GGUF", "hub_id": "unsloth/Qwen3-8B-GGUF", "base_model": "Qwen/Qwen3-8B-Base"},
     ]), mentions([("epoch_gpqa", "claude-3-7-sonnet-20250219"), ("epoch_gpqa", "DeepSeek-V3"), ("paper", "Deepseek V3")]),
         ALIASES, ["cards", "epoch", "hub", "epoch_gpqa", "paper"])
-    resolution = {(s, n): m for s, n, m, _ in result["resolution"].iter_rows()}
+    resolution = {(s, n): m for s, n, m, _, _ in result["resolution"].iter_rows()}
     assert resolution[("epoch", "DeepSeek-V3")] == "deepseek-ai/DeepSeek-V3"
     assert resolution[("epoch_gpqa", "DeepSeek-V3")] == "deepseek-ai/DeepSeek-V3"
     assert resolution[("paper", "Deepseek V3")] == "deepseek-ai/DeepSeek-V3"
@@ -49,7 +49,7 @@ def test_run_suffixes_are_stripped_when_matching_benchmark_versions():
                                "ledger_id": "anthropic/claude-3-7-sonnet-20250219"}]),
                      mentions([("epoch", "claude-3-7-sonnet-20250219_32K"), ("epoch", "o1-2024-12-17_high")]),
                      ALIASES, ["cards", "epoch"])
-    resolution = {n: m for _, n, m, _ in result["resolution"].iter_rows()}
+    resolution = {n: m for _, n, m, _, _ in result["resolution"].iter_rows()}
     assert resolution["claude-3-7-sonnet-20250219_32K"] == "anthropic/claude-3-7-sonnet-20250219"
     assert [u["model_name"] for u in result["unmatched"].to_dicts()] == ["o1-2024-12-17_high"]
 
@@ -65,6 +65,6 @@ def test_keys_are_lowercase_alphanumeric_and_never_raise(name):
 @given(st.lists(st.text(min_size=1, max_size=20), max_size=15))
 def test_every_mention_is_either_resolved_or_listed_as_unmatched(names):
     result = resolve(records([]), mentions([("s", n) for n in set(names)]), ALIASES, ["s"])
-    resolved = {n for _, n, _, _ in result["resolution"].iter_rows()}
+    resolved = {n for _, n, _, _, _ in result["resolution"].iter_rows()}
     unmatched = {u["model_name"] for u in result["unmatched"].to_dicts()}
     assert resolved | unmatched == set(names) and not resolved & unmatched

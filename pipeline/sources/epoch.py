@@ -178,8 +178,7 @@ def read_benchmark(raw: bytes, batch: Batch, *, benchmark: str | None = None, ur
         task = get(row, "task") if cols["task"] else None
         model, setting = split_version(version)
         score = number(row.get(cols["score"]))
-        as_of = (get(row, "date") or "")[:10] or None
-        as_of = _date(get(row, "date")) or as_of
+        as_of = iso_date(get(row, "date"))
         batch.benchmark(record_id=record_id, model_name=model, benchmark=task or benchmark, metric="mean_score",
                         score_raw=get(row, "score"), score=score, scale="fraction", score_pct=to_percent(score, "fraction"),
                         source=f"Epoch AI Benchmarking Hub ({version})", url=get(row, "log") or url, as_of=as_of, setting=setting)
@@ -201,7 +200,7 @@ _MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", 
                                        "september", "october", "november", "december"), start=1)}
 
 
-def _date(value: str | None) -> str | None:
+def iso_date(value: str | None) -> str | None:
     """`17 November 2025 4:28pm` (the runs export) or an ISO timestamp -> YYYY-MM-DD."""
     if not value:
         return None

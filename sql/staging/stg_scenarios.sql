@@ -24,7 +24,7 @@ source_lists as (
     select s.scenario, string_agg(c.name, '|' order by c.position) as fact_sources
     from all_scenarios as s
     cross join unnest(string_split(s.fact_sources, '|')) as wanted (item)
-    join ref.sources as c on c.name = wanted.item or c.path like '%/' || wanted.item
+    join ref.sources as c on c.name = wanted.item or ends_with(c.path, '/' || wanted.item)
     where s.fact_sources is not null
     group by s.scenario
 )
