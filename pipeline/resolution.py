@@ -14,8 +14,9 @@ Two rules keep distinct models apart:
   `Llama 3.1-8B`, developed by Meta AI): forks, quantisations and fine-tunes by others stay models
   of their own, linked through their `base_model`;
 - annotating sources (Epoch's model versions and distilled-models list) never create a model: a
-  version id joins a model's names only when it is that model's own release (`epoch.same_release`),
-  and a judgement about a model nobody else names is kept in `name_resolution` with no model id.
+  version id joins a model's names only when it is that model's own release or the dated release Epoch
+  names (`epoch.read_model_versions` gives the rule), and a judgement about a model nobody else names is
+  kept in `name_resolution` with no model id.
 """
 
 from __future__ import annotations

@@ -76,20 +76,43 @@ def test_the_runs_export_is_split_by_task_and_keeps_each_runs_setting():
     assert frames["models"]["model_name"].n_unique() == frames["models"].height  # one record per model
 
 
-def test_model_versions_give_aliases_only_for_a_models_own_release():
+def test_model_versions_give_aliases_only_for_a_models_own_release_or_the_release_epoch_names():
     raw = ("id,Model,Version release date,Hugging Face developer id,Link,Display name\n"
            "claude-3-7-sonnet-20250219,Claude 3.7 Sonnet,,,,\n"
            "claude-3-7-sonnet-20250219_32K,Claude 3.7 Sonnet,,,,\n"
            "Llama-3.1-8B-Instruct,Llama 3.1-8B,,meta-llama,https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct,\n"
            "Llama-3.1-405B,Llama 3.1-405B,,meta-llama,https://huggingface.co/meta-llama/Llama-3.1-405B,\n"
+           "gpt-4o-2024-11-20,GPT-4o,2024-11-20,,,GPT-4o (Nov 2024)\n"
+           "gpt-4o-2024-05-13,GPT-4o,2024-05-13,,,GPT-4o (May 2024)\n"
+           "o1-2024-12-17_high,o1,,,,o1 (high)\n"
+           "mistral-large-2411,Mistral Large 2,,,,\n"
+           "DeepSeek-R1,DeepSeek-R1,,deepseek-ai,,\n"
            "DeepSeek-R1-0528,DeepSeek-R1,,deepseek-ai,,DeepSeek-R1 (May 2025)\n").encode()
     batch = Batch("versions")
     epoch.read_model_versions(raw, batch)
     models = {m["model_name"]: m for m in batch.models}
     assert models["Claude 3.7 Sonnet"]["aliases"] == "claude-3-7-sonnet-20250219|claude-3-7-sonnet-20250219_32K"
     assert models["Llama 3.1-405B"]["hub_id"] == "meta-llama/Llama-3.1-405B"
-    assert "Llama 3.1-8B" not in models and "DeepSeek-R1" not in models  # an Instruct variant and a later release
-    assert batch.skipped == 2
+    # two API snapshots of GPT-4o are the two releases Epoch's display names say, not one model
+    # (the earliest also takes the undated name: no version is plain GPT-4o's own release)
+    assert models["GPT-4o (May 2024)"]["aliases"] == "gpt-4o-2024-05-13|GPT-4o"
+    assert models["GPT-4o (Nov 2024)"]["aliases"] == "gpt-4o-2024-11-20" and "GPT-4o" not in models
+    assert models["o1"]["aliases"] == "o1-2024-12-17_high"  # a run setting's display name is not a release
+    assert models["DeepSeek-R1 (May 2025)"]["aliases"] == "DeepSeek-R1-0528"  # R1 has a release of its own
+    assert models["DeepSeek-R1"]["aliases"] == "DeepSeek-R1"
+    # an Instruct variant is linked to its base, never one of its names
+    assert "Llama 3.1-8B" not in models and models["Llama-3.1-8B-Instruct"]["base_model"] == "Llama 3.1-8B"
+    assert models["Llama-3.1-8B-Instruct"]["aliases"] is None
+    assert batch.skipped == 1  # a later checkpoint with no display name: neither alias nor variant
+
+
+def test_epoch_versions_keep_gpt_4o_releases_apart_in_the_default():
+    versions = next(s for s in load_catalogue(PROJECT_ROOT / "sources.yaml") if s.name == "epoch_model_versions")
+    batch = Batch(versions.name)
+    epoch.read_model_versions(versions.path.read_bytes(), batch)
+    aliases = {m["model_name"]: (m["aliases"] or "").split("|") for m in batch.models}
+    assert "gpt-4o-2024-11-20" in aliases["GPT-4o (Nov 2024)"]
+    assert not any("gpt-4o-2024-11-20" in names for model, names in aliases.items() if model != "GPT-4o (Nov 2024)")
 
 
 def test_the_distilled_list_is_one_judgement_per_model_with_its_confidence():

@@ -226,29 +226,65 @@ def _hub_id(link: str | None) -> str | None:
     return match[1] if match else None
 
 
+# The words that make a version an Instruct or chat variant of the model Epoch lists it under (`gemma-2-9b-it`).
+VARIANT_WORDS = frozenset({"instruct", "chat", "it"})
+
+
+def is_tuned_variant(version: str) -> bool:
+    return bool(VARIANT_WORDS & set(re.split(r"[-_. ]+", base_model_version(version).rsplit("/", 1)[-1].lower())))
+
+
+# A display name that names a dated release: `GPT-4o (Nov 2024)`, `Claude 3.5 Sonnet (Oct 2024)` (not `o1 (medium)`).
+DATED_RELEASE = re.compile(r"\((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}\)$", re.IGNORECASE)
+
+
 def read_model_versions(raw: bytes, batch: Batch, *, url: str = BENCHMARKS_URL) -> None:
-    """The Benchmarking Hub's model versions: which API or Hub id is which Epoch model. A version that is the
-    model's own release (see `same_release`) becomes one of its aliases; any other version (an Instruct
-    variant, a later checkpoint, a quantisation, a host's copy) stays a model of its own, its Epoch model
-    kept as a suggestion, never merged."""
+    """The Benchmarking Hub's model versions: which API or Hub id is which Epoch model. The rule, in order:
+    - a version whose `Display name` names a dated release (`gpt-4o-2024-11-20` is `GPT-4o (Nov 2024)`, a
+      notable-models row of its own) becomes that release's alias, never the undated model's; the earliest dated
+      release also takes the undated name when no version is the undated model's own release (Epoch's
+      `Claude 3.5 Sonnet` row is the June 2024 release, `DeepSeek-R1` is not `DeepSeek-R1 (May 2025)`);
+    - a version that is the listed model's own release (see `same_release`) becomes the model's alias;
+    - an Instruct or chat variant (`is_tuned_variant`) stays a model of its own, linked to the listed model as
+      its `base_model`;
+    - any other version (a later checkpoint, a quantisation, a host's copy) is counted as skipped, never merged."""
     opened = _open(raw, batch, "epoch_model_versions", VERSION_COLUMNS, ("id", "model"))
     if opened is None:
         return
     frame, _, get = opened
-    models: dict[str, dict] = {}
+    rows = []
     for index, row in enumerate(frame.iter_rows(named=True)):
-        version, model = get(row, "id"), get(row, "model")
+        version, model, display = get(row, "id"), " ".join((get(row, "model") or "").split()), get(row, "display")
         if not version:
             batch.reject(f"row {index + 2}", "row has no version id", check="model_name", raw=str(row)[:2000])
             continue
-        if not model or not same_release(version, model):
-            batch.skipped += 1  # counted: a variant is not an alias of the model it is a version of
+        rows.append({"record_id": f"row {index + 2}", "version": version, "model": model, "link": get(row, "link"),
+                     "date": (get(row, "date") or "")[:10] or None,
+                     "dated": " ".join(display.split()) if display and DATED_RELEASE.search(display) else None})
+    undated_own = {r["model"] for r in rows if r["model"] and not r["dated"] and same_release(r["version"], r["model"])}
+    earliest: dict[str, str] = {}
+    for r in sorted((r for r in rows if r["dated"] and r["model"] not in undated_own), key=lambda r: r["date"] or "9999"):
+        earliest.setdefault(r["model"], r["dated"])
+    models: dict[str, dict] = {}
+    for r in rows:
+        if r["dated"]:
+            target = r["dated"]
+        elif r["model"] and same_release(r["version"], r["model"]):
+            target = r["model"]
+        else:
+            if r["model"] and is_tuned_variant(r["version"]):
+                batch.model(record_id=r["record_id"], model_name=base_model_version(r["version"]),
+                            hub_id=_hub_id(r["link"]), base_model=r["model"], origin=url)
+            else:
+                batch.skipped += 1  # counted: a variant is not an alias of the model it is a version of
             continue
-        entry = models.setdefault(" ".join(model.split()), {"record_id": f"row {index + 2}", "aliases": [], "hub_id": None,
-                                                            "as_of": None})
-        entry["aliases"].append(version)
-        entry["hub_id"] = entry["hub_id"] or _hub_id(get(row, "link"))
-        entry["as_of"] = entry["as_of"] or (get(row, "date") or "")[:10] or None
+        entry = models.setdefault(target, {"record_id": r["record_id"], "aliases": [], "hub_id": None, "as_of": None})
+        entry["aliases"].append(r["version"])
+        entry["hub_id"] = entry["hub_id"] or _hub_id(r["link"])
+        entry["as_of"] = entry["as_of"] or r["date"]
+    for model, dated in earliest.items():
+        if dated in models and model not in models:
+            models[dated]["aliases"].append(model)
     for model, entry in models.items():
         batch.model(record_id=entry["record_id"], model_name=model, hub_id=entry["hub_id"], aliases=entry["aliases"],
                     as_of=entry["as_of"], origin=url)
