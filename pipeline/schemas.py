@@ -101,6 +101,8 @@ class BenchmarkResult(pa.DataFrameModel):
     as_of: Optional[str] = pa.Field(nullable=True, description="Date of the result")
     setting: Optional[str] = pa.Field(nullable=True, description="Run setting the source names (reasoning effort, thinking "
                                       "budget); null for the model's default")
+    kind: str = pa.Field(isin=FACT_KINDS, description="estimated (a third party's evaluation run) / reported (the "
+                         "developer's card or report) / published (printed in a paper)")
 
     class Config:
         strict = True
@@ -161,6 +163,12 @@ class Accelerator(pa.DataFrameModel):
 FLOPS_METHODS = ["declared", "reported", "formula", "hardware", "estimated", "published"]
 
 
+def _ordered(values: list[str]) -> str:
+    """A pattern for a `|`-separated list of `values`."""
+    one = "(" + "|".join(values) + ")"
+    return rf"^{one}(\|{one})*$"
+
+
 class Scenario(pa.DataFrameModel):
     scenario: str = pa.Field(unique=True, str_matches=r"^[a-z][a-z0-9_]*$", description="Scenario name")
     description: str = pa.Field(description="What the scenario assumes")
@@ -169,10 +177,12 @@ class Scenario(pa.DataFrameModel):
     grid_tco2e_per_mwh: Optional[float] = pa.Field(nullable=True, ge=0, le=2, description="Override of the region's grid intensity, tCO2e/MWh")
     pue: float = pa.Field(ge=1, le=3, description="Power usage effectiveness")
     moe_params: str = pa.Field(isin=["total", "active"], description="N for mixture-of-experts models")
-    fact_precedence: str = pa.Field(str_matches=r"^(reported|estimated|published)(\|(reported|estimated|published))*$",
-                                    description="Kinds of fact in order of preference, `|`-separated")
+    fact_precedence: str = pa.Field(str_matches=_ordered(FACT_KINDS), description="Kinds of fact in order of preference, `|`-separated")
+    score_precedence: Optional[str] = pa.Field(nullable=True, str_matches=_ordered(FACT_KINDS),
+                                               description="Kinds of score in order of preference, `|`-separated (null: "
+                                               "`fact_precedence`)")
     flops_method_precedence: str = pa.Field(
-        str_matches=r"^(declared|reported|formula|hardware|estimated|published)(\|(declared|reported|formula|hardware|estimated|published))*$",
+        str_matches=_ordered(FLOPS_METHODS),
         description="Training-FLOPs methods in order of preference, `|`-separated")
     inference_mfu: float = pa.Field(gt=0, le=1, description="MFU assumed when serving")
     fact_sources: Optional[str] = pa.Field(nullable=True, description="Sources whose facts the scenario reads, by name or by "

@@ -110,9 +110,19 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 def _insert(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> None:
     con.register("__ledger_rows", frame.rechunk().to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
+        _add_missing_columns(con, schema, table)
         run(con, f"insert into {_ident(schema)}.{_ident(table)} by name select * from __ledger_rows")
     finally:
         con.unregister("__ledger_rows")
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+    """A table kept across runs (raw, validated, ops) gains the columns a newer version of the code writes, so an
+    upgraded checkout runs on the working database an earlier one left; older rows read null there."""
+    have = {name for name, _ in column_types(con, schema, table)}
+    for name, dtype, *_ in con.execute("describe select * from __ledger_rows").fetchall():
+        if name not in have:
+            run(con, f"alter table {_ident(schema)}.{_ident(table)} add column {_ident(name)} {dtype}")
 
 
 def replace_source_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str, source_name: str,

@@ -374,3 +374,19 @@ def test_the_readmes_coverage_and_epoch_agreement_figures_hold(published):
         (PROJECT_ROOT / "examples/queries/epoch_agreement.sql").read_text()).fetchone()
     assert compared == 216 and over_2x == 0 and differ == 2
     assert "deepseek-ai/DeepSeek-V3 0.96x (formula)" in which and "meta-llama/Llama-3.3-70B-Instruct 0.93x (formula)" in which
+
+
+def test_the_default_shows_a_third_partys_run_and_the_paper_its_own_printed_score(published):
+    # Phi-4's card and Epoch's run give 56.1 on GPQA Diamond; the paper printed 69.3. Under `default` a third party's
+    # evaluation run comes first (`score_precedence`), under `paper` the paper's number; both stay in core.
+    rows = dict(published.execute("""
+        select scenario, gpqa_diamond from model_comparison where model_id = 'microsoft/phi-4'""").fetchall())
+    assert rows["paper"] == 69.3 and round(rows["default"], 1) == 56.1
+    kinds = {r[0] for r in published.execute(
+        "select kind from core.benchmark_scores where model_id = 'microsoft/phi-4' and benchmark_id = 'gpqa_diamond'").fetchall()}
+    assert kinds == {"published", "estimated"}
+    # two API snapshots of GPT-4o are two releases, each with its own run
+    gpt4o = dict(published.execute("""
+        select model_id, gpqa_diamond from model_comparison
+        where scenario = 'default' and model_id in ('openai/gpt-4o-2024-05-13', 'GPT-4o (Nov 2024)')""").fetchall())
+    assert round(gpt4o["openai/gpt-4o-2024-05-13"], 1) == 48.9 and round(gpt4o["GPT-4o (Nov 2024)"], 1) == 47.9

@@ -160,3 +160,12 @@ def test_cards_are_still_parsed_when_no_worker_process_can_start(tmp_path, monke
     batch = Batch("s")
     model_cards.read_card_files(files, batch, workers=2)
     assert len(batch.models) == count
+
+
+def test_a_card_score_citing_a_paper_is_published_and_any_other_is_the_cards_own():
+    from pipeline.sources.model_cards import score_kind
+    assert score_kind("https://arxiv.org/abs/2602.20164") == "published"
+    assert score_kind("https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard") == "reported"
+    assert score_kind(None) == "reported"
+    benchmarks = model_cards.read_card_folder(DATA_DIR / "model_cards", "embedded")["benchmarks"]
+    assert set(benchmarks["kind"]) == {"published"}  # the embedded cards carry the paper's Table 1 scores

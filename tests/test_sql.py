@@ -38,10 +38,9 @@ def test_stg_benchmark_records_maps_names_to_canonical_ids_and_keeps_the_rest_ap
         "dataset_type": ["Idavidrein/gpqa", None, None, None], "dataset_config": ["gpqa_diamond", None, None, None],
         "metric": ["pass@1"] * 4, "score": [50.0, 40.0, 30.0, 0.3], "scale": ["percent"] * 3 + ["fraction"],
         "score_pct": [50.0, 40.0, 30.0, 30.0]})
+    from pipeline.sources.records import BENCHMARK_COLUMNS
     warehouse.write_table(con, "validated", "benchmark_results", results.with_columns(
-        [pl.lit(None, dtype=t).alias(c) for c, t in (("score_raw", pl.Utf8), ("k", pl.Int64), ("temperature", pl.Float64),
-                                                      ("top_p", pl.Float64), ("n_questions", pl.Int64), ("source", pl.Utf8),
-                                                      ("url", pl.Utf8), ("as_of", pl.Utf8), ("setting", pl.Utf8))]))
+        [pl.lit(None, dtype=t).alias(c) for c, t in BENCHMARK_COLUMNS.items() if c not in results.columns]))
     warehouse.build_from_sql(con, "staging", "stg_benchmark_records")
     mapped = dict(con.execute("select benchmark_as_written, benchmark_id from staging.stg_benchmark_records").fetchall())
     # OTIS Mock AIME is not AIME 2024, and the leaderboard's GPQA is not GPQA Diamond: neither is merged.
@@ -121,3 +120,14 @@ def test_a_schema_check_lists_a_missing_column_as_a_failure(tmp_path):
         result = _schema_check("marts", "hardware_comparison", HardwareComparison).evaluate(con)
     assert not result.passed
     assert [(f["check_name"], "tco2e" in f["reason"]) for f in result.metadata["failures"].data] == [("column_in_dataframe", True)]
+
+
+def test_a_kept_table_gains_the_columns_newer_code_writes(tmp_path):
+    # an upgraded checkout writes a column the working database's table (from an earlier version) lacks
+    path = tmp_path / "w.duckdb"
+    with warehouse.connect(path) as db:
+        warehouse.replace_source_rows(db, "raw", "scores", "a", pl.DataFrame({"source_name": ["a"], "score": [1.0]}))
+        warehouse.replace_source_rows(db, "raw", "scores", "b", pl.DataFrame({"source_name": ["b"], "score": [2.0],
+                                                                              "kind": ["estimated"]}))
+        rows = db.execute("select source_name, score, kind from raw.scores order by 1").fetchall()
+    assert rows == [("a", 1.0, None), ("b", 2.0, "estimated")]

@@ -181,7 +181,8 @@ def read_benchmark(raw: bytes, batch: Batch, *, benchmark: str | None = None, ur
         as_of = iso_date(get(row, "date"))
         batch.benchmark(record_id=record_id, model_name=model, benchmark=task or benchmark, metric="mean_score",
                         score_raw=get(row, "score"), score=score, scale="fraction", score_pct=to_percent(score, "fraction"),
-                        source=f"Epoch AI Benchmarking Hub ({version})", url=get(row, "log") or url, as_of=as_of, setting=setting)
+                        source=f"Epoch AI Benchmarking Hub ({version})", url=get(row, "log") or url, as_of=as_of, setting=setting,
+                        kind="estimated")
         release = (get(row, "release") or "")[:10] or None
         record = seen.setdefault(model, {"record_id": record_id, "organization": None, "as_of": None})
         record["organization"] = record["organization"] or get(row, "organization")

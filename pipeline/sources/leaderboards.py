@@ -65,7 +65,8 @@ def read_open_llm_leaderboard(raw: bytes, batch: Batch, *, url: str = OLL_URL) -
                 score = number(raw_value)
                 batch.benchmark(record_id=record_id, model_name=model, benchmark=f"open_llm_leaderboard:{bench}{suffix}",
                                 metric="normalized_score" if suffix else "acc", score_raw=raw_value, score=score, scale=scale,
-                                score_pct=to_percent(score, scale), source="Open LLM Leaderboard v2", url=url, as_of=as_of)
+                                score_pct=to_percent(score, scale), source="Open LLM Leaderboard v2", url=url, as_of=as_of,
+                                kind="estimated")
         params = pick(frame, *OLL_COLUMNS["params"])
         if params and text(row.get(params)):
             value = number(row.get(params))
@@ -113,7 +114,7 @@ def read_lm_eval_results(raw: bytes, record_id: str, batch: Batch, *, model: str
                             k=int(repeats) if isinstance(repeats, int) else None,
                             temperature=number(gen.get("temperature")), top_p=number(gen.get("top_p")),
                             n_questions=int(n_questions) if isinstance(n_questions, int) else None,
-                            source="lm-evaluation-harness results", url=None, as_of=as_of)
+                            source="lm-evaluation-harness results", url=None, as_of=as_of, kind="estimated")
 
 
 def _pretrained(model_args: str | None) -> str | None:
@@ -178,7 +179,8 @@ def read_lm_eval_samples(raw: bytes, record_id: str, batch: Batch, *, model: str
     as_of = match["stamp"][:10] if match else None
     batch.benchmark(record_id=record_id, model_name=model_name, benchmark=f"lm_eval:{task}", metric=f"pass@1 ({chosen_metric})",
                     score_raw=f"{score}", score=score, scale="fraction", score_pct=score * 100, k=k, temperature=temperature,
-                    top_p=top_p, n_questions=questions, source="lm-evaluation-harness per-sample log", url=None, as_of=as_of)
+                    top_p=top_p, n_questions=questions, source="lm-evaluation-harness per-sample log", url=None, as_of=as_of,
+                    kind="estimated")
 
 
 def _model_from_path(record_id: str) -> str | None:
@@ -199,4 +201,5 @@ def read_simple_evals(raw: bytes, record_id: str, batch: Batch, *, model: str, b
         return batch.reject(record_id, "no `score` key: not a simple-evals output", check="simple_evals")
     score = number(doc.get("score"))
     batch.benchmark(record_id=record_id, model_name=model, benchmark=benchmark, metric="score", score_raw=text(doc.get("score")),
-                    score=score, scale="fraction", score_pct=to_percent(score, "fraction"), source="simple-evals output", url=None)
+                    score=score, scale="fraction", score_pct=to_percent(score, "fraction"), source="simple-evals output", url=None,
+                    kind="estimated")

@@ -181,7 +181,13 @@ def _model_index(model_index, results: list | None, record_id: str, model_name: 
         batch.benchmark(record_id=record_id, model_name=model_name, benchmark=result.dataset_name,
                         dataset_type=result.dataset_type, dataset_config=result.dataset_config, metric=result.metric_type,
                         score_raw=text(result.metric_value), score=score, scale=scale, score_pct=to_percent(score, scale),
-                        source=result.source_name, url=result.source_url, as_of=as_of)
+                        source=result.source_name, url=result.source_url, as_of=as_of, kind=score_kind(result.source_url))
+
+
+def score_kind(source_url: str | None) -> str:
+    """A model-index result citing a paper (an arXiv page: the embedded cards cite Wani et al.'s Table 1) is
+    `published`; any other is the card's own, `reported`."""
+    return "published" if re.match(r"^https://arxiv\.org/", source_url or "") else "reported"
 
 
 def parse_hub_api_json(raw: bytes, record_id: str, batch: Batch) -> None:

@@ -24,7 +24,7 @@ BENCHMARK_COLUMNS = {
     "source_name": pl.Utf8, "record_id": pl.Utf8, "model_name": pl.Utf8, "benchmark": pl.Utf8, "dataset_type": pl.Utf8,
     "dataset_config": pl.Utf8, "metric": pl.Utf8, "score_raw": pl.Utf8, "score": pl.Float64, "scale": pl.Utf8,
     "score_pct": pl.Float64, "k": pl.Int64, "temperature": pl.Float64, "top_p": pl.Float64, "n_questions": pl.Int64,
-    "source": pl.Utf8, "url": pl.Utf8, "as_of": pl.Utf8, "setting": pl.Utf8,
+    "source": pl.Utf8, "url": pl.Utf8, "as_of": pl.Utf8, "setting": pl.Utf8, "kind": pl.Utf8,
 }
 
 

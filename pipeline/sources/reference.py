@@ -32,7 +32,7 @@ def _load_yaml(path: Path) -> dict:
 SCENARIO_COLUMNS = {
     "scenario": pl.Utf8, "description": pl.Utf8, "comparison_accelerator": pl.Utf8, "grid_region": pl.Utf8,
     "grid_tco2e_per_mwh": pl.Float64, "pue": pl.Float64, "moe_params": pl.Utf8, "fact_precedence": pl.Utf8,
-    "flops_method_precedence": pl.Utf8, "inference_mfu": pl.Float64, "fact_sources": pl.Utf8,
+    "score_precedence": pl.Utf8, "flops_method_precedence": pl.Utf8, "inference_mfu": pl.Float64, "fact_sources": pl.Utf8,
 }
 OVERRIDE_COLUMNS = {"scenario": pl.Utf8, "accelerator_id": pl.Utf8, "peak_tflops": pl.Float64, "mfu": pl.Float64,
                     "price_usd_per_gpu_hour": pl.Float64}
@@ -55,6 +55,7 @@ def scenario_row(name: str, spec: dict) -> dict:
         "comparison_accelerator": spec.get("comparison_accelerator"), "grid_region": spec.get("grid_region"),
         "grid_tco2e_per_mwh": _float_or_none(spec.get("grid_tco2e_per_mwh")), "pue": _float_or_none(spec.get("pue")),
         "moe_params": spec.get("moe_params"), "fact_precedence": _joined(spec.get("fact_precedence")),
+        "score_precedence": _joined(spec.get("score_precedence")) or None,
         "flops_method_precedence": _joined(spec.get("flops_method_precedence")),
         "inference_mfu": _float_or_none(spec.get("inference_mfu")),
         "fact_sources": _joined(spec.get("fact_sources")) or None,

@@ -22,6 +22,7 @@ select
     b.score,
     b.scale,
     b.setting,
+    b.kind,
     b.k,
     b.temperature,
     b.top_p,

@@ -21,19 +21,27 @@ lineage as (
     select * from costs.lineage
 ),
 
+scenarios as (
+    select scenario, string_split(score_precedence, '|') as score_kinds from staging.stg_scenarios
+),
+
 ranked_scores as (
-    -- one score per model and benchmark: from the source listed first in the catalogue, and within it the run at the
-    -- model's default setting (no setting named, else `medium`, the default reasoning effort), never the best of several
-    select *, row_number() over (
-        partition by model_id, benchmark_id
-        order by source_rank, source_name, case when setting is null then 0 when lower(setting) = 'medium' then 1 else 2 end,
-                 as_of desc nulls last, score_pct desc) as pick
-    from core.benchmark_scores
-    where benchmark_id in ('gpqa_diamond', 'aime_2024') and score_pct is not null
+    -- one score per scenario, model and benchmark: of the kind the scenario prefers (`score_precedence`), then from
+    -- the source listed first in the catalogue, and within it the run at the model's default setting (no setting
+    -- named, else `medium`, the default reasoning effort), then the newest; never the best of several
+    select s.scenario, b.*, row_number() over (
+        partition by s.scenario, b.model_id, b.benchmark_id
+        order by coalesce(list_position(s.score_kinds, b.kind), 99), b.source_rank, b.source_name,
+                 case when b.setting is null then 0 when lower(b.setting) = 'medium' then 1 else 2 end,
+                 b.as_of desc nulls last, b.score_pct desc) as pick
+    from core.benchmark_scores as b
+    cross join scenarios as s
+    where b.benchmark_id in ('gpqa_diamond', 'aime_2024') and b.score_pct is not null and b.model_id is not null
 ),
 
 scores as (
     select
+        scenario,
         model_id,
         max(score_pct) filter (where benchmark_id = 'gpqa_diamond') as gpqa_diamond,
         max(source) filter (where benchmark_id = 'gpqa_diamond') as gpqa_diamond_source,
@@ -41,7 +49,7 @@ scores as (
         max(source) filter (where benchmark_id = 'aime_2024') as aime_2024_source
     from ranked_scores
     where pick = 1
-    group by model_id
+    group by scenario, model_id
 ),
 
 flags as (
@@ -136,7 +144,7 @@ compared as (
     join h100 as h on h.scenario = c.scenario
     join models as m on m.model_id = c.model_id
     left join lineage as l on l.scenario = c.scenario and l.model_id = c.model_id
-    left join scores as s on s.model_id = c.model_id
+    left join scores as s on s.scenario = c.scenario and s.model_id = c.model_id
     left join paper as p on p.model_id = c.model_id
     left join flags as f on f.scenario = c.scenario and f.model_id = c.model_id
 )

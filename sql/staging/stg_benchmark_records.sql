@@ -33,6 +33,7 @@ select
     keyed.top_p,
     keyed.n_questions,
     keyed.setting,
+    keyed.kind,
     keyed.source,
     keyed.url,
     keyed.as_of

@@ -42,6 +42,7 @@ select
     s.pue,
     s.moe_params,
     s.fact_precedence,
+    coalesce(s.score_precedence, s.fact_precedence) as score_precedence,
     s.flops_method_precedence,
     s.inference_mfu,
     case when s.fact_sources is not null then coalesce(l.fact_sources, '') end as fact_sources
