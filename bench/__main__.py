@@ -129,6 +129,8 @@ def render(results: list[dict]) -> str:
                      f"graph (Dagster alone, code loading included) {d['noop_twin_s']:.1f} s and the pipeline's work "
                      f"{d['pipeline_work_s']:.1f} s; loading the definitions {d['load_definitions_s']:.1f} s; a scheduled run with "
                      f"unchanged sources {d['no_change_s']:.2f} s, requesting {d['no_change_requested']} downstream runs")
+        lines.append(f"- breadth: the same command on the paper's cards and tables alone {d['make_run_paper_only_s']:.1f} s; "
+                     f"the full default (the real-data snapshots too) takes {d['breadth_ratio']:.2f}x that")
     return "\n".join(lines)
 
 
