@@ -283,7 +283,8 @@ def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
     whose base model is named but matches no model. A model's lineage compute is its marginal compute plus its
     parent's lineage compute. A figure whose scope is `cumulative` already contains the parent's compute, so its
     marginal part is the source's own fine-tune compute (`finetune_flops`, Epoch's "Finetune compute") when it
-    gives one, else the figure minus the parent's lineage; when the base model cannot be resolved, the marginal
+    gives one, else the figure minus the parent's lineage when that is positive (unknown otherwise); when the base
+    model cannot be resolved, the marginal
     part is that fine-tune compute or unknown, never the cumulative figure, and the note says so.
     `teacher_share_flops` spreads a teacher's lineage compute over the students distilled from it.
     """
@@ -322,8 +323,13 @@ def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
     cumulative = pl.col("training_flops_scope") == "cumulative"
     has_parent, finetune = pl.col("parent_id").is_not_null(), pl.col("finetune_flops")
     unresolved = pl.col("parent_id").is_null() & pl.col("base_unresolved") & cumulative
+    # a cumulative figure not above its base's says nothing about the fine-tune (Epoch gives an Instruct version its
+    # base model's figure): its marginal part is unknown, never zero or negative
+    not_above = has_parent & cumulative & (pl.col("training_flops") <= pl.col("parent_lineage"))
     frame = frame.with_columns(
-        marginal_flops=pl.when(has_parent & cumulative).then(pl.coalesce(finetune, pl.col("training_flops") - pl.col("parent_lineage")))
+        marginal_flops=pl.when(has_parent & cumulative & finetune.is_not_null()).then(finetune)
+        .when(not_above).then(None)
+        .when(has_parent & cumulative).then(pl.col("training_flops") - pl.col("parent_lineage"))
         .when(unresolved).then(finetune)
         .otherwise(pl.col("training_flops")),
         lineage_note=pl.when(unresolved & finetune.is_not_null())
@@ -331,8 +337,8 @@ def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
         .when(unresolved).then(pl.lit("cumulative figure and its base model is not resolved: marginal compute unknown"))
         .when(has_parent & cumulative & finetune.is_not_null())
         .then(pl.lit("figure includes the base model's compute; marginal compute is the source's fine-tune compute"))
-        .when(has_parent & cumulative & (pl.col("training_flops") < pl.col("parent_lineage")))
-        .then(pl.lit("cumulative figure is below its base model's lineage compute"))
+        .when(not_above)
+        .then(pl.lit("cumulative figure is not above its base model's lineage compute: marginal compute unknown"))
         .when(has_parent & cumulative).then(pl.lit("figure includes the base model's compute"))
         .when(pl.col("parent_id").is_not_null() & pl.col("parent_lineage").is_null()).then(pl.lit("base model's compute unknown"))
         .otherwise(pl.lit("")),

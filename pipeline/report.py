@@ -49,6 +49,19 @@ def _footnoted(rows: list[dict]) -> tuple[list[dict], list[dict]]:
     return rows, notes
 
 
+def pair_summary(rows: list[dict]) -> dict:
+    """How many distillation pairs, how many with compute on both sides, and by what evidence each student was
+    found to be distilled (its type's basis up to any note: `Epoch AI distilled-models list: true (high
+    confidence)`, `ledger.method = distillation`, `name contains 'distil'`)."""
+    by_basis: dict[str, int] = {}
+    for row in rows:
+        basis = (row.get("student_identified_by") or "no basis recorded").split(";")[0].removeprefix("distilled: ").strip()
+        row["identified_by_short"] = basis
+        by_basis[basis] = by_basis.get(basis, 0) + 1
+    return {"pairs": len(rows), "both_costed": sum(1 for r in rows if r.get("both_costed")),
+            "by_basis": sorted(by_basis.items(), key=lambda item: (-item[1], item[0]))}
+
+
 def render_report(models: pl.DataFrame, hardware: pl.DataFrame, pairs: pl.DataFrame, scenarios: pl.DataFrame,
                   sources: pl.DataFrame, chart_svgs: dict[str, str], output: Path) -> Path:
     """Write `output` (index.html) from the marts; charts, styles and the sorting script are inline, so
@@ -56,13 +69,15 @@ def render_report(models: pl.DataFrame, hardware: pl.DataFrame, pairs: pl.DataFr
     output.parent.mkdir(parents=True, exist_ok=True)
     names = scenarios["scenario"].to_list()
     model_tables = {s: _footnoted(models.filter(pl.col("scenario") == s).to_dicts()) for s in names}
+    pairs_by_scenario = {s: pairs.filter(pl.col("scenario") == s).to_dicts() for s in names}
     html = _ENV.get_template("report.html.j2").render(
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         scenarios=scenarios.to_dicts(),
         models_by_scenario={s: rows for s, (rows, _) in model_tables.items()},
         footnotes_by_scenario={s: notes for s, (_, notes) in model_tables.items()},
         hardware_by_scenario={s: hardware.filter(pl.col("scenario") == s).to_dicts() for s in names},
-        pairs_by_scenario={s: pairs.filter(pl.col("scenario") == s).to_dicts() for s in names},
+        pairs_by_scenario=pairs_by_scenario,
+        pair_summaries={s: pair_summary(rows) for s, rows in pairs_by_scenario.items()},
         sources=sources.to_dicts(),
         charts=chart_svgs,
     )

@@ -243,8 +243,13 @@ def test_fine_tune_compute_is_the_marginal_part_and_an_unresolved_base_is_never_
          "finetune_flops": 1.03e20},
         {"scenario": "d", "model_id": "orphan", "teacher": None, "training_flops": 5e24, "training_flops_scope": "cumulative",
          "finetune_flops": None},
+        # Epoch gives an Instruct version its base model's figure: that says nothing of the fine-tune's own compute
+        {"scenario": "d", "model_id": "instruct", "teacher": None, "training_flops": 3.4e24, "training_flops_scope": "cumulative",
+         "finetune_flops": None},
     ]
-    out = _lineage(rows, [("r1", "base", False), ("nemotron", None, True), ("orphan", None, True)])
+    out = _lineage(rows, [("r1", "base", False), ("nemotron", None, True), ("orphan", None, True), ("instruct", "base", False)])
+    assert out["instruct"]["marginal_flops"] is None and out["instruct"]["lineage_flops"] == 3.4e24
+    assert "not above its base" in out["instruct"]["lineage_note"]
     assert out["r1"]["marginal_flops"] == 1.83e23 and out["r1"]["lineage_flops"] == 4.0e24  # the base counted once
     assert out["nemotron"]["marginal_flops"] == 1.03e20 and "not resolved" in out["nemotron"]["lineage_note"]
     assert out["orphan"]["marginal_flops"] is None and "marginal compute unknown" in out["orphan"]["lineage_note"]

@@ -390,3 +390,17 @@ def test_the_default_shows_a_third_partys_run_and_the_paper_its_own_printed_scor
         select model_id, gpqa_diamond from model_comparison
         where scenario = 'default' and model_id in ('openai/gpt-4o-2024-05-13', 'GPT-4o (Nov 2024)')""").fetchall())
     assert round(gpt4o["openai/gpt-4o-2024-05-13"], 1) == 48.9 and round(gpt4o["GPT-4o (Nov 2024)"], 1) == 47.9
+
+
+def test_distillation_pairs_say_how_each_was_found_and_the_report_counts_them(published, pipeline_run):
+    pairs = published.execute("""
+        select student_id, student_identified_by, both_costed, student_marginal_flops from distillation_pairs
+        where scenario = 'default' order by student_id""").fetchall()
+    assert len(pairs) >= 6 and all(basis for _, basis, _, _ in pairs)
+    assert sum(1 for *_, costed, _ in pairs if costed) == 3
+    # Epoch gives a Llama 4 Instruct version its base's figure: its own compute is unknown, not zero
+    llama4 = [p for p in pairs if p[0].startswith("Llama-4-")]
+    assert llama4 and all(flops is None and "Epoch AI distilled-models list" in basis for _, basis, _, flops in llama4)
+    report = (pipeline_run["out"] / "report" / "index.html").read_text()
+    assert f"{len(pairs)} pairs, 3 with training compute on both sides" in report
+    assert "Epoch AI distilled-models list: true (high confidence) (2)" in report

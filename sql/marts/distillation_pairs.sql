@@ -1,5 +1,6 @@
 -- each distilled model beside its vanilla counterpart (its base model): the paper's marginal view
--- and the lineage view of compute, gpu-hours, emissions and the score each distillation gained
+-- and the lineage view of compute, gpu-hours, emissions and the score each distillation gained, and how the
+-- pair was identified (the student's evidence of distillation; the vanilla side is always its base model)
 with comparison as (
     select * from marts.model_comparison
 ),
@@ -15,6 +16,9 @@ select
     v.model_id as vanilla_id,
     v.model as vanilla,
     s.teacher as teacher_id,
+    s.model_type_basis as student_identified_by,
+    'base model of the student (' || s.base_model || ')' as vanilla_identified_by,
+    s.marginal_flops is not null and v.training_flops is not null as both_costed,
     s.params_used as student_params,
     s.training_flops_method as student_flops_method,
     s.teacher_flops,
