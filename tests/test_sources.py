@@ -169,3 +169,31 @@ def test_a_card_score_citing_a_paper_is_published_and_any_other_is_the_cards_own
     assert score_kind(None) == "reported"
     benchmarks = model_cards.read_card_folder(DATA_DIR / "model_cards", "embedded")["benchmarks"]
     assert set(benchmarks["kind"]) == {"published"}  # the embedded cards carry the paper's Table 1 scores
+
+
+def test_lm_eval_v03_results_with_bare_metric_names_are_read():
+    from pipeline.sources import leaderboards
+    doc = {"results": {"hellaswag": {"acc": 0.57, "acc_stderr": 0.005, "acc_norm": 0.75, "acc_norm_stderr": 0.004},
+                       "wikitext": {"word_perplexity": 9.1, "byte_perplexity": 1.5}},
+           "versions": {"hellaswag": 0, "wikitext": 1},
+           "config": {"model": "hf-causal", "model_args": "pretrained=EleutherAI/pythia-1b", "num_fewshot": 0}}
+    batch = Batch("lm")
+    leaderboards.read_lm_eval_results(__import__("json").dumps(doc).encode(), "results.json", batch)
+    rows = {(b["benchmark"], b["metric"]): b for b in batch.benchmarks}
+    assert set(rows) == {("lm_eval:hellaswag", "acc"), ("lm_eval:hellaswag", "acc_norm"),
+                         ("lm_eval:wikitext", "word_perplexity"), ("lm_eval:wikitext", "byte_perplexity")}
+    assert rows[("lm_eval:hellaswag", "acc")]["score_pct"] == pytest.approx(57.0) and rows[("lm_eval:hellaswag", "acc")]["model_name"] == "EleutherAI/pythia-1b"
+    assert rows[("lm_eval:wikitext", "word_perplexity")]["score_pct"] is None  # a perplexity is no percent
+
+
+def test_a_card_perplexity_is_kept_unscaled_and_an_open_llm_v1_table_is_refused_not_read_as_empty():
+    from pipeline.sources import leaderboards
+    card = ("---\nmodel-index:\n- name: m\n  results:\n  - task: {type: text-generation}\n    dataset: {name: WikiText, type: wikitext}\n"
+            "    metrics:\n    - {type: perplexity, value: 25.3}\n    - {type: accuracy, value: 0.61}\n---\nbody\n")
+    batch = Batch("cards")
+    model_cards.parse_card(card.encode(), "org__m.md", batch)
+    scales = {b["metric"]: (b["scale"], b["score_pct"]) for b in batch.benchmarks}
+    assert scales == {"perplexity": ("other", None), "accuracy": ("fraction", 61.0)}
+    batch = Batch("oll")
+    leaderboards.read_open_llm_leaderboard(b"eval_name,Model,ARC,HellaSwag,MMLU\nx,org/m,60.1,80.2,55.0\n", batch)
+    assert not batch.benchmarks and batch.rejects and "not a v2 contents table" in batch.rejects[0]["reason"]

@@ -36,6 +36,10 @@ def read_open_llm_leaderboard(raw: bytes, batch: Batch, *, url: str = OLL_URL) -
     name_col = pick(frame, *OLL_COLUMNS["name"])
     if name_col is None:
         return batch.reject("*", f"no model name column among {frame.columns[:8]}", check="columns")
+    if not any(pick(frame, *OLL_COLUMNS[f"{bench}_{part}"]) for bench in OLL_BENCHMARKS for part in ("value", "normalized_score")):
+        # (the v1 leaderboard's ARC, HellaSwag, ... are other benchmarks: a v1 table is refused, not read as empty)
+        return batch.reject("*", f"no Open LLM Leaderboard v2 benchmark column (evaluations_<benchmark>_value) among "
+                                 f"{frame.columns[:12]}: not a v2 contents table", check="columns")
     date_col = pick(frame, *OLL_COLUMNS["date"])
     official_col, base_col, moe_col = (pick(frame, *OLL_COLUMNS[role]) for role in ("official", "base", "moe"))
     seen: set[str] = set()
@@ -103,9 +107,12 @@ def read_lm_eval_results(raw: bytes, record_id: str, batch: Batch, *, model: str
         repeats = (configs.get(task) or {}).get("repeats")
         n_questions = (samples.get(task) or {}).get("effective") if isinstance(samples.get(task), dict) else None
         for key, value in metrics.items():
-            if "," not in key or key.split(",")[0].endswith("_stderr"):
+            # v0.4 writes `metric,filter` (with an `alias` text beside them); v0.3 wrote a bare `metric`
+            if "," not in key and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 continue
-            metric, filter_name = key.split(",", 1)
+            metric, filter_name = key.split(",", 1) if "," in key else (key, "none")
+            if metric.endswith("_stderr"):
+                continue
             score = number(value)
             scale = "fraction" if metric in PROPORTION_METRICS else "other"
             batch.benchmark(record_id=record_id, model_name=model_name, benchmark=f"lm_eval:{task}",

@@ -26,7 +26,7 @@ from huggingface_hub.repocard import REGEX_YAML_BLOCK
 from huggingface_hub.repocard_data import _validate_eval_results, model_index_to_eval_results
 
 from pipeline.sources.files import files_under
-from pipeline.sources.records import Batch, distillation_decision, number, text, to_percent
+from pipeline.sources.records import Batch, distillation_decision, is_unbounded_metric, number, text, to_percent
 from pipeline.sources.safe_yaml import UnsafeYaml, check_yaml, front_matter
 
 MAX_CARD_BYTES = 1_000_000  # real cards are < 100 kB; anything larger is not a card
@@ -176,8 +176,10 @@ def _model_index(model_index, results: list | None, record_id: str, model_name: 
             return batch.reject(record_id, f"model-index is malformed: {exc}"[:300], check="model_index")
     for result in results:
         score = number(result.metric_value)
-        # model-index values are percentages by convention; a value <= 1 for an accuracy-like metric is a fraction
-        scale = "fraction" if score is not None and 0 <= score <= 1 and result.metric_type not in ("perplexity",) else "percent"
+        # model-index values are percentages by convention; a value <= 1 for an accuracy-like metric is a fraction;
+        # a perplexity or a rating is neither
+        scale = ("other" if is_unbounded_metric(result.metric_type) or is_unbounded_metric(result.metric_name)
+                 else "fraction" if score is not None and 0 <= score <= 1 else "percent")
         batch.benchmark(record_id=record_id, model_name=model_name, benchmark=result.dataset_name,
                         dataset_type=result.dataset_type, dataset_config=result.dataset_config, metric=result.metric_type,
                         score_raw=text(result.metric_value), score=score, scale=scale, score_pct=to_percent(score, scale),

@@ -99,6 +99,14 @@ def number(value) -> float | None:
     return result  # NaN and Infinity go on to validation, which rejects them with a reason
 
 
+# Metrics that are not a share of questions answered right, whatever their value: never read as a fraction or percent.
+UNBOUNDED_METRICS = ("perplexity", "ppl", "bits_per_byte", "bpb", "loss", "elo", "rating")
+
+
+def is_unbounded_metric(metric: str | None) -> bool:
+    return any(word in (metric or "").lower() for word in UNBOUNDED_METRICS)
+
+
 def to_percent(score: float | None, scale: str) -> float | None:
     if score is None:
         return None
