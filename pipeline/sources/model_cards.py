@@ -26,6 +26,7 @@ from huggingface_hub.repocard import REGEX_YAML_BLOCK
 from huggingface_hub.repocard_data import _validate_eval_results, model_index_to_eval_results
 
 from pipeline.sources.files import files_under
+from pipeline.sources.card_tables import table_facts
 from pipeline.sources.records import Batch, distillation_decision, is_unbounded_metric, number, text, to_percent
 from pipeline.sources.safe_yaml import UnsafeYaml, check_yaml, front_matter
 
@@ -149,6 +150,9 @@ def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None 
                    accelerator=text(fact.get("accelerator")), basis=text(fact.get("basis")), scope=text(fact.get("scope")),
                    note=text(fact.get("note")), as_of=text(fact.get("as_of")) or as_of)
     _co2_fact(meta.get("co2_eq_emissions"), record_id, model_name, url, as_of, batch)
+    for fact in table_facts(body, model_name):
+        batch.fact(record_id=record_id, kind="reported", url=url, as_of=as_of,
+                   note="read from a table in the card's body", **fact)
     _model_index(meta.get("model-index"), eval_results, record_id, model_name, as_of, batch)
 
 
