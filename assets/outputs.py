@@ -69,6 +69,11 @@ aime_vs_compute_chart = _chart_asset(
     "aime_vs_compute_chart", "The paper's Figure 3: AIME 2024 vs training FLOPs (log x), scenario `paper`.",
     lambda con: charts.score_vs_compute(_scenario_models(con), "aime_2024", "AIME 2024 (%)",
                                         "AIME 2024 accuracy vs training compute (scenario: paper)"))
+gpqa_vs_compute_default_chart = _chart_asset(
+    "gpqa_vs_compute_default_chart", "GPQA Diamond vs training FLOPs (log x) for every model the default scenario has "
+    "both for: the paper's Figure 2 at breadth, the notable models labelled and every point with a tooltip.",
+    lambda con: charts.score_vs_compute(_scenario_models(con, "default"), "gpqa_diamond", "GPQA Diamond (%)",
+                                        "GPQA Diamond accuracy vs training compute (scenario: default)"))
 hardware_comparison_chart = _chart_asset(
     "hardware_comparison_chart", "The paper's Table 2 as a chart: GPU-hours and tCO2e per workload and accelerator.",
     lambda con: charts.hardware_comparison(
@@ -87,7 +92,8 @@ distillation_gain_chart = _chart_asset(
     lambda con: charts.distillation_gain(
         warehouse.query_frame(con, "select * from marts.distillation_pairs where scenario = 'default'"),
         "Distillation gain by student size (GPQA Diamond and AIME 2024; scenario: default)"), extra_deps=[DISTILLATION_PAIRS])
-CHART_ASSETS = [gpqa_vs_compute_chart, aime_vs_compute_chart, hardware_comparison_chart, distillation_pairs_chart,
+CHART_ASSETS = [gpqa_vs_compute_chart, aime_vs_compute_chart, gpqa_vs_compute_default_chart, hardware_comparison_chart,
+                distillation_pairs_chart,
                 distillation_gain_chart]
 
 

@@ -62,12 +62,21 @@ def pair_summary(rows: list[dict]) -> dict:
             "by_basis": sorted(by_basis.items(), key=lambda item: (-item[1], item[0]))}
 
 
+def coverage(rows: list[dict]) -> dict:
+    """How many models a scenario has, how many are costed, scored on GPQA Diamond, and both."""
+    costed = [r["training_flops"] is not None for r in rows]
+    scored = [r["gpqa_diamond"] is not None for r in rows]
+    return {"models": len(rows), "costed": sum(costed), "gpqa": sum(scored),
+            "both": sum(c and s for c, s in zip(costed, scored))}
+
+
 def render_report(models: pl.DataFrame, hardware: pl.DataFrame, pairs: pl.DataFrame, scenarios: pl.DataFrame,
                   sources: pl.DataFrame, chart_svgs: dict[str, str], output: Path) -> Path:
     """Write `output` (index.html) from the marts; charts, styles and the sorting script are inline, so
     the page works from file:// with no network."""
     output.parent.mkdir(parents=True, exist_ok=True)
     names = scenarios["scenario"].to_list()
+    models = models.with_columns(year=pl.col("model_as_of").str.slice(0, 4).fill_null(""))
     model_tables = {s: _footnoted(models.filter(pl.col("scenario") == s).to_dicts()) for s in names}
     pairs_by_scenario = {s: pairs.filter(pl.col("scenario") == s).to_dicts() for s in names}
     html = _ENV.get_template("report.html.j2").render(
@@ -79,6 +88,7 @@ def render_report(models: pl.DataFrame, hardware: pl.DataFrame, pairs: pl.DataFr
         pairs_by_scenario=pairs_by_scenario,
         pair_summaries={s: pair_summary(rows) for s, rows in pairs_by_scenario.items()},
         sources=sources.to_dicts(),
+        coverage={s: coverage(rows) for s, (rows, _) in model_tables.items()},
         charts=chart_svgs,
     )
     output.write_text(html)

@@ -264,6 +264,8 @@ class ModelComparison(pa.DataFrameModel):
     model_id: str = pa.Field(description="Canonical model id")
     model: str = pa.Field(description="Display name")
     model_type: str = pa.Field(isin=MODEL_TYPES, description="Vanilla / Distilled / Proprietary / Teacher")
+    model_as_of: Optional[str] = pa.Field(nullable=True, description="The model's date: its publication date where the first "
+                                          "source naming it gives one (Epoch AI), else when its card's facts were collected")
     training_flops: Optional[float] = pa.Field(nullable=True, gt=0, le=MAX_FLOPS, description="Training compute the scenario uses, FLOP")
     training_flops_kind: Optional[str] = pa.Field(nullable=True, isin=KINDS_WITH_COMPUTED, description="computed / reported / estimated / published")
     lineage_flops: Optional[float] = pa.Field(nullable=True, gt=0, description="Base model's lineage compute plus this model's, FLOP")

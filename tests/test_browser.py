@@ -64,7 +64,8 @@ def test_the_report_works_offline_with_every_chart_and_model(pipeline_run, brows
     assert errors == []
     assert all(url.startswith(("file:", "data:")) for url in requests), requests  # no network
     figures = page.query_selector_all("figure")
-    assert len(figures) == 5
+    from assets.outputs import CHART_ASSETS
+    assert len(figures) == len(CHART_ASSETS)
     for figure in figures:  # each chart is an SVG with its marks drawn
         assert figure.query_selector("svg") is not None
         assert len(figure.query_selector_all("svg .role-mark path, svg .role-mark line, svg .role-mark text")) > 5
@@ -77,6 +78,54 @@ def test_the_report_works_offline_with_every_chart_and_model(pipeline_run, brows
     assert page.locator("table.model-comparison[data-scenario='paper'] tbody tr").first.get_attribute("data-model-id") == "xai/grok-3"
     assert page.locator("ol.footnotes li").count() >= 1  # flagged values carry footnotes
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+
+
+def test_the_full_default_table_is_searched_filtered_and_sorted_in_the_browser(pipeline_run, browser):
+    # hundreds of models under `default`: a person finds one by name, narrows by type, organisation, year and
+    # confidence, and sorts what is left
+    report = pipeline_run["out"] / "report" / "index.html"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(report.as_uri(), wait_until="load")
+    rows = page.locator("table.model-comparison[data-scenario='default'] tbody tr")
+    total = rows.count()
+    assert total > 900
+    bar = page.locator(".filters[data-for='default']")
+    assert bar.locator(".filter-count").inner_text() == f"{total} of {total} models"
+    visible = "table.model-comparison[data-scenario='default'] tbody tr:not([hidden])"
+
+    bar.locator(".filter-text").fill("deepseek r1")
+    names = page.locator(visible).evaluate_all("rows => rows.map(r => r.getAttribute('data-model-id'))")
+    assert "deepseek-ai/DeepSeek-R1" in names and all("r1" in n.lower() for n in names) and len(names) < 40
+    page.screenshot(path=str(ARTIFACTS / "report_search.png"))
+
+    bar.locator(".filter-text").fill("")
+    bar.locator(".filter-type").select_option("Distilled")
+    bar.locator(".filter-costed").check()
+    distilled = page.locator(visible).evaluate_all("rows => rows.map(r => [r.dataset.type, r.dataset.costed])")
+    assert distilled and all(kind == "Distilled" and costed == "yes" for kind, costed in distilled)
+    bar.locator(".filter-type").select_option("")
+    bar.locator(".filter-costed").uncheck()
+
+    bar.locator(".filter-org").select_option("Meta AI")
+    bar.locator(".filter-year").select_option("2024")
+    meta_2024 = page.locator(visible).evaluate_all("rows => rows.map(r => [r.dataset.org, r.dataset.year])")
+    assert meta_2024 and all(org == "Meta AI" and year == "2024" for org, year in meta_2024)
+    assert bar.locator(".filter-count").inner_text() == f"{len(meta_2024)} of {total} models"
+    bar.locator(".filter-org").select_option("")
+    bar.locator(".filter-year").select_option("")
+
+    bar.locator(".filter-confidence").select_option("Speculative")
+    assert set(page.locator(visible).evaluate_all("rows => rows.map(r => r.dataset.confidence)")) == {"Speculative"}
+    # sort what is shown by training compute, largest first
+    page.locator("table.model-comparison[data-scenario='default'] th", has_text="Training FLOP").first.click()
+    flops = page.locator(visible).evaluate_all("rows => rows.map(r => parseFloat(r.cells[2].getAttribute('data-sort')))")
+    assert flops == sorted(flops, reverse=True) and len(flops) > 5
+    page.screenshot(path=str(ARTIFACTS / "report_filtered.png"))
+    about = page.locator("#about").inner_text()  # the panel: coverage per scenario, each snapshot's date and licence
+    assert f"Scenario default: {total} models" in about and "CC BY 4.0" in about and "2026-01-26" in about
+    assert errors == []
 
 
 def wait_for_texts(page, texts: list[str], timeout: float = 60.0) -> None:

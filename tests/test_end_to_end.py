@@ -43,8 +43,9 @@ def test_the_run_succeeds_and_blocking_checks_pass(pipeline_run):
 
 def test_outputs_are_where_the_readme_says(pipeline_run):
     out = pipeline_run["out"]
-    for name in ("gpqa_vs_compute_chart", "aime_vs_compute_chart", "hardware_comparison_chart", "distillation_pairs_chart",
-                 "distillation_gain_chart"):
+    from assets.outputs import CHART_ASSETS
+    assert len(CHART_ASSETS) == 6
+    for name in (a.key.path[-1] for a in CHART_ASSETS):
         for suffix in ("png", "svg", "html"):
             assert (out / "charts" / f"{name}.{suffix}").stat().st_size > 1000
         html = (out / "charts" / f"{name}.html").read_text()

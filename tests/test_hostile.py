@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from assets.outputs import CHART_ASSETS
 from tests.conftest import DATA_DIR
 
 pytestmark = pytest.mark.timeout(300)
@@ -74,9 +75,7 @@ def test_names_never_become_file_names_or_markup(hostile_run):
     out = hostile_run["out"]
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert files == {"warehouse.duckdb", "report/index.html", "tables/model_comparison.csv", "tables/hardware_comparison.csv",
-                     *(f"charts/{c}.{x}" for c in ("gpqa_vs_compute_chart", "aime_vs_compute_chart", "hardware_comparison_chart",
-                                                   "distillation_pairs_chart", "distillation_gain_chart")
-                       for x in ("png", "svg", "html"))}
+                     *(f"charts/{a.key.path[-1]}.{x}" for a in CHART_ASSETS for x in ("png", "svg", "html"))}
     report = (out / "report" / "index.html").read_text()
     assert "<script>alert(1)</script>" not in report and "&lt;script&gt;alert(1)&lt;/script&gt;" in report
     assert "<img src=x" not in report

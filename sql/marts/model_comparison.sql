@@ -72,6 +72,7 @@ compared as (
         m.model,
         m.model_type,
         m.organization,
+        m.as_of as model_as_of,
         t.method,
         t.params_total,
         t.params_active,
