@@ -377,6 +377,13 @@ def test_the_readmes_coverage_and_epoch_agreement_figures_hold(published):
     assert "deepseek-ai/DeepSeek-V3 0.96x (formula)" in which and "meta-llama/Llama-3.3-70B-Instruct 0.93x (formula)" in which
 
 
+def test_the_readmes_name_resolution_figures_hold(published):
+    # README, Inputs and sources: the counts examples/queries/name_resolution.sql gives on the embedded default
+    from pipeline.paths import PROJECT_ROOT
+    row = published.execute((PROJECT_ROOT / "examples/queries/name_resolution.sql").read_text()).fetchone()
+    assert row == (1649, 588, 944, 117, 4046, 0)
+
+
 def test_the_default_shows_a_third_partys_run_and_the_paper_its_own_printed_score(published):
     # Phi-4's card and Epoch's run give 56.1 on GPQA Diamond; the paper printed 69.3. Under `default` a third party's
     # evaluation run comes first (`score_precedence`), under `paper` the paper's number; both stay in core.
