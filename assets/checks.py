@@ -50,3 +50,8 @@ def count_and_first(con: duckdb.DuckDBPyConnection, sql: str, params: list | Non
     """How many rows `sql` returns, and the first `limit` of them."""
     count = con.execute(f"select count(*) from ({sql})", params or []).fetchall()[0][0]
     return count, con.execute(f"{sql} limit {int(limit)}", params or []).fetchall()
+
+
+def summary(parts: list[str]) -> str | None:
+    """A failed check's one-line reason (the run's closing summary prints it), from the parts that apply."""
+    return "; ".join(p for p in parts if p) or None

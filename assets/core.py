@@ -57,7 +57,14 @@ def match_rates(resolution: pl.DataFrame, unmatched: pl.DataFrame) -> dict:
 def _every_name_resolved(con) -> dg.AssetCheckResult:
     count, rows = checks.count_and_first(con, "select source_name, model_name, rows, suggestion from ops.unmatched_models "
                                               "order by 1, 2")
+    # One row per (source, name, table the name appears in): a name is counted once.
+    by_source = con.execute("select source_name, count(distinct model_name) from ops.unmatched_models "
+                            "group by 1 order by 2 desc, 1").fetchall()
     return dg.AssetCheckResult(passed=not count, severity=dg.AssetCheckSeverity.WARN,
+                               description=checks.summary([
+                                   f"{sum(n for _, n in by_source)} name(s) match no model (" + ", ".join(f"{s} {n}" for s, n in by_source)
+                                   + "); their scores are kept with a null model id: select * from unmatched_models"
+                                   if count else ""]),
                                metadata={"unmatched": count, "names": dg.MetadataValue.json([[str(v) for v in r] for r in rows])})
 
 

@@ -54,27 +54,36 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
               pool="duckdb_writer", tags={"source_kind": source.kind, "refresh": source.refresh},
               description=f"Source `{source.name}` ({source.kind}) from {where}. {source.description}".strip())
     def _asset(context: dg.AssetExecutionContext, ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
-        result = read_source(source, SnapshotStore(ledger.snapshots_dir))
-        if result.contents:  # today's snapshot, for the history location's (source, date) partitions
+        result = read_source(source, SnapshotStore(ledger.snapshots_dir), archive=ledger.archive_dir)
+        if result.contents and result.stale_since is None:  # today's snapshot, for the history location's partitions
             history.archive_inputs(ledger.archive_dir, source.name, datetime.now(timezone.utc).date().isoformat(),
                                    result.contents, result.data_version)
-        counts = {}
+        counts, score_changes, rejects = {}, 0, result.frames["rejects"]
         with warehouse_db.get_connection() as con:
             ensure_raw_tables(con)
-            score_changes = warehouse.record_score_changes(
-                con, source.name, result.frames["benchmarks"].cast(RAW_TABLES["benchmark_results"]), result.data_version)
-            for frame_name, table in FRAME_TABLE.items():
-                frame = result.frames.get(frame_name)
-                rows = frame if frame is not None and frame.height else pl.DataFrame(schema=RAW_TABLES[table])
-                counts[table] = warehouse.replace_source_rows(con, "raw", table, source.name, rows.cast(RAW_TABLES[table]))
-            warehouse.replace_quarantine(con, source.name, result.frames["rejects"])
+            if result.unread:  # nothing to replace them with: the previous load's rows and rejects stay
+                counts = {table: con.execute(f"select count(*) from raw.{table} where source_name = ?",
+                                             [source.name]).fetchall()[0][0] for table in FRAME_TABLE.values()}
+                kept = warehouse.query_frame(con, "select * exclude (first_seen, last_seen) from ops.quarantine "
+                                                  "where source_name = ? and check_name <> 'source'", [source.name]) \
+                    if warehouse.table_exists(con, "ops", "quarantine") else rejects.clear()
+                rejects = pl.concat([kept.cast(rejects.schema), rejects])
+            else:
+                score_changes = warehouse.record_score_changes(
+                    con, source.name, result.frames["benchmarks"].cast(RAW_TABLES["benchmark_results"]), result.data_version)
+                for frame_name, table in FRAME_TABLE.items():
+                    frame = result.frames.get(frame_name)
+                    rows = frame if frame is not None and frame.height else pl.DataFrame(schema=RAW_TABLES[table])
+                    counts[table] = warehouse.replace_source_rows(con, "raw", table, source.name, rows.cast(RAW_TABLES[table]))
+            warehouse.replace_quarantine(con, source.name, rejects)
             warehouse.append_rows(con, "ops", "source_snapshots",
                                   pl.DataFrame([record_dict(r) for r in result.fetches], schema=SNAPSHOT_COLUMNS))
             warehouse.append_rows(con, "ops", "source_loads", pl.DataFrame([{
                 "source_name": source.name, "kind": source.kind, "loaded_at": datetime.now(timezone.utc),
                 "data_version": result.data_version, "inputs": len(result.inputs), "rows": sum(counts.values()),
-                "quarantined": result.frames["rejects"].height,
-                "fetch_status": ", ".join(sorted({r.status for r in result.fetches})) or "local"}]))
+                "quarantined": rejects.height, "stale_since": result.stale_since,
+                "fetch_status": ", ".join(sorted({r.status for r in result.fetches})) or "local"}],
+                schema_overrides={"stale_since": pl.Utf8}))
             check_results = checks.evaluate(con, key, step_checks)
         for problem in result.problems:
             context.log.warning(f"{source.name}: {problem}")
@@ -84,7 +93,8 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
             metadata={
                 "dagster/row_count": sum(counts.values()),
                 **{f"{table}_rows": n for table, n in counts.items() if n},
-                "quarantined": result.frames["rejects"].height,
+                "quarantined": rejects.height,
+                "stale_since": result.stale_since or ("unread: previous rows kept" if result.unread else "no"),
                 "score_changes": score_changes,
                 "skipped_by_filter": result.skipped,
                 "inputs": dg.MetadataValue.md(markdown_table(pl.DataFrame(
@@ -100,14 +110,21 @@ def _read_cleanly(source: Source) -> checks.StepCheck:
     def evaluate(con) -> dg.AssetCheckResult:
         problems, rows = checks.count_and_first(con, "select reason from ops.quarantine where source_name = ? "
                                                      "and check_name = 'source' order by record_id", [source.name])
-        records = con.execute("select count(*) from ops.quarantine where source_name = ? and check_name <> 'source'",
-                              [source.name]).fetchall()[0][0]
+        records, first = checks.count_and_first(con, "select record_id, reason from ops.quarantine where source_name = ? "
+                                                     "and check_name <> 'source' order by record_id, reason", [source.name])
+        stale = con.execute("select stale_since from ops.source_loads where source_name = ? order by loaded_at desc limit 1",
+                            [source.name]).fetchall()
         return dg.AssetCheckResult(
-            passed=not problems, severity=dg.AssetCheckSeverity.WARN,
-            metadata={"source_problems": dg.MetadataValue.json([r[0] for r in rows]), "quarantined_records": records})
+            passed=not problems and not records, severity=dg.AssetCheckSeverity.WARN,
+            description=checks.summary([f"{problems} source problem(s): " + "; ".join(r[0] for r in rows[:3]) + ("; …" if problems > 3 else "")
+                                        if problems else "",
+                                        f"{records} record(s) quarantined, first: {first[0][0]}: {first[0][1]}" if records else ""]),
+            metadata={"source_problems": dg.MetadataValue.json([r[0] for r in rows]), "quarantined_records": records,
+                      "first_quarantined": dg.MetadataValue.json([list(r) for r in first]),
+                      "stale_since": (stale[0][0] if stale else None) or "no"})
 
-    return checks.StepCheck("source_read_cleanly", "The source was read without a failed fetch, a snapshot fallback or "
-                                                   "unreadable input.", evaluate)
+    return checks.StepCheck("source_read_cleanly", "The source was read without a failed fetch, a fallback to an earlier "
+                                                   "snapshot, unreadable input or a quarantined record.", evaluate)
 
 
 def build_ingest(catalogue: list[Source]) -> list[dg.AssetsDefinition]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.checks import StepCheck, count_and_first
+from assets.checks import StepCheck, count_and_first, summary
 from assets.sql_assets import sql_file_assets
 from pipeline import costmodel
 
@@ -24,6 +24,8 @@ def _one_row_per_scenario_and_model(con) -> dg.AssetCheckResult:
         from staging.stg_scenarios as s""").fetchall()[0][0]
     actual = con.execute("select count(*) from marts.model_comparison").fetchall()[0][0]
     return dg.AssetCheckResult(passed=duplicates == 0 and actual == expected,
+                               description=summary([f"{duplicates} duplicate (scenario, model) rows" if duplicates else "",
+                                                           f"{actual} rows where {expected} were expected" if actual != expected else ""]),
                                metadata={"duplicates": duplicates, "rows": actual, "expected_rows": expected})
 
 
@@ -35,7 +37,9 @@ def _energy_and_emissions_follow_the_formula(con) -> dg.AssetCheckResult:
            or abs(c.tco2e_computed - c.energy_mwh * h.grid_tco2e_per_mwh) > 1e-9 * greatest(c.tco2e_computed, 1)
            or (c.tco2e_kind = 'computed' and c.tco2e <> c.tco2e_computed)
     """)
-    return dg.AssetCheckResult(passed=not count, metadata={"violating_rows": count,
+    return dg.AssetCheckResult(passed=not count, description=summary([
+        f"{count} row(s) break the energy or emissions formula, first: {list(bad[0])}" if count else ""]),
+        metadata={"violating_rows": count,
                                                            "violations": dg.MetadataValue.json([list(r) for r in bad])})
 
 
@@ -49,6 +53,8 @@ def _paper_table1_reproduced(con) -> dg.AssetCheckResult:
         {in_table1} and paper_discrepancies <> '' order by model""")
     return dg.AssetCheckResult(
         passed=not differing, severity=dg.AssetCheckSeverity.WARN,
+        description=summary([f"{matched} of {matched + differing} Table 1 rows reproduced at the printed precision; "
+                                    + "; ".join(f"{r[0]}: {r[1]}" for r in rows[:3]) if differing else ""]),
         metadata={"rows_reproduced": matched, "rows_differing": differing,
                   "differences": dg.MetadataValue.json([[str(v) for v in r] for r in rows])})
 
@@ -65,6 +71,8 @@ def _paper_table2_reproduced(con) -> dg.AssetCheckResult:
     tolerance = con.execute("select table2_tolerance()").fetchall()[0][0]
     return dg.AssetCheckResult(
         passed=len(cells) == 9 and not differing,
+        description=summary([f"{len(cells)} Table 2 cells where 9 were expected" if len(cells) != 9 else "",
+                                    f"{len(differing)} cell(s) differ from the printed value" if differing else ""]),
         metadata={"cells": len(cells), "worst_relative_difference": worst, "differing": len(differing), "tolerance": tolerance,
                   "not_same_at_printed_precision": dg.MetadataValue.json(
                       [[str(v) for v in c] for c in cells if c[8] != "same as printed"])})
@@ -78,7 +86,9 @@ def _ranges_are_ordered(con) -> dg.AssetCheckResult:
     count, bad = count_and_first(con, f"select scenario, model_id, accelerator_id from costs.model_costs where {conditions} "
                                       f"union all select scenario, workload_id, accelerator_id from costs.workload_costs "
                                       f"where {conditions}")
-    return dg.AssetCheckResult(passed=not count, metadata={"unordered_rows": count,
+    return dg.AssetCheckResult(passed=not count, description=summary([
+        f"{count} range(s) not ordered low <= value <= high, first: {list(bad[0])}" if count else ""]),
+        metadata={"unordered_rows": count,
                                                            "unordered": dg.MetadataValue.json([list(r) for r in bad])})
 
 
@@ -87,6 +97,9 @@ def _reconciliation_flags(con) -> dg.AssetCheckResult:
                                           "from costs.reconciliation where flagged order by scenario, model_id, quantity")
     return dg.AssetCheckResult(
         passed=not count, severity=dg.AssetCheckSeverity.WARN,
+        description=summary([f"{count} reported figure(s) differ from the computed one by more than "
+                                    f"{costmodel.RECONCILIATION_THRESHOLD}x, first: {flagged[0][0]} {flagged[0][1]} "
+                                    f"{flagged[0][2]} {flagged[0][3]}x" if count else ""]),
         metadata={"flagged": count, "threshold": f"{costmodel.RECONCILIATION_THRESHOLD}x",
                   "flags": dg.MetadataValue.json([[str(v) for v in r] for r in flagged])})
 

@@ -112,7 +112,7 @@ def report_page(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.Materia
               on a.scenario = s.scenario and a.accelerator_id = 'h100_sxm' order by s.scenario_origin, s.scenario <> 'paper', s.scenario""")
         sources = warehouse.query_frame(con, """
             select c.name, c.kind, coalesce(c.url, c.path, c.repo_ids) as location, c.snapshot_date, c.licence, c.citation,
-                   c.upstream_url, c.sha256, l.loaded_at, l.fetch_status, l.rows, l.quarantined, f.last_fetched
+                   c.upstream_url, c.sha256, l.loaded_at, l.fetch_status, l.rows, l.quarantined, l.stale_since, f.last_fetched
             from ref.sources c
             left join (select * from ops.source_loads qualify row_number() over (partition by source_name order by loaded_at desc) = 1) l
               on l.source_name = c.name

@@ -36,7 +36,9 @@ def _schema_check(layer: str, name: str, schema) -> checks.StepCheck:
         columns = [c for c, _ in warehouse.column_types(con, layer, name) if c in own] if own is not None else None
         frame = warehouse.read_table(con, layer, name, columns)
         valid, failures = split_valid(frame, schema, f"{layer}.{name}")
-        return dg.AssetCheckResult(passed=failures.height == 0, metadata={
+        first = failures.row(0, named=True) if failures.height else None
+        return dg.AssetCheckResult(passed=failures.height == 0, description=checks.summary([
+            f"{frame.height - valid.height} row(s) break the schema, first: {first['reason']}" if first else ""]), metadata={
             "rows": frame.height, "failing_rows": frame.height - valid.height,
             "failures": dg.MetadataValue.json(failures.select("column_name", "check_name", "reason").head(50).to_dicts())})
 

@@ -62,10 +62,19 @@ def _validated_asset(table: str, schema: type[pa.DataFrameModel], id_column: str
 
 def _nothing_quarantined(table: str) -> checks.StepCheck:
     def evaluate(con) -> dg.AssetCheckResult:
-        count, rows = checks.count_and_first(con, "select record_id, reason from ops.quarantine where source_name = ? order by 1",
+        count, rows = checks.count_and_first(con, "select record_id, reason from ops.quarantine where source_name = ? order by 1, 2",
                                              [f"raw.{table}"])
-        return dg.AssetCheckResult(passed=not count, severity=dg.AssetCheckSeverity.WARN,
-                                   metadata={"quarantined": count, "reasons": dg.MetadataValue.json([list(r) for r in rows])})
+        # Each rejected row keeps its record as JSON, so the count can be given per source it came from.
+        by_source = dict(con.execute("""
+            select coalesce(try(json_extract_string(raw_content, '$.source_name')), '(table-level)'), count(*)
+            from ops.quarantine where source_name = ? group by 1 order by 1""", [f"raw.{table}"]).fetchall())
+        return dg.AssetCheckResult(
+            passed=not count, severity=dg.AssetCheckSeverity.WARN,
+            description=checks.summary([f"{count} row(s) quarantined ("
+                                        + ", ".join(f"{n} from {s}" for s, n in by_source.items())
+                                        + f"), first: {rows[0][0]}: {rows[0][1]}" if count else ""]),
+            metadata={"quarantined": count, "by_source": dg.MetadataValue.json(by_source),
+                      "reasons": dg.MetadataValue.json([list(r) for r in rows])})
 
     return checks.StepCheck("nothing_quarantined", f"Every row of raw.{table} passed validation.", evaluate)
 

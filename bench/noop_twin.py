@@ -1,6 +1,6 @@
 """The project's asset graph with every body emptied: the same assets, dependencies and checks in the same
-steps (a multi-asset stays one step), run the same way (`dagster asset materialize -m bench.noop_twin
---select '*'`), so its wall time is Dagster's own cost for this graph — start-up, planning, events and
+steps (a multi-asset stays one step), run the same way (`python -m assets.run --module
+bench.noop_twin`), so its wall time is Dagster's own cost for this graph — start-up, planning, events and
 bookkeeping — with none of the pipeline's work."""
 
 from __future__ import annotations

@@ -31,7 +31,13 @@ class SourceResult:
     inputs: list[tuple[str, str, int]] = field(default_factory=list)  # (name, sha256, bytes) of every input read
     problems: list[str] = field(default_factory=list)  # source-level trouble: failed fetches, fallbacks, missing files
     skipped: int = 0
+    stale_since: str | None = None  # the archive date read instead, when the source itself could not be read
     contents: list[tuple[str, bytes]] = field(default_factory=list, repr=False)  # what was read, for the snapshot archive
+
+    @property
+    def unread(self) -> bool:
+        """Nothing was read, not even an archived snapshot: the source's earlier rows should stay."""
+        return not self.inputs
 
     @property
     def data_version(self) -> str:
@@ -156,8 +162,30 @@ def _unreadable(batch: Batch, paper_rows: dict | None) -> bool:
     return not produced and any(r["check_name"] in FORMAT_CHECKS for r in batch.rejects)
 
 
-def read_source(source: Source, store: SnapshotStore, client=None) -> SourceResult:
+def last_archived(source: Source, archive: Path) -> tuple[str, list[Input]] | None:
+    """The newest dated snapshot of this source in the archive, as inputs, or None."""
+    from pipeline import history  # history parses with this module's readers, so it is imported here, not above
+    for snapshot_date in reversed(history.snapshot_dates(archive, [source.name])):
+        files = history.snapshot_files(archive, source, snapshot_date)
+        if files:
+            return snapshot_date, [Input(n, b) for n, b in files]
+    return None
+
+
+def read_source(source: Source, store: SnapshotStore, client=None, archive: Path | None = None) -> SourceResult:
+    """Read, parse and check one source. When nothing at all could be read (a vanished path, a failed fetch
+    with no snapshot), its newest snapshot in `archive` is read instead and the result says so."""
     inputs, fetches, problems = collect_inputs(source, store, client)
+    stale_since = None
+    if not inputs:
+        fallback = last_archived(source, archive) if archive is not None else None
+        if fallback:
+            stale_since, inputs = fallback
+            problems.append(f"nothing could be read from this source; using its archived snapshot of {stale_since} "
+                            f"({len(inputs)} files) until it can be read again")
+        else:
+            problems.append("nothing could be read from this source and it has no archived snapshot; "
+                            "the rows of its previous load are kept")
     batch, paper_rows = Batch(source.name), None
     used: list[tuple[str, bytes]] = []
     parsed = parse_each(source, [(i.name, i.raw) for i in inputs])
@@ -179,9 +207,7 @@ def read_source(source: Source, store: SnapshotStore, client=None) -> SourceResu
     frames = batch.frames()
     if paper_rows is not None:
         frames[f"paper_{source.options.get('table', 'table1')}"] = paper_rows["rows"]
-    if not inputs:
-        problems.append("nothing could be read from this source")
     frames["rejects"] = pl.concat([frames["rejects"], quarantine_frame(
         [quarantine_row(source.name, "*", p, check_name="source") for p in problems])])
     inputs = [(n, hashlib.sha256(b).hexdigest(), len(b)) for n, b in used]
-    return SourceResult(source, frames, fetches, inputs, problems, batch.skipped, contents=used)
+    return SourceResult(source, frames, fetches, inputs, problems, batch.skipped, stale_since, contents=used)

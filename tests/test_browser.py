@@ -150,8 +150,7 @@ def test_the_dagster_ui_shows_the_graph_and_a_chart_image(tmp_path, browser):
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
     env = os.environ | {"DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_DATA_DIR": str(DATA_DIR),
                         "LEDGER_OUT_DIR": str(tmp_path / "out"), "LEDGER_STATE_DIR": str(tmp_path / "state")}
-    subprocess.run([sys.executable, "-m", "dagster", "asset", "materialize", "-m", "assets.definitions", "--select", "*"],
-                   cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=300)
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
                               cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

@@ -93,8 +93,8 @@ def _run_and_kill_at(tmp_path: Path, step: str) -> bool:
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
     env = os.environ | {"DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_DATA_DIR": str(DATA_DIR),
                         "LEDGER_OUT_DIR": str(tmp_path / "out"), "LEDGER_STATE_DIR": str(tmp_path / "state")}
-    process = subprocess.Popen([sys.executable, "-m", "dagster", "asset", "materialize", "-m", "assets.definitions",
-                                "--select", "*"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
+    # What `make run` runs, with Dagster's step events printed so the watcher can see each step start.
+    process = subprocess.Popen([sys.executable, "-m", "assets.run", "--verbose"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
     killed = threading.Event()
 

@@ -1,0 +1,145 @@
+"""What a person meets on first use (issue 19): a source that cannot be read keeps its last good data and
+says so, quarantined records make their source's check warn, and a source removed on purpose is dropped."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import dagster as dg
+import duckdb
+
+from assets.ingest import build_ingest
+from assets.resources import build_resources
+from assets.validate import build_validated
+from pipeline.catalogue import load_catalogue
+from pipeline.paths import PROJECT_ROOT
+from tests.conftest import DATA_DIR
+
+CARDS = sorted(p for p in (DATA_DIR / "model_cards").glob("*.md") if p.name != "README.md")[:3]
+
+
+def _setup(tmp_path, catalogue_text: str | None = None):
+    cards = tmp_path / "cards"
+    cards.mkdir(exist_ok=True)
+    for card in CARDS:
+        (cards / card.name).write_bytes(card.read_bytes())
+    (cards / "org__broken.md").write_text("---\nlicense:\t mit\n---\n")
+    (tmp_path / "more").mkdir(exist_ok=True)
+    (tmp_path / "more" / "other__model.md").write_text("---\nmodel_name: other/model\n---\n")
+    catalogue = tmp_path / "sources.yaml"
+    catalogue.write_text(catalogue_text or "sources:\n  - {name: my_cards, kind: hf_model_cards, path: cards}\n"
+                                           "  - {name: more_cards, kind: hf_model_cards, path: more}\n")
+    return cards, catalogue
+
+
+def _materialize(tmp_path, catalogue):
+    sources = load_catalogue(catalogue)
+    resources = build_resources(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state", sources_file=catalogue)
+    result = dg.materialize([*build_ingest(sources), *build_validated(sources)[:3]], resources=resources)
+    assert result.success
+    checks = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+    return result, checks
+
+
+def _query(tmp_path, sql, params=None):
+    with duckdb.connect(str(tmp_path / "state" / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _models(tmp_path, source):
+    return {r[0] for r in _query(tmp_path, "select model_name from validated.models where source_name = ?", [source])}
+
+
+def test_a_quarantined_record_makes_its_sources_check_warn_with_the_count_and_reason(tmp_path):
+    _, catalogue = _setup(tmp_path)
+    _, checks = _materialize(tmp_path, catalogue)
+    mine = checks[("sources/my_cards", "source_read_cleanly")]
+    assert not mine.passed and mine.severity == dg.AssetCheckSeverity.WARN
+    assert mine.metadata["quarantined_records"].value == 1
+    assert mine.description.startswith("1 record(s) quarantined, first: org__broken.md:")
+    assert checks[("sources/more_cards", "source_read_cleanly")].passed
+
+
+def test_a_vanished_path_keeps_the_archived_data_and_says_it_is_stale(tmp_path):
+    cards, catalogue = _setup(tmp_path)
+    _materialize(tmp_path, catalogue)
+    before = _models(tmp_path, "my_cards")
+    assert len(before) == 4
+
+    shutil.rmtree(cards)
+    _, checks = _materialize(tmp_path, catalogue)
+    assert _models(tmp_path, "my_cards") == before  # nothing lost
+    today = datetime.now(timezone.utc).date().isoformat()
+    check = checks[("sources/my_cards", "source_read_cleanly")]
+    assert not check.passed and check.metadata["stale_since"].value == today
+    assert f"archived snapshot of {today}" in check.description
+    assert _query(tmp_path, "select stale_since from ops.source_loads where source_name = 'my_cards' "
+                            "order by loaded_at desc limit 1") == [(today,)]
+    # The stale copy is not archived again as if it were today's reading of the source.
+    assert len(list((tmp_path / "state" / "archive" / "my_cards").iterdir())) == 1
+
+    # The path comes back: fresh again.
+    _setup(tmp_path)
+    _, checks = _materialize(tmp_path, catalogue)
+    assert _query(tmp_path, "select stale_since from ops.source_loads where source_name = 'my_cards' "
+                            "order by loaded_at desc limit 1") == [(None,)]
+
+
+def test_with_no_archive_the_previous_rows_and_rejects_stay(tmp_path):
+    cards, catalogue = _setup(tmp_path)
+    _materialize(tmp_path, catalogue)
+    before = _models(tmp_path, "my_cards")
+    shutil.rmtree(cards)
+    shutil.rmtree(tmp_path / "state" / "archive")
+    _, checks = _materialize(tmp_path, catalogue)
+    assert _models(tmp_path, "my_cards") == before
+    assert ("org__broken.md", "yaml") in set(_query(tmp_path, "select record_id, check_name from ops.quarantine "
+                                                              "where source_name = 'my_cards'"))
+    assert "no archived snapshot" in checks[("sources/my_cards", "source_read_cleanly")].description
+
+
+def test_a_source_removed_from_the_catalogue_is_dropped_and_counted(tmp_path):
+    _, catalogue = _setup(tmp_path)
+    _materialize(tmp_path, catalogue)
+    assert _models(tmp_path, "more_cards") == {"other/model"}
+    catalogue.write_text("sources:\n  - {name: my_cards, kind: hf_model_cards, path: cards}\n")
+    result, _ = _materialize(tmp_path, catalogue)
+    assert _models(tmp_path, "more_cards") == set()
+    removed = result.asset_materializations_for_node("validated__models")[0].metadata["rows_of_retired_sources_removed"]
+    assert removed.value == 1
+
+
+def _make_run(tmp_path, catalogue) -> str:
+    """`make run`'s command in a scratch Dagster home: what a user sees on the terminal."""
+    home = tmp_path / "dagster_home"
+    home.mkdir(exist_ok=True)
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    env = os.environ | {"DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_SOURCES": str(catalogue),
+                        "LEDGER_OUT_DIR": str(tmp_path / "out"), "LEDGER_STATE_DIR": str(tmp_path / "state")}
+    done = subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+def test_make_run_prints_a_short_summary_that_names_what_did_not_pass(tmp_path):
+    cards, catalogue = _setup(tmp_path)
+    shown = _make_run(tmp_path, catalogue)
+    assert " - DEBUG - " not in shown and "SupersessionWarning" not in shown and "BetaWarning" not in shown
+    assert len(shown.splitlines()) < 40
+    assert re.search(r"^Run \w{8} success: \d+ assets materialised, \d+ checks, \d+ passed", shown, re.M)
+    assert re.search(r"^  warn +sources/my_cards source_read_cleanly: 1 record\(s\) quarantined, first: org__broken\.md", shown, re.M)
+    assert "Quarantined: 1 rows (my_cards 1)" in shown and "Stale sources: none" in shown
+    assert f"report     {tmp_path / 'out' / 'report' / 'index.html'}" in shown
+
+    shutil.rmtree(cards)
+    shown = _make_run(tmp_path, catalogue)
+    today = datetime.now(timezone.utc).date().isoformat()
+    assert f"Stale sources: my_cards (archived {today})" in shown
+    assert "my_cards: nothing could be read from this source; using its archived snapshot" in shown  # the warning, as it happens
+    assert "<strong>stale</strong>" in (tmp_path / "out" / "report" / "index.html").read_text()
