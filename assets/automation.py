@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import dagster as dg
 
 from assets.ingest import source_asset_key
 from pipeline.catalogue import Source
+from pipeline.paths import PROJECT_ROOT
 
 # Downstream of the sources, an asset is rebuilt when the data version of something it depends on
 # changed (or is about to): an unchanged source re-materialised by the schedule triggers nothing.
@@ -28,11 +30,29 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
 OWNERS = ["team:distill-ledger"]
 
 
+@functools.cache
+def code_version() -> str:
+    """One version of the project's Python code and templates. An asset computed from its upstream tables alone
+    carries it, so Dagster derives the asset's data version from this and its inputs' versions: re-running it
+    on unchanged inputs gives the same version and triggers nothing downstream, and a code change does."""
+    digest = hashlib.sha256()
+    for folder in ("pipeline", "assets"):
+        for path in sorted((PROJECT_ROOT / folder).rglob("*")):
+            if path.suffix in {".py", ".j2", ".sql", ".yaml"} and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def with_conventions(assets: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
-    """Every asset gets the team as owner; every asset but the sources gets the data-change condition."""
+    """Every asset gets the team as owner; every asset but the sources gets the data-change condition and, unless
+    it has its own, the project's code version (the sources and reference tables version their data instead)."""
     def convention(spec: dg.AssetSpec) -> dg.AssetSpec:
         spec = spec.replace_attributes(owners=OWNERS)
-        return spec if spec.key.path[0] == "sources" else spec.replace_attributes(automation_condition=ON_UPSTREAM_DATA_CHANGE)
+        if spec.key.path[0] == "sources":
+            return spec
+        return spec.replace_attributes(automation_condition=ON_UPSTREAM_DATA_CHANGE,
+                                       code_version=spec.code_version or code_version())
 
     return [asset.map_asset_specs(convention) for asset in assets]
 

@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 import pandera.polars as pa
 import polars as pl
+import vl_convert as vlc
 
 from pipeline import warehouse
 
@@ -63,7 +64,10 @@ def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str,
     }
 
 
-def png_metadata(png: Path, label: str = "chart") -> dict:
-    encoded = base64.b64encode(png.read_bytes()).decode()
-    return {label: dg.MetadataValue.md(f"![{label}](data:image/png;base64,{encoded})"),
-            f"{label}_path": dg.MetadataValue.path(str(png))}
+def chart_metadata(png: Path, svg: Path, label: str = "chart") -> dict:
+    """The chart inline for the UI's *Show Markdown*, and the file paths. The preview is the SVG rasterised at
+    one pixel per CSS pixel: the UI shows a Markdown image at its pixel width, and the 2x PNG written for
+    print would run past the modal's edge."""
+    preview = base64.b64encode(vlc.svg_to_png(svg.read_text(), scale=1)).decode()
+    return {label: dg.MetadataValue.md(f"![{label}](data:image/png;base64,{preview})"),
+            f"{label}_path": dg.MetadataValue.path(str(png)), "svg_path": dg.MetadataValue.path(str(svg))}

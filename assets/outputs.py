@@ -8,7 +8,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from assets.marts import HARDWARE_COMPARISON, MODEL_COMPARISON
-from assets.metadata import markdown_table, png_metadata
+from assets.metadata import chart_metadata, markdown_table
 from assets.resources import LedgerPaths
 from pipeline import charts, report, warehouse
 from pipeline.export import csv_safe, remove_leftovers, replace_into, staging_dir
@@ -49,8 +49,7 @@ def _chart_asset(name: str, description: str, build, extra_deps: list[dg.AssetKe
         with staging_dir(target) as scratch:
             placed = replace_into(charts.export(chart, scratch / name, cache_dir=ledger.cache_dir), target)
         return dg.MaterializeResult(metadata={
-            **png_metadata(placed["png"]),
-            "svg_path": dg.MetadataValue.path(str(placed["svg"])),
+            **chart_metadata(placed["png"], placed["svg"]),
             "html_path": dg.MetadataValue.path(str(placed["html"])),
         })
 

@@ -4,7 +4,7 @@ No `from __future__ import annotations` here: Dagster resolves the run-config cl
 """
 
 
-from typing import Optional
+from typing import List, Optional
 
 import dagster as dg
 import polars as pl
@@ -20,14 +20,16 @@ from pipeline.validation import split_valid
 REFERENCE = "reference"
 
 
-def _load(con, table: str, frame, schema, id_column: str) -> dict:
+def _load(con, table: str, frame, schema, id_column: str) -> tuple[dict, dg.DataVersion]:
+    """Validate and write `ref.table`; its metadata and a data version from what was written, so re-reading an
+    unchanged file triggers nothing downstream."""
     valid, rejects = split_valid(frame, schema, f"ref.{table}", id_column) if schema else (frame, None)
     warehouse.write_table(con, "ref", table, valid)
     if rejects is not None:
         warehouse.replace_quarantine(con, f"ref.{table}", rejects)
     meta = table_metadata(con, "ref", table, descriptions_from(schema))
     meta["quarantined_rows"] = 0 if rejects is None else rejects.height
-    return meta
+    return meta, dg.DataVersion(warehouse.content_version(valid))
 
 
 def _reference_asset(table: str, file_name: str, reader, schema, id_column: str, description: str):
@@ -36,9 +38,9 @@ def _reference_asset(table: str, file_name: str, reader, schema, id_column: str,
     def _asset(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
         frame = reader(ledger.data / "reference" / file_name)
         with warehouse_db.get_connection() as con:
-            meta = _load(con, table, frame, schema, id_column)
+            meta, version = _load(con, table, frame, schema, id_column)
         meta["source_file"] = dg.MetadataValue.path(str(ledger.data / "reference" / file_name))
-        return dg.MaterializeResult(metadata=meta)
+        return dg.MaterializeResult(metadata=meta, data_version=version)
 
     return _asset
 
@@ -71,14 +73,16 @@ def scenarios(ledger: LedgerPaths, warehouse_db: DuckDBResource):
     """Scenario presets from `data/reference/scenarios.yaml`."""
     frames = reference.read_scenarios(ledger.data / "reference" / "scenarios.yaml")
     with warehouse_db.get_connection() as con:
-        yield dg.MaterializeResult(asset_key=["ref", "scenarios"],
-                                   metadata=_load(con, "scenarios", frames["scenarios"], schemas.Scenario, "scenario"))
-        yield dg.MaterializeResult(asset_key=["ref", "scenario_overrides"],
-                                   metadata=_load(con, "scenario_overrides", frames["overrides"], None, "scenario"))
+        for table, frame, schema in [("scenarios", frames["scenarios"], schemas.Scenario),
+                                     ("scenario_overrides", frames["overrides"], None)]:
+            meta, version = _load(con, table, frame, schema, "scenario")
+            yield dg.MaterializeResult(asset_key=["ref", table], metadata=meta, data_version=version)
 
 
 class WhatIf(dg.Config):
-    """An ad-hoc scenario: a preset with some assumptions changed. Off unless `enabled` is true."""
+    """Ad-hoc scenarios that last: `enabled: true` adds the what-if `name` (or replaces the one of that name), a
+    preset with some assumptions changed; `drop` removes what-ifs by name. With neither, the what-ifs already made
+    stay as they are, so an ordinary run keeps them."""
 
     enabled: bool = False
     name: str = "what_if"
@@ -90,6 +94,61 @@ class WhatIf(dg.Config):
     grid_tco2e_per_mwh: Optional[float] = None
     pue: Optional[float] = None
     moe_params: Optional[str] = None
+    drop: List[str] = []
+
+
+def _what_if_rows(con, config: WhatIf) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The scenario row and accelerator overrides of the what-if `config` asks for, validated: raises
+    `dg.Failure` with the reason before anything is written."""
+    presets = [r[0] for r in con.execute("select scenario from ref.scenarios").fetchall()]
+    if config.name in presets:
+        raise dg.Failure(f"what-if name {config.name!r} is a preset's: choose another name")
+    if config.base_scenario not in presets:
+        raise dg.Failure(f"what-if base scenario {config.base_scenario!r} is not a preset (presets: {', '.join(presets)})")
+    if config.grid_region and not con.execute(
+            "select count(*) from ref.grid_intensity where region_id = ?", [config.grid_region]).fetchall()[0][0]:
+        raise dg.Failure(f"unknown grid region {config.grid_region!r}: see data/reference/grid_intensity.csv")
+    accelerators = [r[0] for r in con.execute("select accelerator_id from ref.accelerators order by 1").fetchall()]
+    if config.accelerator and config.accelerator not in accelerators:
+        raise dg.Failure(f"unknown accelerator {config.accelerator!r} (known: {', '.join(accelerators)})")
+    for key, value in [("mfu", config.mfu), ("price_usd_per_gpu_hour", config.price_usd_per_gpu_hour)]:
+        if value is not None and not (value > 0 and (key != "mfu" or value <= 1)):
+            raise dg.Failure(f"what-if {key} must be above 0{' and at most 1' if key == 'mfu' else ''}, not {value}")
+    base = warehouse.query_frame(con, "select * from ref.scenarios where scenario = ?", [config.base_scenario])
+    row = base.to_dicts()[0]
+    row.update(scenario=config.name, description=f"What-if on `{config.base_scenario}`: " + ", ".join(
+        f"{k}={v}" for k, v in config.model_dump().items() if v is not None and k not in ("enabled", "drop")))
+    for key in ("grid_region", "grid_tco2e_per_mwh", "pue", "moe_params"):
+        if getattr(config, key) is not None:
+            row[key] = getattr(config, key)
+    valid, rejects = split_valid(pl.DataFrame([row], schema=reference.SCENARIO_COLUMNS), schemas.Scenario,
+                                 "ref.what_if_scenarios", "scenario")
+    if rejects.height:
+        raise dg.Failure("the what-if scenario is not valid: " + "; ".join(rejects["reason"].to_list()))
+    inherited = {r["accelerator_id"]: r for r in warehouse.query_frame(
+        con, "select * from ref.scenario_overrides where scenario = ?", [config.base_scenario]).to_dicts()}
+    targets = [config.accelerator] if config.accelerator else accelerators
+    overrides = []
+    for accelerator_id in sorted(set(targets) | set(inherited)):
+        entry = dict(inherited.get(accelerator_id, {"peak_tflops": None, "mfu": None, "price_usd_per_gpu_hour": None}))
+        entry.update(scenario=config.name, accelerator_id=accelerator_id)
+        if accelerator_id in targets:
+            if config.mfu is not None:
+                entry["mfu"] = config.mfu
+            if config.price_usd_per_gpu_hour is not None:
+                entry["price_usd_per_gpu_hour"] = config.price_usd_per_gpu_hour
+        overrides.append(entry)
+    return valid, pl.DataFrame(overrides, schema=reference.OVERRIDE_COLUMNS)
+
+
+def _kept(con, table: str, columns: dict, without: set[str]) -> pl.DataFrame:
+    """The what-if rows already in `ref.table`, less those named in `without`."""
+    if not warehouse.table_exists(con, "ref", table):
+        return pl.DataFrame(schema=columns)
+    have = {name for name, _ in warehouse.column_types(con, "ref", table)}
+    frame = warehouse.read_table(con, "ref", table)
+    frame = frame.with_columns([pl.lit(None, dtype).alias(c) for c, dtype in columns.items() if c not in have])
+    return frame.select([pl.col(c).cast(dtype) for c, dtype in columns.items()]).filter(~pl.col("scenario").is_in(list(without)))
 
 
 @dg.multi_asset(
@@ -97,59 +156,40 @@ class WhatIf(dg.Config):
         dg.AssetSpec(["ref", "what_if_scenarios"], kinds={"duckdb"}, group_name=REFERENCE,
                      deps=[dg.AssetKey(["ref", "scenarios"]), dg.AssetKey(["ref", "accelerators"]),
                            dg.AssetKey(["ref", "grid_intensity"])],
-                     description="The ad-hoc what-if scenario launched from the UI with run config (empty otherwise)."),
+                     description="What-if scenarios launched from the UI with run config; they stay until dropped."),
         dg.AssetSpec(["ref", "what_if_overrides"], kinds={"duckdb"}, group_name=REFERENCE,
                      deps=[dg.AssetKey(["ref", "scenario_overrides"]), dg.AssetKey(["ref", "accelerators"])],
-                     description="Accelerator overrides of the what-if scenario (empty otherwise)."),
+                     description="Accelerator overrides of the what-if scenarios."),
     ],
     pool="duckdb_writer",
 )
 def what_if_scenario(config: WhatIf, warehouse_db: DuckDBResource):
-    """A what-if scenario from run config: MFU, accelerator, region, PUE or price changed on a preset."""
-    rows, overrides = [], []
+    """What-if scenarios from run config (MFU, accelerator, region, PUE or price changed on a preset). Everything is
+    checked before anything is written: a what-if that fails leaves the earlier ones as they were."""
     with warehouse_db.get_connection() as con:
+        known = set()
+        if warehouse.table_exists(con, "ref", "what_if_scenarios"):
+            known = {r[0] for r in con.execute("select scenario from ref.what_if_scenarios").fetchall()}
+        missing = sorted(set(config.drop) - known)
+        if missing:
+            raise dg.Failure(f"no what-if named {', '.join(map(repr, missing))} to drop "
+                             f"(what-ifs: {', '.join(sorted(known)) or 'none'})")
+        replaced = set(config.drop) | ({config.name} if config.enabled else set())
+        scenarios_frame = _kept(con, "what_if_scenarios", reference.SCENARIO_COLUMNS, replaced)
+        overrides_frame = _kept(con, "what_if_overrides", reference.OVERRIDE_COLUMNS, replaced)
         if config.enabled:
-            base = con.execute("select * from ref.scenarios where scenario = ?", [config.base_scenario]).fetchall()
-            if not base:
-                raise dg.Failure(f"what-if base scenario {config.base_scenario!r} is not a preset")
-            columns = [d[0] for d in con.description]
-            row = dict(zip(columns, base[0]))
-            row.update(scenario=config.name, description=f"What-if on `{config.base_scenario}`: "
-                       + ", ".join(f"{k}={v}" for k, v in config.model_dump().items() if v is not None and k != "enabled"))
-            for key in ("grid_region", "grid_tco2e_per_mwh", "pue", "moe_params"):
-                if getattr(config, key) is not None:
-                    row[key] = getattr(config, key)
-            rows.append(row)
-            base_overrides = warehouse.query_frame(
-                con, "select * from ref.scenario_overrides where scenario = ?", [config.base_scenario])
-            targets = [config.accelerator] if config.accelerator else [
-                r[0] for r in con.execute("select accelerator_id from ref.accelerators").fetchall()]
-            inherited = {r["accelerator_id"]: r for r in base_overrides.to_dicts()}
-            for accelerator_id in sorted(set(targets) | set(inherited)):
-                entry = dict(inherited.get(accelerator_id, {"peak_tflops": None, "mfu": None, "price_usd_per_gpu_hour": None}))
-                entry.update(scenario=config.name, accelerator_id=accelerator_id)
-                if accelerator_id in targets:
-                    if config.mfu is not None:
-                        entry["mfu"] = config.mfu
-                    if config.price_usd_per_gpu_hour is not None:
-                        entry["price_usd_per_gpu_hour"] = config.price_usd_per_gpu_hour
-                overrides.append(entry)
-        scenario_frame = pl.DataFrame(rows, schema=reference.SCENARIO_COLUMNS)
-        valid, rejects = split_valid(scenario_frame, schemas.Scenario, "ref.what_if_scenarios", "scenario")
-        if rejects.height:
-            raise dg.Failure("the what-if scenario is not valid: " + "; ".join(rejects["reason"].to_list()))
-        if config.enabled and config.grid_region and not con.execute(
-                "select count(*) from ref.grid_intensity where region_id = ?", [config.grid_region]).fetchall()[0][0]:
-            raise dg.Failure(f"unknown grid region {config.grid_region!r}: see data/reference/grid_intensity.csv")
-        if config.enabled and config.accelerator and not con.execute(
-                "select count(*) from ref.accelerators where accelerator_id = ?", [config.accelerator]).fetchall()[0][0]:
-            raise dg.Failure(f"unknown accelerator {config.accelerator!r}")
-        warehouse.write_table(con, "ref", "what_if_scenarios", valid)
-        warehouse.write_table(con, "ref", "what_if_overrides", pl.DataFrame(overrides, schema=reference.OVERRIDE_COLUMNS))
-        yield dg.MaterializeResult(asset_key=["ref", "what_if_scenarios"],
-                                   metadata=table_metadata(con, "ref", "what_if_scenarios", descriptions_from(schemas.Scenario)))
-        yield dg.MaterializeResult(asset_key=["ref", "what_if_overrides"],
-                                   metadata=table_metadata(con, "ref", "what_if_overrides"))
+            row, overrides = _what_if_rows(con, config)
+            scenarios_frame = pl.concat([scenarios_frame, row])
+            overrides_frame = pl.concat([overrides_frame, overrides])
+        scenarios_frame, overrides_frame = scenarios_frame.sort("scenario"), overrides_frame.sort("scenario", "accelerator_id")
+        warehouse.write_table(con, "ref", "what_if_scenarios", scenarios_frame)
+        warehouse.write_table(con, "ref", "what_if_overrides", overrides_frame)
+        for table, frame, schema in [("what_if_scenarios", scenarios_frame, schemas.Scenario),
+                                     ("what_if_overrides", overrides_frame, None)]:
+            meta = table_metadata(con, "ref", table, descriptions_from(schema))
+            meta["what_ifs"] = ", ".join(scenarios_frame["scenario"].to_list()) or "none"
+            yield dg.MaterializeResult(asset_key=["ref", table], metadata=meta,
+                                       data_version=dg.DataVersion(warehouse.content_version(frame)))
 
 
 @dg.asset(key=["ref", "sources"], group_name=REFERENCE, kinds={"duckdb"}, pool="duckdb_writer")
@@ -167,7 +207,7 @@ def sources_catalogue(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.M
         warehouse.write_table(con, "ref", "sources", frame)
         meta = table_metadata(con, "ref", "sources")
     meta["catalogue_file"] = dg.MetadataValue.path(ledger.sources_file)
-    return dg.MaterializeResult(metadata=meta)
+    return dg.MaterializeResult(metadata=meta, data_version=dg.DataVersion(warehouse.content_version(frame)))
 
 
 reference_assets = [sources_catalogue, accelerators, scenarios, workloads, benchmarks, grid_intensity, prices, what_if_scenario]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -59,6 +60,20 @@ class LedgerPaths(dg.ConfigurableResource):
         return Path(self.state_dir) / "snapshots"
 
 
+class WarehouseDB(DuckDBResource):
+    """The working database. Its connection is closed when the step raises, too: `DuckDBResource` closes it only
+    after a clean exit, and in one process (`make run` executes in process) a failed step's open connection
+    would hold the file for the publish step and every step after it."""
+
+    @contextmanager
+    def get_connection(self):
+        conn = super().get_connection().__enter__()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
 def build_resources(data_dir: Path | None = None, out_dir: Path | None = None, state_dir: Path | None = None,
                     sources_file: Path | None = None) -> dict[str, dg.ConfigurableResource]:
     paths = LedgerPaths(data_dir=str(data_dir or default_data_dir()), out_dir=str(out_dir or default_out_dir()),
@@ -67,5 +82,5 @@ def build_resources(data_dir: Path | None = None, out_dir: Path | None = None, s
     # DuckDB caches up to 80% of RAM by default; a limit makes it write finished blocks out and spill big
     # sorts and joins to disk instead (LEDGER_DUCKDB_MEMORY_LIMIT, e.g. "1GB"; unset: DuckDB's default).
     memory_limit = os.environ.get("LEDGER_DUCKDB_MEMORY_LIMIT")
-    return {"ledger": paths, "warehouse_db": DuckDBResource(database=str(paths.working_db),
-                                                            connection_config={"memory_limit": memory_limit} if memory_limit else {})}
+    return {"ledger": paths, "warehouse_db": WarehouseDB(database=str(paths.working_db),
+                                                          connection_config={"memory_limit": memory_limit} if memory_limit else {})}

@@ -23,7 +23,8 @@ FONT = "DejaVu Sans"
 def _theme(chart: alt.Chart, **legend) -> alt.Chart:
     """One look for every chart: the font, axis and legend sizes, the title placement."""
     return chart.configure(font=FONT).configure_axis(labelFontSize=11, titleFontSize=12, gridOpacity=0.4) \
-        .configure_legend(labelFontSize=11, titleFontSize=12, **legend).configure_title(fontSize=14, anchor="start")
+        .configure_legend(labelFontSize=11, titleFontSize=12, symbolOpacity=1, **legend) \
+        .configure_title(fontSize=14, anchor="start")
 
 
 WIDTH, HEIGHT = 640, 400
@@ -52,6 +53,13 @@ def _log_domain(values: pl.Series) -> tuple[float, float]:
     """Whole decades around the values; at least one decade wide (one point at exactly 1e23 still has an axis)."""
     lo, hi = math.floor(math.log10(values.min())), math.ceil(math.log10(values.max()))
     return 10.0 ** lo, 10.0 ** max(hi, lo + 1)
+
+
+def _decades(values: pl.Series) -> list[float]:
+    """Tick values for a log axis: one per decade over `values`. Vega's own log ticks add 2 and 5 within each
+    decade, whose labels run into each other ("10k20k") on a narrow axis."""
+    lo, hi = _log_domain(values.drop_nulls())
+    return [10.0 ** k for k in range(round(math.log10(lo)), round(math.log10(hi)) + 1)]
 
 
 def score_vs_compute(frame: pl.DataFrame, score_column: str, score_title: str, title: str) -> alt.Chart:
@@ -121,7 +129,10 @@ def distillation_pairs(frame: pl.DataFrame, title: str) -> alt.Chart:
             {"pair": pair, "what": "distilled: marginal (the paper)", "flops": r["student_marginal_flops"]},
             {"pair": pair, "what": "distilled: lineage (base + distillation)", "flops": r["student_lineage_flops"]},
         ]
-    data = pl.DataFrame(rows).with_columns(base=pl.lit(1e19))
+    data = pl.DataFrame(rows)
+    ticks = _decades(data["flops"])
+    data = data.with_columns(base=pl.lit(ticks[0]))  # lollipops rather than bars: a bar has no baseline on a log axis
+    # the multipliers go under each pair's name, so the axis needs no room for text
     notes = frame.select(
         pl.format("{} vs {}", "student", "vanilla").alias("pair"),
         # the lineage multiplier (vanilla ÷ distilled lineage) is just below 1: said as how much more the distilled cost
@@ -129,22 +140,20 @@ def distillation_pairs(frame: pl.DataFrame, title: str) -> alt.Chart:
         .then(pl.format("paper: {}× less · lineage: {}× more", pl.col("marginal_multiplier").round(0).cast(pl.Int64),
                         (1 / pl.col("lineage_multiplier")).round(4)))
         .otherwise(pl.format("paper: {}× less · lineage: {}× less", pl.col("marginal_multiplier").round(0).cast(pl.Int64),
-                             pl.col("lineage_multiplier").round(4))).alias("note"),
-        pl.lit(1e30).alias("flops"))
+                             pl.col("lineage_multiplier").round(4))).alias("note"))
+    data = data.join(notes, on="pair", how="left").with_columns(
+        label=pl.concat_str([pl.col("pair"), pl.col("note").fill_null("")], separator="\n"))
     order = ["vanilla: training", "distilled: marginal (the paper)", "distilled: lineage (base + distillation)"]
     colour = alt.Color("what:N", title=None, sort=order, scale=alt.Scale(domain=order, range=["#0072B2", "#D55E00", "#E69F00"]))
-    y = alt.Y("pair:N", title=None, axis=alt.Axis(labelLimit=320))
-    x_scale = alt.Scale(type="log", domain=[1e19, 1e30])
-    # Lollipops rather than bars: a bar has no baseline on a log axis.
-    x = alt.X("flops:Q", scale=x_scale, title="Training compute (FLOP, log scale)", axis=alt.Axis(format=".0e"))
+    y = alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=360, labelExpr="split(datum.label, '\\n')", labelLineHeight=15))
+    x_scale = alt.Scale(type="log", domain=[ticks[0], ticks[-1]])
+    x = alt.X("flops:Q", scale=x_scale, title="Training compute (FLOP, log scale)", axis=alt.Axis(format=".0e", values=ticks))
     offset = alt.YOffset("what:N", sort=order)
     sticks = alt.Chart(data).mark_rule(strokeWidth=3).encode(x=alt.X("base:Q", scale=x_scale), x2="flops:Q", y=y, yOffset=offset, color=colour)
     heads = alt.Chart(data).mark_point(filled=True, size=90, opacity=1).encode(
         x=x, y=y, yOffset=offset, color=colour,
-        tooltip=[alt.Tooltip("pair:N"), alt.Tooltip("what:N"), alt.Tooltip("flops:Q", format=".3e")])
-    text = alt.Chart(notes).mark_text(align="right", fontSize=11, font=FONT, color="#222222").encode(
-        x=alt.X("flops:Q", scale=x_scale), y=y, text="note:N")
-    chart = alt.layer(sticks, heads, text).properties(title=title, width=WIDTH, height=max(160, 120 * frame.height))
+        tooltip=[alt.Tooltip("pair:N"), alt.Tooltip("what:N"), alt.Tooltip("flops:Q", format=".3e"), alt.Tooltip("note:N")])
+    chart = alt.layer(sticks, heads).properties(title=title, width=WIDTH, height=max(160, 120 * frame.height))
     return _theme(chart, orient="bottom", labelLimit=400)
 
 
@@ -157,20 +166,23 @@ def distillation_gain(frame: pl.DataFrame, title: str) -> alt.Chart:
                      pl.col("aime_2024_gain").alias("gain")),
     ]).filter(pl.col("gain").is_not_null() & pl.col("params").is_not_null()).with_columns(params_b=pl.col("params") / 1e9)
     drawn = data["student"].n_unique()
-    domain = list(_log_domain(data["params_b"])) if data.height else [1, 100]
-    x = alt.X("params_b:Q", scale=alt.Scale(type="log", domain=domain), title="Student parameters (billions, log scale)")
+    # half and twice the smallest and largest student: the points spread over the axis, room for their labels
+    domain = [data["params_b"].min() / 2, data["params_b"].max() * 2] if data.height else [1, 100]
+    x = alt.X("params_b:Q", scale=alt.Scale(type="log", domain=domain, nice=False),
+              title="Student parameters (billions, log scale)")
     y = alt.Y("gain:Q", title="Gain over the base model (percentage points)")
     # the legend below the plot: labels of the largest students run to the right edge
     colour = alt.Color("benchmark:N", title="Benchmark", scale=alt.Scale(domain=["GPQA Diamond", "AIME 2024"], range=["#0072B2", "#D55E00"]),
                        legend=alt.Legend(orient="bottom"))
-    points = alt.Chart(data).mark_point(size=110, filled=True).encode(
+    points = alt.Chart(data).mark_point(size=110, filled=True, opacity=1).encode(
         x=x, y=y, color=colour, shape=alt.Shape("benchmark:N", title="Benchmark", scale=alt.Scale(domain=["GPQA Diamond", "AIME 2024"])),
         tooltip=["student:N", "benchmark:N", alt.Tooltip("params_b:Q", title="params (B)"), alt.Tooltip("gain:Q", format=".1f")])
     labels = alt.Chart(data).mark_text(align="left", dx=8, fontSize=10, font=FONT).encode(x=x, y=y, text="student:N", color=colour)
     zero = alt.Chart(pl.DataFrame({"gain": [0.0]})).mark_rule(color="#888888").encode(y="gain:Q")
-    subtitle = [f"{drawn} of {frame.height} distillation pairs drawn (the rest lack a score or a size on one side). "
-                "A knowledge-distillation study",
-                "(arXiv:2505.15442) finds smaller students gain more: up to 10% average improvement at 0.5-7B, ~1.3% for larger."]
+    subtitle = [f"{drawn} of {frame.height} distillation pairs drawn (the rest lack a score or a size on one side).",
+                "Gain: the distilled model's score minus its base model's, in percentage points.",
+                "A knowledge-distillation study (arXiv:2505.15442) reports up to 10% better average performance",
+                "at 0.5-7B and ~1.3% for larger students: its own percentages, not points on this axis."]
     return _theme(alt.layer(zero, points, labels).properties(
         title=alt.TitleParams(title, subtitle=subtitle), width=WIDTH, height=HEIGHT - 80))
 
@@ -181,18 +193,22 @@ def hardware_comparison(frame: pl.DataFrame, title: str) -> alt.Chart:
                         "tco2e", "tco2e_low", "tco2e_high", "mfu")
     accelerators = sorted(data["accelerator"].unique().to_list())
     colour = alt.Color("accelerator:N", title="Accelerator",
-                       scale=alt.Scale(domain=accelerators, range=ACCELERATOR_COLOURS[: len(accelerators)]))
+                       scale=alt.Scale(domain=accelerators, range=ACCELERATOR_COLOURS[: len(accelerators)]),
+                       legend=alt.Legend(orient="bottom", columns=3))
 
-    def panel(measure: str, axis_title: str, axis_format: str) -> alt.LayerChart:
+    def panel(measure: str, axis_title: str, axis_format: str, workload_labels: bool) -> alt.LayerChart:
         # A dot per accelerator with the MFU range as a whisker: bars have no baseline on a log axis.
-        x_scale = alt.Scale(type="log")
+        values = pl.concat([data[f"{measure}_low"], data[measure], data[f"{measure}_high"]]).drop_nulls()
+        ticks = _decades(values) if values.len() else [1.0, 10.0]
+        x_scale = alt.Scale(type="log", domain=[ticks[0], ticks[-1]])
         base = alt.Chart(data).encode(
-            y=alt.Y("workload:N", title=None, axis=alt.Axis(labelLimit=260)),
+            # the second panel's rows are the first's: its labels would only repeat them
+            y=alt.Y("workload:N", title=None, axis=alt.Axis(labelLimit=260) if workload_labels else alt.Axis(labels=False, ticks=False)),
             yOffset=alt.YOffset("accelerator:N", sort=accelerators),
             color=colour,
         )
-        whiskers = base.mark_rule(strokeWidth=2, opacity=0.7).encode(
-            x=alt.X(f"{measure}_low:Q", scale=x_scale, title=axis_title, axis=alt.Axis(format=axis_format)),
+        whiskers = base.mark_rule(strokeWidth=2).encode(
+            x=alt.X(f"{measure}_low:Q", scale=x_scale, title=axis_title, axis=alt.Axis(format=axis_format, values=ticks)),
             x2=f"{measure}_high:Q",
         )
         dots = base.mark_point(filled=True, size=70, opacity=1).encode(
@@ -202,9 +218,10 @@ def hardware_comparison(frame: pl.DataFrame, title: str) -> alt.Chart:
                      alt.Tooltip(f"{measure}_low:Q", title="low (MFU high)", format=",.4~g"),
                      alt.Tooltip(f"{measure}_high:Q", title="high (MFU low)", format=",.4~g")],
         )
-        return (whiskers + dots).properties(width=340, height=330)
+        return (whiskers + dots).properties(width=330, height=330)
 
-    chart = alt.hconcat(panel("gpu_hours", "GPU-hours (log)", "~s"), panel("tco2e", "tCO2e (log)", "~g")).properties(title=title)
+    chart = alt.hconcat(panel("gpu_hours", "GPU-hours (log)", "~s", True), panel("tco2e", "tCO2e (log)", "~g", False),
+                        spacing=24).properties(title=title)
     return _theme(chart)
 
 

@@ -6,6 +6,7 @@ only for the duration of one step, and people read a published copy, never the w
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import uuid
@@ -181,6 +182,16 @@ def append_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: 
     if frame.height:
         _insert(con, schema, table, frame)
     return frame.height
+
+
+def content_version(*frames: pl.DataFrame) -> str:
+    """A fingerprint of the frames' columns and rows, in order: the same data gives the same version, so a
+    re-materialised table that did not change triggers nothing downstream."""
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(repr(frame.schema).encode())
+        digest.update(frame.write_csv().encode())
+    return digest.hexdigest()[:16]
 
 
 def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: list[str] | None = None) -> pl.DataFrame:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
+import polars as pl
 import vl_convert as vlc
 
 from pipeline import charts
@@ -55,3 +57,43 @@ def test_the_bundle_prepared_at_install_serves_a_new_state_folder(tmp_path, monk
     state_cache = tmp_path / "state" / "cache"
     assert "Qwen3-8B" in charts.offline_html(SPEC, state_cache)
     assert not state_cache.exists()  # nothing bundled or written for the new state folder
+
+
+def _svg_texts(chart) -> list[str]:
+    return [html.unescape(t) for t in re.findall(r"<(?:text|tspan)[^>]*>([^<]+)<", vlc.vegalite_to_svg(chart.to_dict()))]
+
+
+def _svg_width(chart) -> float:
+    return float(re.search(r'<svg[^>]* width="([\d.]+)"', vlc.vegalite_to_svg(chart.to_dict())).group(1))
+
+
+def test_the_hardware_chart_labels_one_tick_per_decade_and_fits_a_modal():
+    rows = [{"workload": w, "accelerator": a, "gpu_hours": h, "gpu_hours_low": h * 0.8, "gpu_hours_high": h * 1.3,
+             "tco2e": h * 3e-4, "tco2e_low": h * 2.4e-4, "tco2e_high": h * 4e-4, "mfu": 0.4}
+            for w, base in [("Distillation", 250.0), ("Training", 1.4e6)] for a, h in [("A100", base * 4), ("H100", base)]]
+    chart = charts.hardware_comparison(pl.DataFrame(rows), "t")
+    texts = _svg_texts(chart)
+    assert "10k" in texts and "20k" not in texts and "2" not in texts  # no 2s and 5s between decades to collide
+    assert chart.to_dict()["config"]["legend"]["symbolOpacity"] == 1  # swatches as solid as the points
+    assert texts.count("Distillation") == 1  # the second panel does not repeat the workloads
+    assert _svg_width(chart) < 1000
+
+
+def test_the_distillation_pairs_axis_ends_at_the_data_and_the_multipliers_sit_under_the_names():
+    frame = pl.DataFrame([{"student": "S-8B", "vanilla": "V-8B", "vanilla_training_flops": 7.5e23,
+                           "student_marginal_flops": 8.4e20, "student_lineage_flops": 7.508e23,
+                           "marginal_multiplier": 893.0, "lineage_multiplier": 0.99895}])
+    spec = charts.distillation_pairs(frame, "t").to_dict()
+    domains = [layer["encoding"]["x"]["scale"]["domain"] for layer in spec["layer"] if "scale" in layer["encoding"]["x"]]
+    assert domains and all(d == [1e20, 1e24] for d in domains)
+    texts = _svg_texts(charts.distillation_pairs(frame, "t"))
+    assert "S-8B vs V-8B" in texts and "paper: 893× less · lineage: 1.0011× more" in texts
+
+
+def test_the_gain_chart_says_points_and_spans_its_students():
+    frame = pl.DataFrame([{"student": "S-8B", "student_params": 8e9, "gpqa_diamond_gain": 18.7, "aime_2024_gain": 40.2},
+                          {"student": "S-70B", "student_params": 70e9, "gpqa_diamond_gain": 8.3, "aime_2024_gain": None}])
+    spec = charts.distillation_gain(frame, "t").to_dict()
+    assert "percentage points" in " ".join(spec["title"]["subtitle"])
+    domain = [layer for layer in spec["layer"] if layer["mark"]["type"] == "point"][0]["encoding"]["x"]["scale"]["domain"]
+    assert domain == [4.0, 140.0]

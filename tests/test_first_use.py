@@ -143,3 +143,70 @@ def test_make_run_prints_a_short_summary_that_names_what_did_not_pass(tmp_path):
     assert f"Stale sources: my_cards (archived {today})" in shown
     assert "my_cards: nothing could be read from this source; using its archived snapshot" in shown  # the warning, as it happens
     assert "<strong>stale</strong>" in (tmp_path / "out" / "report" / "index.html").read_text()
+
+
+def _what_if_run(job, instance, **config):
+    return job.execute_in_process(instance=instance, raise_on_error=False,
+                                  run_config={"ops": {"what_if_scenario": {"config": config}}} if config else None)
+
+
+def _failure(result) -> str:
+    return " ".join(str(e.event_specific_data.error) for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+
+
+def test_a_what_if_lasts_until_dropped_and_a_failed_one_changes_nothing_even_through_automation(tmp_path):
+    from assets.definitions import build_definitions
+
+    defs = build_definitions(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")
+    job = defs.resolve_job_def("refresh_everything")
+    what_ifs = ["ref", "what_if_scenarios"], ["ref", "what_if_overrides"]
+    only_what_if = job.get_subset(asset_selection={dg.AssetKey(k) for k in what_ifs})
+
+    def published(sql):
+        with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    costs_sql = "select scenario, count(*), sum(tco2e) from costs.model_costs group by 1 order by 1"
+    with dg.instance_for_test() as instance:
+        assert _what_if_run(job, instance, enabled=True, name="cheap_clean", mfu=0.5, grid_region="FR").success
+        before = published(costs_sql)
+        assert [r[0] for r in before] == ["cheap_clean", "default", "paper"]
+        tick = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+
+        # An invalid what-if fails with its reason; nothing is written, and the automation sensor sees nothing
+        # changed (the reference tables the failed run re-read are the same data), so it starts no run.
+        failed = _what_if_run(job, instance, enabled=True, name="cheap_clean", grid_region="atlantis")
+        assert not failed.success and "unknown grid region 'atlantis'" in _failure(failed)
+        tick = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=tick.cursor)
+        assert tick.total_requested == 0
+        assert published(costs_sql) == before
+
+        # An ordinary run keeps the what-if; a second one is added beside it.
+        assert _what_if_run(job, instance).success
+        assert published(costs_sql) == before
+        assert _what_if_run(job, instance, enabled=True, name="dirty_grid", grid_region="IN").success
+        assert [r[0] for r in published(costs_sql)] == ["cheap_clean", "default", "dirty_grid", "paper"]
+
+        # A what-if may not take a preset's name, and dropping one that does not exist says which exist.
+        for config, reason in [({"enabled": True, "name": "paper", "pue": 1.5}, "'paper' is a preset's"),
+                               ({"enabled": True, "name": "x", "mfu": 1.5}, "mfu must be above 0 and at most 1"),
+                               ({"drop": ["nope"]}, "no what-if named 'nope' to drop (what-ifs: cheap_clean, dirty_grid)")]:
+            result = only_what_if.execute_in_process(instance=instance, raise_on_error=False,
+                                                     run_config={"ops": {"what_if_scenario": {"config": config}}})
+            assert not result.success and reason in _failure(result)
+
+        assert _what_if_run(job, instance, drop=["cheap_clean", "dirty_grid"]).success
+        assert [r[0] for r in published(costs_sql)] == ["default", "paper"]
+
+
+def test_a_step_that_raises_does_not_leave_the_working_database_open(tmp_path):
+    import pytest
+
+    db = build_resources(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")["warehouse_db"]
+    with pytest.raises(ValueError):
+        with db.get_connection() as con:
+            con.execute("create table t as select 1 as x")
+            raise ValueError("the step failed")
+    # a second connection with other settings in the same process fails while the first is still open
+    with duckdb.connect(db.database, read_only=True) as con:
+        assert con.execute("select x from t").fetchall() == [(1,)]
