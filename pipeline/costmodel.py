@@ -274,6 +274,10 @@ LINEAGE_COLUMNS = ["scenario", "model_id", "parent_id", "teacher", "marginal_flo
 
 
 LINEAGE_INPUTS = ["scenario", "model_id", "teacher", "training_flops", "training_flops_scope", "finetune_flops"]
+# Post-training adds a small part of pretraining's compute. A cumulative figure above this multiple of its base's
+# lineage says the two figures estimate the base differently (Epoch's hardware-time estimate for an Instruct
+# version against a card's 6*N*D for the base), not that the fine-tune cost the difference.
+CUMULATIVE_JUMP_LIMIT = 1.5
 
 
 def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
@@ -326,9 +330,11 @@ def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
     # a cumulative figure not above its base's says nothing about the fine-tune (Epoch gives an Instruct version its
     # base model's figure): its marginal part is unknown, never zero or negative
     not_above = has_parent & cumulative & (pl.col("training_flops") <= pl.col("parent_lineage"))
+    jump = pl.col("training_flops") / pl.col("parent_lineage")
+    far_above = has_parent & cumulative & (jump > CUMULATIVE_JUMP_LIMIT)
     frame = frame.with_columns(
         marginal_flops=pl.when(has_parent & cumulative & finetune.is_not_null()).then(finetune)
-        .when(not_above).then(None)
+        .when(not_above | far_above).then(None)
         .when(has_parent & cumulative).then(pl.col("training_flops") - pl.col("parent_lineage"))
         .when(unresolved).then(finetune)
         .otherwise(pl.col("training_flops")),
@@ -339,6 +345,9 @@ def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("figure includes the base model's compute; marginal compute is the source's fine-tune compute"))
         .when(not_above)
         .then(pl.lit("cumulative figure is not above its base model's lineage compute: marginal compute unknown"))
+        .when(far_above)
+        .then(pl.format("cumulative figure is {}x its base model's lineage compute, more than post-training adds: "
+                        "the two disagree about the base model; marginal compute unknown", jump.round(2)))
         .when(has_parent & cumulative).then(pl.lit("figure includes the base model's compute"))
         .when(pl.col("parent_id").is_not_null() & pl.col("parent_lineage").is_null()).then(pl.lit("base model's compute unknown"))
         .otherwise(pl.lit("")),

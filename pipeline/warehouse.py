@@ -24,7 +24,11 @@ from pipeline.quarantine import QUARANTINE_SCHEMA
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Tables a query reads: `from schema.table` / `join schema.table`.
 _TABLE_REFERENCE = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
-PUBLISHED_MAIN_VIEWS = ("marts", "ops", "core", "costs")  # their tables are also exposed unqualified in the published copy
+PUBLISHED_MAIN_VIEWS = ("marts", "ops", "core", "costs")
+# The published copy is written in the storage format the DuckDB shell installed beside the project
+# (`duckdb-cli` in requirements.in) can read: the shell on PyPI trails the Python package, and a file in a newer
+# format is refused by it ("Trying to read a database file with version number ...").
+PUBLISHED_STORAGE_VERSION = "v1.5.0"  # their tables are also exposed unqualified in the published copy
 BUILDING_SUFFIX = "__building"  # a table being built a slice at a time (write_table_in_slices)
 
 
@@ -47,9 +51,9 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: Path | str, read_only: bool = False, config: dict | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config=config or {})
     try:
         if not read_only:
             install_macros(con)
@@ -267,7 +271,7 @@ def publish(working_db: Path, published_db: Path) -> dict[str, int]:
     tmp = published_db.with_name(f"{TMP_PREFIX}{published_db.name}.{uuid.uuid4().hex}")
     counts: dict[str, int] = {}
     try:
-        with connect(tmp) as con:
+        with connect(tmp, config={"storage_compatibility_version": PUBLISHED_STORAGE_VERSION}) as con:
             run(con, f"attach '{str(working_db).replace(chr(39), chr(39) * 2)}' as work (read_only)")
             relations = con.execute(
                 "select table_schema, table_name from information_schema.tables "

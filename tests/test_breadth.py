@@ -134,6 +134,7 @@ def test_epoch_models_keep_datapoints_apart_from_tokens_and_confidence_on_every_
     assert set(v3["confidence"]) <= {"Confident", "Likely", "Speculative", "Unknown"} and v3["confidence"].null_count() == 0
     names = {m["model_name"] for m in batch.models}
     assert "Pandemonium (morse)" not in names and "GPT-4o (Aug 2024)" in names  # a Morse decoder is not a language model
+    assert "ImageBind" not in names and "BEIT-3" not in names  # tagged with a language task, but encoders
 
 
 def _records(rows):

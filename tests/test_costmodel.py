@@ -166,6 +166,17 @@ def test_lineage_adds_the_base_models_compute_and_respects_cumulative_figures():
     assert rows["base"]["lineage_flops"] == 10.0 and rows["base"]["lineage_depth"] == 0
 
 
+def test_a_cumulative_figure_far_above_its_base_is_a_disagreement_not_a_fine_tune():
+    # Epoch's 1.224e24 for Llama 3.1 8B Instruct (hardware time) over the base's 7.227e23 (6*N*D from its card)
+    flops = _lineage_input([("base", None, 7.227e23, "marginal"), ("instruct", None, 1.224e24, "cumulative"),
+                            ("rl", None, 1.0e24, "cumulative")])
+    rows = {r["model_id"]: r for r in cm.lineage(flops, _parents(["instruct", "rl"], ["base", "base"])).to_dicts()}
+    assert rows["instruct"]["marginal_flops"] is None and rows["instruct"]["lineage_flops"] == 1.224e24
+    assert rows["instruct"]["lineage_note"].startswith("cumulative figure is 1.69x its base model's lineage compute")
+    assert rows["rl"]["marginal_flops"] == pytest.approx(1.0e24 - 7.227e23)  # 1.38x: a large post-training run
+    assert rows["rl"]["lineage_note"] == "figure includes the base model's compute"
+
+
 def test_lineage_cycle_does_not_hang_and_leaves_lineage_unknown():
     flops = _lineage_input([("x", None, 1.0, "marginal"), ("y", None, 1.0, "marginal")])
     parents = _parents(["x", "y"], ["y", "x"])

@@ -381,7 +381,7 @@ def test_the_readmes_name_resolution_figures_hold(published):
     # README, Inputs and sources: the counts examples/queries/name_resolution.sql gives on the embedded default
     from pipeline.paths import PROJECT_ROOT
     row = published.execute((PROJECT_ROOT / "examples/queries/name_resolution.sql").read_text()).fetchone()
-    assert row == (1649, 588, 944, 117, 4046, 0)
+    assert row == (1643, 588, 938, 117, 4046, 0)
 
 
 def test_the_default_shows_a_third_partys_run_and_the_paper_its_own_printed_score(published):
@@ -412,3 +412,24 @@ def test_distillation_pairs_say_how_each_was_found_and_the_report_counts_them(pu
     report = (pipeline_run["out"] / "report" / "index.html").read_text()
     assert f"{len(pairs)} pairs, 3 with training compute on both sides" in report
     assert "Epoch AI distilled-models list: true (high confidence) (2)" in report
+
+
+def test_the_readmes_duckdb_shell_reads_the_published_copy_read_only(pipeline_run):
+    # README, How to query: the shell installed beside the project opens the file read-only and refuses writes.
+    from pathlib import Path
+    import subprocess
+    import sys
+    shell = Path(sys.executable).parent / "duckdb"
+    assert shell.exists(), "duckdb-cli is in requirements.in: make run installs .venv/bin/duckdb"
+    db = str(pipeline_run["out"] / "warehouse.duckdb")
+    read = subprocess.run([str(shell), "-readonly", "-csv", db, "-c",
+                           "select count(*) from model_comparison where scenario = 'paper'"],
+                          capture_output=True, text=True, timeout=120)
+    assert read.returncode == 0 and read.stdout.split() == ["count_star()", "16"], read.stderr
+    from pipeline.paths import PROJECT_ROOT
+    coverage = subprocess.run([str(shell), "-readonly", db], stdin=open(PROJECT_ROOT / "examples/queries/default_coverage.sql"),
+                              capture_output=True, text=True, timeout=120)
+    assert coverage.returncode == 0 and coverage.stdout and not coverage.stderr, coverage.stderr
+    write = subprocess.run([str(shell), "-readonly", db, "-c", "create table mine as select 1"],
+                           capture_output=True, text=True, timeout=120)
+    assert "read-only mode" in write.stdout + write.stderr

@@ -70,7 +70,8 @@ def _good_models(frame: pl.DataFrame) -> set[str]:
     """The notable-models rows that still have a name and are still language models by the reader's own rule."""
     name, domain, task = (pick(frame, *epoch.MODEL_COLUMNS[r]) for r in ("name", "domain", "task"))
     return {" ".join(str(row[name]).split()) for row in frame.iter_rows(named=True) if row[name] is not None
-            and epoch.is_language_model(row[domain] or "", row[task] or "", ("Language",), epoch.LANGUAGE_MODEL_TASKS)}
+            and epoch.is_language_model(" ".join(str(row[name]).split()), row[domain] or "", row[task] or "", ("Language",),
+                                        epoch.LANGUAGE_MODEL_TASKS)}
 
 
 # A whole run per example: a few examples, and no shrinking (a failure's seed and share already say what to rerun).

@@ -60,6 +60,16 @@ LANGUAGE_MODEL_TASKS = ("Language modeling", "Language modeling/generation", "La
                         "Text autocompletion", "Mathematical reasoning", "Quantitative reasoning", "Instruction following",
                         "Reasoning", "Text summarization", "Retrieval-augmented generation", "Function calling")
 EPOCH_CONFIDENCE = {label.lower(): label for label in ESTIMATE_CONFIDENCE}
+# Rows whose Domain and Task labels pass the filter above but whose papers describe no language model: encoders,
+# image generators and other networks Epoch also tags with a language task. Left out like any filtered row.
+NOT_LANGUAGE_MODELS = {
+    "ImageBind": "a joint embedding of six modalities (arXiv:2305.05665); it generates no text",
+    "AltCLIP_M9": "a multilingual CLIP text encoder for image-text retrieval and generation (arXiv:2211.06679)",
+    "BEIT-3": "a vision-language encoder for vision tasks and retrieval (arXiv:2208.10442)",
+    "ERNIE-ViLG": "a text-to-image generator (arXiv:2112.15283)",
+    "Hopfield Networks (2020)": "modern Hopfield layers for deep networks (arXiv:2008.02217), not a language model",
+    "Perceiver IO (optical flow)": "the optical-flow variant of Perceiver IO (arXiv:2107.14795)",
+}
 
 
 def split_version(version: str) -> tuple[str, str | None]:
@@ -98,8 +108,12 @@ def _confidence(value: str | None) -> str | None:
     return EPOCH_CONFIDENCE.get((value or "").strip().lower()) if value else None
 
 
-def is_language_model(domain: str, task: str, domains, tasks) -> bool:
+def is_language_model(name: str, domain: str, task: str, domains, tasks) -> bool:
+    """Whether a row is read: its domain is one of `domains` and one of its tasks one of `tasks`, and (when tasks
+    are filtered) it is not one of NOT_LANGUAGE_MODELS."""
     if domains and not any(d.lower() in domain.lower() for d in domains):
+        return False
+    if tasks and name in NOT_LANGUAGE_MODELS:
         return False
     if not tasks or not task:  # a file without a Task column (or a row without tasks) is judged by its domain
         return True
@@ -122,7 +136,7 @@ def read_models(raw: bytes, batch: Batch, *, domains: list[str] | None = ("Langu
             batch.reject(record_id, "row has no model name", check="model_name", raw=str(row)[:2000])
             continue
         name = " ".join(name.split())  # multi-line cells: "VAETKI\n" -> "VAETKI"
-        if not is_language_model(get(row, "domain") or "", get(row, "task") or "", domains, tasks):
+        if not is_language_model(name, get(row, "domain") or "", get(row, "task") or "", domains, tasks):
             batch.skipped += 1
             continue
         access = (get(row, "access") or "").lower()
