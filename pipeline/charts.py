@@ -58,7 +58,10 @@ def _log_domain(values: pl.Series) -> tuple[float, float]:
 def _decades(values: pl.Series) -> list[float]:
     """Tick values for a log axis: one per decade over `values`. Vega's own log ticks add 2 and 5 within each
     decade, whose labels run into each other ("10k20k") on a narrow axis."""
-    lo, hi = _log_domain(values.drop_nulls())
+    values = values.drop_nulls().filter(values.drop_nulls() > 0)
+    if values.is_empty():  # nothing to draw: an axis of one decade
+        return [1.0, 10.0]
+    lo, hi = _log_domain(values)
     return [10.0 ** k for k in range(round(math.log10(lo)), round(math.log10(hi)) + 1)]
 
 
@@ -129,7 +132,7 @@ def distillation_pairs(frame: pl.DataFrame, title: str) -> alt.Chart:
             {"pair": pair, "what": "distilled: marginal (the paper)", "flops": r["student_marginal_flops"]},
             {"pair": pair, "what": "distilled: lineage (base + distillation)", "flops": r["student_lineage_flops"]},
         ]
-    data = pl.DataFrame(rows)
+    data = pl.DataFrame(rows, schema={"pair": pl.Utf8, "what": pl.Utf8, "flops": pl.Float64})
     ticks = _decades(data["flops"])
     data = data.with_columns(base=pl.lit(ticks[0]))  # lollipops rather than bars: a bar has no baseline on a log axis
     # the multipliers go under each pair's name, so the axis needs no room for text
@@ -198,8 +201,7 @@ def hardware_comparison(frame: pl.DataFrame, title: str) -> alt.Chart:
 
     def panel(measure: str, axis_title: str, axis_format: str, workload_labels: bool) -> alt.LayerChart:
         # A dot per accelerator with the MFU range as a whisker: bars have no baseline on a log axis.
-        values = pl.concat([data[f"{measure}_low"], data[measure], data[f"{measure}_high"]]).drop_nulls()
-        ticks = _decades(values) if values.len() else [1.0, 10.0]
+        ticks = _decades(pl.concat([data[f"{measure}_low"], data[measure], data[f"{measure}_high"]]))
         x_scale = alt.Scale(type="log", domain=[ticks[0], ticks[-1]])
         base = alt.Chart(data).encode(
             # the second panel's rows are the first's: its labels would only repeat them

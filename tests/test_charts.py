@@ -97,3 +97,16 @@ def test_the_gain_chart_says_points_and_spans_its_students():
     assert "percentage points" in " ".join(spec["title"]["subtitle"])
     domain = [layer for layer in spec["layer"] if layer["mark"]["type"] == "point"][0]["encoding"]["x"]["scale"]["domain"]
     assert domain == [4.0, 140.0]
+
+
+def test_charts_with_nothing_to_draw_still_render():
+    pairs = pl.DataFrame(schema={"student": pl.Utf8, "vanilla": pl.Utf8, "vanilla_training_flops": pl.Float64,
+                                 "student_marginal_flops": pl.Float64, "student_lineage_flops": pl.Float64,
+                                 "marginal_multiplier": pl.Float64, "lineage_multiplier": pl.Float64})
+    hardware = pl.DataFrame(schema={c: pl.Utf8 if c in ("workload", "accelerator") else pl.Float64 for c in (
+        "workload", "accelerator", "gpu_hours", "gpu_hours_low", "gpu_hours_high", "tco2e", "tco2e_low", "tco2e_high", "mfu")})
+    gain = pl.DataFrame(schema={"student": pl.Utf8, "student_params": pl.Float64, "gpqa_diamond_gain": pl.Float64,
+                                "aime_2024_gain": pl.Float64})
+    for chart in (charts.distillation_pairs(pairs, "t"), charts.hardware_comparison(hardware, "t"),
+                  charts.distillation_gain(gain, "t")):
+        assert vlc.vegalite_to_svg(chart.to_dict()).startswith("<svg")
