@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.housekeeping import dead_run_reaper
 from assets.ingest import source_asset_key
 from pipeline.catalogue import Source
 from pipeline.paths import PROJECT_ROOT
@@ -76,7 +77,7 @@ def build_automation(catalogue: list[Source]):
     # Leaderboards and published tables, plus any live source refreshed daily.
     leaderboard_sources = [s for s in catalogue if s.kind != "hf_model_cards" or (s.is_live and s.refresh == "daily")]
     jobs = [refresh_everything]
-    schedules, sensors = [], [automation_sensor]
+    schedules, sensors = [], [automation_sensor, dead_run_reaper]
     if leaderboard_sources:
         leaderboard_refresh = dg.define_asset_job(
             "leaderboard_refresh",

@@ -7,6 +7,11 @@ log). Dagster's own per-step DEBUG lines stay in that log instead of on the term
 are still printed as they happen. The closing summary names the assets materialised, every check that did
 not pass and why, the rows quarantined per source and the sources read from an archived snapshot.
 
+Runs of earlier processes that died (SIGKILL, out of memory) are released first, so their pool slot does not
+block this one (assets/housekeeping.py). The job runs on a worker thread: Dagster defers Ctrl-C and SIGTERM
+while a step waits for a pool slot, so the main thread takes them, marks the run canceled, frees its slots
+and exits; what a killed step left half-written is the same as after a SIGKILL, which the pipeline survives.
+
 Dagster is imported inside `main`: the card parser's worker processes import this module again when they
 start (multiprocessing's spawn), and they need none of it.
 """
@@ -15,9 +20,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
+import threading
 import time
-from pathlib import Path
 
 JOB = "refresh_everything"
 QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -78,6 +85,18 @@ def outputs(paths) -> list[str]:
             f"  tables     {out / 'tables'}/", f"  charts     {out / 'charts'}/", f"  report     {out / 'report' / 'index.html'}"]
 
 
+def stop(instance, run_id: str) -> None:
+    """Ctrl-C or SIGTERM: the run is marked canceled and its pool slots freed before the process exits."""
+    run = instance.get_run_by_id(run_id)
+    if run is not None and not run.is_finished:
+        instance.report_run_canceled(run, "Stopped from the terminal (Ctrl-C or SIGTERM).")
+    if instance.event_log_storage.supports_global_concurrency_limits:
+        instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+    print(f"\nStopped run {run_id[:8]}: marked canceled, nothing new published.", file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    os._exit(130)  # the worker thread may be inside a native call; nothing waits for it
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assets.run", description=__doc__.splitlines()[0])
     parser.add_argument("--module", default="assets.definitions", help="module whose `defs` to run")
@@ -89,10 +108,35 @@ def main(argv: list[str] | None = None) -> int:
     defs = importlib.import_module(args.module).defs
     job = defs.resolve_job_def(JOB) if JOB in {j.name for j in defs.jobs or []} else defs.resolve_implicit_global_asset_job_def()
     paths = defs.resources["ledger"] if "ledger" in (defs.resources or {}) else None
+    from dagster._core.utils import make_new_run_id
+
+    from assets.housekeeping import release_dead_runs
+
     start = time.perf_counter()
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        run_config={} if args.verbose else QUIET_LOGGERS)
+        for run_id in release_dead_runs(instance):
+            print(f"Released run {run_id[:8]}: its process had died without finishing it.", file=sys.stderr)
+        run_id, outcome = make_new_run_id(), {}
+
+        def execute() -> None:
+            try:
+                outcome["result"] = job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
+                                                           run_config={} if args.verbose else QUIET_LOGGERS)
+            except BaseException as exc:  # reported by the main thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=execute, name="refresh_everything", daemon=True)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            worker.start()
+            while worker.is_alive():
+                worker.join(0.5)
+        except KeyboardInterrupt:
+            stop(instance, run_id)
+            return 130
+        if "error" in outcome:
+            raise outcome["error"]
+        result = outcome["result"]
         lines = summarise(instance, result.run_id, paths) if paths else [f"Run {result.run_id[:8]}: success={result.success}"]
     lines[0] += f" ({time.perf_counter() - start:.1f} s)"
     print("\n".join(["", *lines, *(outputs(paths) if paths and result.success else [])]))

@@ -86,29 +86,43 @@ def test_a_reader_holding_the_published_file_never_blocks_or_sees_half_a_state(t
     assert int(out.strip()) > 10  # it kept reading throughout
 
 
-def _run_and_kill_at(tmp_path: Path, step: str) -> bool:
-    """Run the pipeline in a subprocess and SIGKILL it as soon as `step` starts. True if killed there."""
+def _make_run_env(tmp_path: Path) -> dict:
+    """`make run`'s environment, with its Dagster home in tmp_path: the same home for every run of a test."""
     home = tmp_path / "dagster_home"
     home.mkdir(exist_ok=True)
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    env = os.environ | {"DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_DATA_DIR": str(DATA_DIR),
-                        "LEDGER_OUT_DIR": str(tmp_path / "out"), "LEDGER_STATE_DIR": str(tmp_path / "state")}
-    # What `make run` runs, with Dagster's step events printed so the watcher can see each step start.
-    process = subprocess.Popen([sys.executable, "-m", "assets.run", "--verbose"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    killed = threading.Event()
+    return os.environ | {"DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_DATA_DIR": str(DATA_DIR),
+                         "LEDGER_OUT_DIR": str(tmp_path / "out"), "LEDGER_STATE_DIR": str(tmp_path / "state")}
+
+
+def _run_and_signal_at(tmp_path: Path, step: str, signum: int = signal.SIGKILL) -> subprocess.Popen:
+    """Run `make run`'s command and send `signum` as soon as `step` starts; the process once it has exited, with
+    `signalled` (whether it reached the step) and `shown` (the lines it printed)."""
+    # With Dagster's step events printed, so the watcher can see each step start.
+    process = subprocess.Popen([sys.executable, "-m", "assets.run", "--verbose"], cwd=PROJECT_ROOT, env=_make_run_env(tmp_path),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    sent, process.shown = threading.Event(), []
 
     def watch():
         for line in process.stdout:
-            if f"{step} - STEP_START" in line and not killed.is_set():
-                os.killpg(process.pid, signal.SIGKILL)
-                killed.set()
+            process.shown.append(line)
+            if f"{step} - STEP_START" in line and not sent.is_set():
+                # SIGKILL the whole group (card parser workers too); a stop request goes to the run's process only
+                os.killpg(process.pid, signum) if signum == signal.SIGKILL else process.send_signal(signum)
+                sent.set()
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     process.wait(timeout=300)
     watcher.join(timeout=10)
-    return killed.is_set()
+    process.signalled = sent.is_set()
+    return process
+
+
+def _next_make_run(tmp_path: Path) -> subprocess.CompletedProcess:
+    """The next `make run` on the same Dagster home: it must finish, not wait for a dead run's pool slot."""
+    return subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=_make_run_env(tmp_path),
+                          capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -128,12 +142,31 @@ def test_a_run_killed_anywhere_leaves_the_published_file_intact_and_the_next_run
     before = sha(published)
     with duckdb.connect(str(published), read_only=True) as con:
         rows = con.execute("select count(*) from model_comparison").fetchall()[0][0]
-    assert _run_and_kill_at(tmp_path, step), f"the run never reached {step}"
+    killed = _run_and_signal_at(tmp_path, step)
+    assert killed.signalled, f"the run never reached {step}: " + "".join(
+        line for line in killed.shown if " - DEBUG - " not in line)[-4000:]
     assert sha(published) == before  # unchanged, byte for byte
     with duckdb.connect(str(published), read_only=True) as con:  # and readable, with every row
         assert con.execute("select count(*) from model_comparison").fetchall()[0][0] == rows > 0
-    assert run_in_process(tmp_path).success  # no manual clean-up
+    # The next run, on the same Dagster home, releases the dead run's pool slot and succeeds: no manual clean-up.
+    after = _next_make_run(tmp_path)
+    assert after.returncode == 0, after.stdout + after.stderr
+    assert "Released run" in after.stderr and "its process had died" in after.stderr
     assert not list((tmp_path / "out").rglob(".ledger-tmp-*"))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_stops_a_run_at_once_and_the_next_run_succeeds(tmp_path, baseline, signum):
+    for folder in ("out", "state"):
+        shutil.copytree(baseline / folder, tmp_path / folder)
+    stopped = _run_and_signal_at(tmp_path, "costs__model_costs", signum)
+    assert stopped.signalled and stopped.returncode == 130, "".join(stopped.shown)[-4000:]
+    with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
+        runs = instance.get_run_records()
+        assert [r.dagster_run.status for r in runs] == [dg.DagsterRunStatus.CANCELED]
+        assert not instance.event_log_storage.get_concurrency_run_ids()  # its pool slot freed
+    after = _next_make_run(tmp_path)
+    assert after.returncode == 0, after.stdout + after.stderr
 
 
 def test_a_failing_blocking_check_stops_publishing(tmp_path):
