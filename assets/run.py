@@ -105,7 +105,13 @@ def main(argv: list[str] | None = None) -> int:
 
     import dagster as dg
 
-    defs = importlib.import_module(args.module).defs
+    from pipeline.catalogue import CatalogueError
+
+    try:
+        defs = importlib.import_module(args.module).defs
+    except CatalogueError as exc:  # before any work: the run cannot know what to read
+        print(f"The sources catalogue is not valid, nothing was run: {exc}", file=sys.stderr)
+        return 2
     job = defs.resolve_job_def(JOB) if JOB in {j.name for j in defs.jobs or []} else defs.resolve_implicit_global_asset_job_def()
     paths = defs.resources["ledger"] if "ledger" in (defs.resources or {}) else None
     from dagster._core.utils import make_new_run_id

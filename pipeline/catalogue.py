@@ -50,6 +50,33 @@ class Source:
                 for key in ("snapshot_date", "licence", "citation", "upstream_url", "sha256")}
 
 
+def _check_locations(where: str, local, url, repo_ids) -> None:
+    """`path` a string; `url` one the fetcher will request (https, no credentials); `repo_ids` a list of Hub ids."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    from pipeline.fetch import FetchError, allow_loopback_http, check_url
+
+    if local is not None and not isinstance(local, str):
+        raise CatalogueError(f"{where}: `path` must be a string, not {type(local).__name__}")
+    if url is not None:
+        if not isinstance(url, str):
+            raise CatalogueError(f"{where}: `url` must be a string, not {type(url).__name__}")
+        try:
+            check_url(url, allow_loopback_http())
+        except FetchError as exc:
+            raise CatalogueError(f"{where}: `url`: {exc}") from exc
+    if repo_ids is not None:
+        if not isinstance(repo_ids, list) or not all(isinstance(r, str) for r in repo_ids):
+            raise CatalogueError(f"{where}: `repo_ids` must be a list of Hub repo ids (owner/name)")
+        for repo_id in repo_ids:
+            try:
+                validate_repo_id(repo_id)
+            except HFValidationError as exc:
+                raise CatalogueError(f"{where}: `repo_ids` entry {repo_id!r} is not a Hub repo id: "
+                                     f"{str(exc).splitlines()[0]}") from exc
+
+
 def catalogue_path() -> Path:
     value = os.environ.get("LEDGER_SOURCES")
     return Path(value).resolve() if value else PROJECT_ROOT / "sources.yaml"
@@ -67,6 +94,8 @@ def load_catalogue(path: Path | None = None) -> list[Source]:
     entries = doc.get("sources") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
         raise CatalogueError(f"{path}: expected a top-level `sources:` list")
+    if not entries:
+        raise CatalogueError(f"{path}: the `sources:` list is empty: there is nothing to read")
     sources, seen = [], set()
     for index, entry in enumerate(entries):
         where = f"{path}: source #{index + 1}"
@@ -86,6 +115,7 @@ def load_catalogue(path: Path | None = None) -> list[Source]:
         options = {k: v for k, v in entry.items() if k not in {"name", "kind", "path", "url", "refresh", "description"}}
         if not local and not entry.get("url") and not options.get("repo_ids"):
             raise CatalogueError(f"{where} ({name}): needs a `path`, a `url` or `repo_ids`")
+        _check_locations(f"{where} ({name})", local, entry.get("url"), options.get("repo_ids"))
         seen.add(name)
         sources.append(Source(name=name, kind=kind, path=(path.parent / local).resolve() if local else None,
                               url=entry.get("url"), refresh=refresh, description=str(entry.get("description", "")),

@@ -13,13 +13,20 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlparse
 
 import httpx
 
 MAX_FETCH_BYTES = 200 * 1024 * 1024
 RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+# One source's whole fetch, retries and waits included: a server trickling a byte a second holds the
+# writer pool for no longer than this.
+FETCH_DEADLINE_S = 300.0
+MAX_RETRY_AFTER_S = 60.0  # a longer Retry-After is not waited for: the source falls back and says so
+# Query parameters that carry a secret: a URL holding one is refused, since URLs are logged and stored.
+SECRET_PARAMETERS = ("token", "access_token", "api_key", "apikey", "key", "secret", "password", "sig", "signature")
 
 
 class FetchError(RuntimeError):
@@ -46,9 +53,19 @@ def allow_loopback_http() -> bool:
 
 
 def check_url(url: str, allow_loopback: bool = False) -> None:
-    """Only https, except plain http to a loopback address when explicitly allowed (tests)."""
-    parsed = urlparse(url)
-    if parsed.scheme == "https" and parsed.hostname:
+    """Only https, except plain http to a loopback address when explicitly allowed (tests); never a URL that
+    carries credentials (they belong in the environment, e.g. HF_TOKEN: a URL is logged and stored)."""
+    try:
+        parsed = urlparse(url)
+        hostname = parsed.hostname
+    except ValueError as exc:
+        raise FetchError(f"refusing URL {url!r}: {exc}") from exc
+    if parsed.username or parsed.password:
+        raise FetchError("refusing a URL with a user name or password in it: give credentials through the environment")
+    secret = [k for k, _ in parse_qsl(parsed.query, keep_blank_values=True) if k.lower() in SECRET_PARAMETERS]
+    if secret:
+        raise FetchError(f"refusing a URL whose query carries {secret[0]!r}: give credentials through the environment")
+    if parsed.scheme == "https" and hostname:
         return
     if parsed.scheme == "http" and allow_loopback and parsed.hostname:
         host = parsed.hostname
@@ -110,15 +127,48 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds a 429 or 503 asks to wait (a number or an HTTP date), None when it does not say."""
+    value = (response.headers.get("retry-after") or "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+def _read_body(response: httpx.Response, max_bytes: int, deadline: float) -> tuple[bytes | None, str | None]:
+    """The decoded body, read while it streams: stops at `max_bytes` + 1 decoded bytes (a gzip bomb or an
+    endless stream never fills memory) and at the deadline; a body shorter than its Content-Length (counted
+    on the bytes received, which are the compressed ones when the body is encoded) is truncated."""
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            return None, f"body is over the {max_bytes}-byte cap"
+        if time.monotonic() > deadline:
+            return None, "the source's fetch deadline passed while the body was still arriving"
+        chunks.append(chunk)
+    expected = response.headers.get("content-length")
+    if expected is not None and expected.isdigit() and int(expected) != response.num_bytes_downloaded:
+        return None, f"truncated body: {response.num_bytes_downloaded} of {expected} bytes"
+    return b"".join(chunks), None
+
+
 def fetch(url: str, source_name: str, store: SnapshotStore, *, client: httpx.Client | None = None,
           headers: dict[str, str] | None = None, timeout: float = 15.0, retries: int = 3, backoff: float = 0.5,
-          allow_loopback: bool | None = None, max_bytes: int = MAX_FETCH_BYTES) -> tuple[FetchRecord, bytes | None]:
+          allow_loopback: bool | None = None, max_bytes: int = MAX_FETCH_BYTES,
+          deadline_s: float = FETCH_DEADLINE_S) -> tuple[FetchRecord, bytes | None]:
     """Fetch `url` conditionally; on failure return the last good snapshot (status `fallback`) if any.
 
-    Never raises for network or server faults: the record says what happened.
+    Every redirect is held to the same rules as `url`; the body is capped while it streams; the whole fetch,
+    retries and Retry-After waits included, ends by `deadline_s`. Never raises for network or server faults:
+    the record says what happened.
     """
     allow = allow_loopback_http() if allow_loopback is None else allow_loopback
     check_url(url, allow)
+    deadline = time.monotonic() + deadline_s
     previous = store.latest(source_name, url)
     request_headers = dict(headers or {})
     if previous:
@@ -126,46 +176,65 @@ def fetch(url: str, source_name: str, store: SnapshotStore, *, client: httpx.Cli
             request_headers["If-None-Match"] = previous[0]["etag"]
         if previous[0].get("last_modified"):
             request_headers["If-Modified-Since"] = previous[0]["last_modified"]
+
+    def every_hop_allowed(request: httpx.Request) -> None:
+        check_url(str(request.url), allow)
+
+    every_hop_allowed.ledger_hop_check = True
     own_client = client is None
     client = client or httpx.Client(timeout=timeout, follow_redirects=True)
+    # before each request, redirects included (a caller's client keeps its own hooks, with this one's replaced)
+    client.event_hooks["request"] = [*(h for h in client.event_hooks.get("request", []) if not getattr(h, "ledger_hop_check", False)),
+                                     every_hop_allowed]
     error, http_status = None, None
     try:
         for attempt in range(retries + 1):
+            wait = backoff * (2 ** attempt)
             try:
-                response = client.get(url, headers=request_headers, timeout=timeout)
-                http_status = response.status_code
-                if response.status_code == 304 and previous:
-                    meta = previous[0]
-                    return FetchRecord(source_name, url, _now(), "not_modified", 304, len(previous[1]), meta["sha256"],
-                                       meta.get("etag"), meta.get("last_modified"), meta.get("content_type"), None), previous[1]
-                if response.status_code in RETRY_STATUSES:
-                    error = f"HTTP {response.status_code}"
-                elif response.status_code >= 400:
-                    error = f"HTTP {response.status_code}"
-                    break
-                else:
-                    content = response.content
-                    expected = response.headers.get("content-length")
-                    if expected is not None and expected.isdigit() and int(expected) != len(content):
-                        error = f"truncated body: {len(content)} of {expected} bytes"
-                    elif len(content) > max_bytes:
-                        error = f"body of {len(content)} bytes is over the {max_bytes}-byte cap"
+                with client.stream("GET", url, headers=request_headers, timeout=timeout) as response:
+                    http_status = response.status_code
+                    if response.status_code == 304 and previous:
+                        meta = previous[0]
+                        return FetchRecord(source_name, url, _now(), "not_modified", 304, len(previous[1]), meta["sha256"],
+                                           meta.get("etag"), meta.get("last_modified"), meta.get("content_type"), None), previous[1]
+                    if response.status_code in RETRY_STATUSES:
+                        error = f"HTTP {response.status_code}"
+                        asked = _retry_after(response)
+                        if asked is not None:
+                            if asked > MAX_RETRY_AFTER_S:
+                                error += f" (Retry-After {asked:.0f} s, longer than the {MAX_RETRY_AFTER_S:.0f} s waited for)"
+                                break
+                            wait = max(wait, asked)
+                    elif response.status_code >= 400:
+                        error = f"HTTP {response.status_code}"
                         break
                     elif "text/html" in response.headers.get("content-type", "") and not url.endswith((".html", ".htm")):
                         error = "server returned an HTML page, not data"
                         break
                     else:
-                        digest = hashlib.sha256(content).hexdigest()
-                        meta = {"sha256": digest, "etag": response.headers.get("etag"),
-                                "last_modified": response.headers.get("last-modified"),
-                                "content_type": response.headers.get("content-type"), "url": url, "fetched_at": _now()}
-                        store.save(source_name, url, content, meta)
-                        return FetchRecord(source_name, url, meta["fetched_at"], "fetched", response.status_code, len(content),
-                                           digest, meta["etag"], meta["last_modified"], meta["content_type"], None), content
+                        content, error = _read_body(response, max_bytes, deadline)
+                        if content is not None:
+                            digest = hashlib.sha256(content).hexdigest()
+                            meta = {"sha256": digest, "etag": response.headers.get("etag"),
+                                    "last_modified": response.headers.get("last-modified"),
+                                    "content_type": response.headers.get("content-type"), "url": url, "fetched_at": _now()}
+                            store.save(source_name, url, content, meta)
+                            return FetchRecord(source_name, url, meta["fetched_at"], "fetched", response.status_code,
+                                               len(content), digest, meta["etag"], meta["last_modified"],
+                                               meta["content_type"], None), content
+                        if "cap" in error or "deadline" in error:
+                            break
+            except FetchError as exc:  # a redirect to a URL the rules refuse
+                error = f"redirect refused: {exc}"
+                break
             except httpx.HTTPError as exc:  # timeouts, refused connections, broken or truncated transfers
                 error = f"{type(exc).__name__}: {exc}"[:300]
-            if attempt < retries:
-                time.sleep(backoff * (2 ** attempt))
+            if attempt == retries:
+                break
+            if time.monotonic() + wait > deadline:
+                error = f"{error}; the source's {deadline_s:.0f} s fetch deadline leaves no time to retry"
+                break
+            time.sleep(wait)
     finally:
         if own_client:
             client.close()

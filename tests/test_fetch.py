@@ -170,3 +170,72 @@ def test_bounded_request_loop_against_loopback(httpserver, tmp_path):
     assert statuses <= {"fetched", "not_modified"}
     with httpx.Client() as client:
         assert client.get(httpserver.url_for("/t1.csv")).status_code == 200
+
+
+def test_a_gzip_encoded_body_is_accepted_and_checked_on_the_bytes_received(httpserver, tmp_path):
+    import gzip
+    httpserver.expect_request("/t1.csv").respond_with_data(gzip.compress(TABLE1), content_type="text/csv",
+                                                            headers={"Content-Encoding": "gzip"})
+    record, body = fast_fetch(httpserver.url_for("/t1.csv"), SnapshotStore(tmp_path))
+    assert record.status == "fetched" and body == TABLE1
+
+
+def test_a_gzip_bomb_and_an_endless_stream_stop_at_the_cap_while_streaming(httpserver, tmp_path):
+    import gzip
+    bomb = gzip.compress(b"0" * (64 * 1024 * 1024))  # 64 MB from about 64 kB
+    httpserver.expect_request("/bomb.csv").respond_with_data(bomb, content_type="text/csv", headers={"Content-Encoding": "gzip"})
+
+    def endless(_request):
+        return Response((b"x" * 65536 for _ in iter(int, 1)), content_type="text/csv")
+
+    httpserver.expect_request("/endless.csv").respond_with_handler(endless)
+    for path in ("/bomb.csv", "/endless.csv"):
+        started = time.monotonic()
+        record, body = fast_fetch(httpserver.url_for(path), SnapshotStore(tmp_path), max_bytes=4 * 1024 * 1024)
+        assert record.status == "failed" and body is None and "over the 4194304-byte cap" in record.error
+        assert time.monotonic() - started < 20
+
+
+def test_a_trickling_server_is_cut_off_at_the_sources_deadline(httpserver, tmp_path):
+    def trickle(_request):
+        def body():
+            for _ in range(100):
+                time.sleep(0.2)
+                yield b"a"
+        return Response(body(), content_type="text/csv")
+
+    httpserver.expect_request("/slow.csv").respond_with_handler(trickle)
+    started = time.monotonic()
+    record, _ = fast_fetch(httpserver.url_for("/slow.csv"), SnapshotStore(tmp_path), deadline_s=1.5)
+    assert record.status == "failed" and "deadline" in record.error
+    assert time.monotonic() - started < 5
+
+
+def test_retry_after_is_honoured_and_a_long_one_is_not_waited_for(httpserver, tmp_path):
+    httpserver.expect_ordered_request("/t1.csv").respond_with_data("slow down", status=429, headers={"Retry-After": "1"})
+    httpserver.expect_ordered_request("/t1.csv").respond_with_data(TABLE1, content_type="text/csv")
+    started = time.monotonic()
+    record, body = fast_fetch(httpserver.url_for("/t1.csv"), SnapshotStore(tmp_path), retries=2)
+    assert record.status == "fetched" and body == TABLE1 and time.monotonic() - started >= 1.0
+
+    httpserver.expect_request("/later.csv").respond_with_data("come back tomorrow", status=503, headers={"Retry-After": "86400"})
+    started = time.monotonic()
+    record, _ = fast_fetch(httpserver.url_for("/later.csv"), SnapshotStore(tmp_path), retries=3)
+    assert record.status == "failed" and "Retry-After 86400 s" in record.error and time.monotonic() - started < 5
+
+
+def test_a_redirect_obeys_the_rules_of_the_first_url(httpserver, tmp_path):
+    httpserver.expect_request("/moved.csv").respond_with_data("", status=302, headers={"Location": "http://example.org/t1.csv"})
+    record, body = fast_fetch(httpserver.url_for("/moved.csv"), SnapshotStore(tmp_path))
+    assert record.status == "failed" and body is None and "redirect refused" in record.error
+    httpserver.expect_request("/here.csv").respond_with_data("", status=302, headers={"Location": httpserver.url_for("/t1.csv")})
+    httpserver.expect_request("/t1.csv").respond_with_data(TABLE1, content_type="text/csv")
+    assert fast_fetch(httpserver.url_for("/here.csv"), SnapshotStore(tmp_path))[1] == TABLE1  # loopback to loopback: fine
+
+
+@pytest.mark.parametrize("url", ["https://user:hf_secret@example.org/x.csv", "https://example.org/x.csv?access_token=hf_secret",
+                                 "https://example.org/x.csv?a=1&API_KEY=hf_secret"])
+def test_a_url_carrying_credentials_is_refused_without_repeating_them(url):
+    with pytest.raises(FetchError) as refused:
+        check_url(url)
+    assert "hf_secret" not in str(refused.value) and "environment" in str(refused.value)

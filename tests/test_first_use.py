@@ -210,3 +210,19 @@ def test_a_step_that_raises_does_not_leave_the_working_database_open(tmp_path):
     # a second connection with other settings in the same process fails while the first is still open
     with duckdb.connect(db.database, read_only=True) as con:
         assert con.execute("select x from t").fetchall() == [(1,)]
+
+
+def test_make_run_reports_an_invalid_catalogue_in_one_message_before_any_work(tmp_path):
+    _, catalogue = _setup(tmp_path, "sources:\n  - {name: my_cards, kind: hf_model_cards, repo_ids: ['bad id!']}\n")
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    env = os.environ | {"DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_SOURCES": str(catalogue),
+                        "LEDGER_OUT_DIR": str(tmp_path / "out"), "LEDGER_STATE_DIR": str(tmp_path / "state")}
+    done = subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"The sources catalogue is not valid, nothing was run: {catalogue}: source #1 (my_cards): `repo_ids` entry "
+        "'bad id!' is not a Hub repo id: Repo id must use alphanumeric chars, '-', '_' or '.'. The name cannot start or "
+        "end with '-' or '.' and the maximum length is 96: 'bad id!'."]
+    assert not (tmp_path / "out").exists()

@@ -33,7 +33,14 @@ def test_catalogue_errors_are_clear(tmp_path):
                           ("sources:\n  - {name: x, kind: nope, path: a}", "kind 'nope'"),
                           ("sources:\n  - {name: x, kind: lm_eval}", "needs a `path`"),
                           ("sources:\n  - {name: x, kind: lm_eval, path: a}\n  - {name: x, kind: lm_eval, path: b}", "duplicate name"),
-                          ("sources:\n  - {name: ../evil, kind: lm_eval, path: a}", "lower-case")]:
+                          ("sources:\n  - {name: ../evil, kind: lm_eval, path: a}", "lower-case"),
+                          ("sources: []", "is empty: there is nothing to read"),
+                          ("sources:\n  - {name: x, kind: hf_model_cards, repo_ids: [ok/model, 'not a repo!']}",
+                           r"source #1 \(x\): `repo_ids` entry 'not a repo!' is not a Hub repo id"),
+                          ("sources:\n  - {name: x, kind: hf_model_cards, repo_ids: 7}", "must be a list of Hub repo ids"),
+                          ("sources:\n  - {name: x, kind: lm_eval, url: 'http://example.org/r.json'}", "`url`: refusing http URL"),
+                          ("sources:\n  - {name: x, kind: lm_eval, url: 'https://u:pw@example.org/r.json'}", "user name or password"),
+                          ("sources:\n  - {name: x, kind: lm_eval, path: [a, b]}", "`path` must be a string")]:
         bad.write_text(text)
         with pytest.raises(CatalogueError, match=message):
             load_catalogue(bad)
