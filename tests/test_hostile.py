@@ -95,3 +95,19 @@ def _is_number(value: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def test_cards_of_unexpected_shapes_lose_only_the_bad_part(hostile_run):
+    # issue 16: each raised an exception in the source step, or took the run down (deep complex keys)
+    con = hostile_run["con"]
+    reasons = {}
+    for record_id, check in con.execute("select record_id, check_name from quarantine where source_name = 'hostile_cards' "
+                                        "and record_id like 'shape_%'").fetchall():
+        reasons.setdefault(record_id, set()).add(check)
+    assert reasons == {"shape_aliases_number.md": {"field_type"}, "shape_model_index_list.md": {"model_index"},
+                       "shape_id_boolean.md": {"field_type"}, "shape_nul_in_prose.md": {"nul_bytes"},
+                       "shape_duplicate_ledger.md": {"duplicate_key"}, "shape_deep_complex_keys.md": {"yaml_limits"}}
+    facts = {r[0]: r[1] for r in con.execute("select model_id, count(*) from facts where source_name = 'hostile_cards' "
+                                             "group by 1").fetchall()}
+    for model in ("hostile/aliases-number", "hostile/index-as-list", "hostile/nul-prose"):
+        assert facts[model] >= 3  # the ledger facts of a card with a bad part are all kept

@@ -27,7 +27,7 @@ from huggingface_hub.repocard_data import _validate_eval_results, model_index_to
 
 from pipeline.sources.files import files_under
 from pipeline.sources.card_tables import table_facts
-from pipeline.sources.records import Batch, distillation_decision, is_unbounded_metric, number, text, to_percent
+from pipeline.sources.records import Batch, describe, distillation_decision, is_unbounded_metric, number, text, to_percent
 from pipeline.sources.safe_yaml import UnsafeYaml, check_yaml, front_matter
 
 MAX_CARD_BYTES = 1_000_000  # real cards are < 100 kB; anything larger is not a card
@@ -49,34 +49,81 @@ def _normalise(text_: str) -> str:
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_card(content: str, loader: str = "fast") -> tuple[dict, str, list | None]:
-    """(front matter, body, model-index results if already read) of a card.
+def _noting_duplicates(base):
+    """`base` that notes a key given twice in one mapping (YAML keeps the last one silently)."""
+    class Loader(base):
+        def __init__(self, stream):
+            super().__init__(stream)
+            self.duplicate_keys: list[tuple[str, int]] = []
+
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in seen:
+                        self.duplicate_keys.append((key_node.value, key_node.start_mark.line + 1))
+                    seen.add(key_node.value)
+            return super().construct_mapping(node, deep)
+
+    return Loader
+
+
+_LOADERS = {loader: _noting_duplicates(loader) for loader in {_YAML_LOADER, yaml.SafeLoader}}
+
+
+def _load_yaml(block: str) -> tuple[object, list[tuple[str, int]]]:
+    """The YAML `block` and the keys it gives twice, with their line. libyaml accepts a TAB where PyYAML (which
+    huggingface_hub uses) refuses it: those rare blocks are read with PyYAML's own safe loader so that both
+    paths decide alike."""
+    loader = _LOADERS[yaml.SafeLoader if "\t" in block else _YAML_LOADER](block)
+    try:
+        return loader.get_single_data(), loader.duplicate_keys
+    finally:
+        loader.dispose()
+
+
+def _duplicate_problems(duplicates: list[tuple[str, int]]) -> list[tuple[str, str]]:
+    return [(f"key `{key}` is given twice (line {line}): the later one is read, the earlier ignored", "duplicate_key")
+            for key, line in duplicates]
+
+
+def load_card(content: str, loader: str = "fast") -> tuple[dict, str, list | None, list[tuple[str, str]]]:
+    """(front matter, body, model-index results if already read, problems found: (reason, check) pairs).
 
     `hub` parses with huggingface_hub's ModelCard; `fast` splits the card with the same pattern, reads
     the YAML with libyaml's safe loader and applies the same model-index checks — same results, about
     an order of magnitude faster (`make bench` measures both on the same files). The fast path returns the
-    model-index results its check built, so they are not read a second time.
+    model-index results its check built, so they are not read a second time. A model-index that cannot be
+    read costs the card its benchmark results, not the rest of its metadata.
     """
     if loader == "hub":
-        card = ModelCard(content, ignore_metadata_errors=False)
-        return card.data.to_dict(), card.text, None
+        match = REGEX_YAML_BLOCK.search(content)
+        duplicates = _duplicate_problems(_load_yaml(match.group(2))[1]) if match else []
+        try:
+            card = ModelCard(content, ignore_metadata_errors=False)
+            return card.data.to_dict(), card.text, None, duplicates
+        except ValueError as error:
+            if "model_index" not in str(error) and "model-index" not in str(error):
+                raise
+            card = ModelCard(content, ignore_metadata_errors=True)
+            return card.data.to_dict(), card.text, [], [*duplicates, (str(error), "model_index")]
     match = REGEX_YAML_BLOCK.search(content)
     if not match:
-        return {}, content, None
-    block = match.group(2)
-    # libyaml accepts a TAB where PyYAML (which huggingface_hub uses) refuses it: read those rare
-    # blocks with PyYAML's own safe loader so that both paths decide alike.
-    meta = yaml.load(block, Loader=yaml.SafeLoader if "\t" in block else _YAML_LOADER) or {}
+        return {}, content, None, []
+    meta, duplicates = _load_yaml(match.group(2))
+    meta = meta or {}
     if not isinstance(meta, dict):
         raise ValueError("repo card metadata block should be a dict")
+    problems = _duplicate_problems(duplicates)
     results = None
     if meta.get("model-index"):
         try:
             model_name, results = model_index_to_eval_results(meta["model-index"])
             _validate_eval_results(results, model_name)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise ValueError(f"Invalid `model_index` in metadata cannot be parsed: {error.__class__} {error}.") from error
-    return meta, content[match.end():], results
+            results = []
+            problems.append((f"Invalid `model_index` in metadata cannot be parsed: {error.__class__} {error}.", "model_index"))
+    return meta, content[match.end():], results, problems
 
 
 def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None = None, origin: str = "",
@@ -87,10 +134,15 @@ def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None 
 
     if len(raw) > MAX_CARD_BYTES:
         return reject(f"card is {len(raw)} bytes, over the {MAX_CARD_BYTES}-byte cap", "size_cap")
+    readable = raw
     if b"\x00" in raw:
-        return reject("binary content (NUL bytes), not a text card", "binary")
+        end = raw.find(b"\n---", 4) if raw.startswith(b"---\n") else -1
+        if end == -1 or b"\x00" in raw[:end]:
+            return reject("binary content (NUL bytes), not a text card", "binary")
+        reject("NUL bytes in the card's prose were removed; its front matter is read as it is", "nul_bytes")
+        readable = raw.replace(b"\x00", b"")
     try:
-        content = raw.decode("utf-8-sig")
+        content = readable.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return reject(f"not UTF-8 text: {exc}", "utf8")
     content = _normalise(content)
@@ -100,13 +152,17 @@ def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None 
         reject(f"front matter refused: {exc}", "yaml_limits", content[:2000])
         content = content[len("---\n") + len(front_matter(content) or "") + len("\n---"):]  # keep the body only
     try:
-        meta, body, eval_results = load_card(content, loader)
+        meta, body, eval_results, problems = load_card(content, loader)
     except yaml.YAMLError as exc:
         reject(f"front matter is not valid YAML: {str(exc).splitlines()[0][:300]}", "yaml", content[:2000])
-        meta, body, eval_results = {}, content, None
-    except (ValueError, TypeError, RecursionError) as exc:  # huggingface_hub refuses e.g. a malformed model-index
+        meta, body, eval_results, problems = {}, content, None, []
+    except (ValueError, TypeError, RecursionError) as exc:  # e.g. a front matter that is not a mapping
         reject(f"front matter could not be read: {str(exc).splitlines()[0][:300]}", "front_matter", content[:2000])
-        meta, body, eval_results = {}, content, None
+        meta, body, eval_results, problems = {}, content, None, []
+    index_problem = next((reason for reason, check in problems if check == "model_index"), None)
+    for reason, check in problems:
+        if check != "model_index":
+            reject(reason[:300], check)
     if not isinstance(meta, dict):
         reject("front matter is not a mapping", "yaml", content[:2000])
         meta = {}
@@ -115,26 +171,46 @@ def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None 
         reject("`ledger` is not a mapping", "ledger_block")
         ledger = None
     ledger = ledger or {}
-    hub_id = repo_id or (None if ledger.get("id") else repo_id_from_filename(record_id))
-    model_name = text(ledger.get("id")) or hub_id
+
+    def ledger_text(key: str) -> str | None:
+        """A `ledger:` field that must be text: a boolean (YAML's unquoted no/yes) or a mapping is refused."""
+        value = ledger.get(key)
+        if isinstance(value, (bool, dict, list)):
+            reject(f"`ledger.{key}`: expected text, found {describe(value)}", "field_type", json.dumps(value, default=str)[:2000])
+            return None
+        return text(value)
+
+    def listed(value, where: str) -> list:
+        """A field that holds a list of names: a list, or one name; anything else is refused."""
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list):
+            return [v for v in value if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
+        reject(f"`{where}`: expected a list of names, found {describe(value)}", "field_type")
+        return []
+
+    ledger_id = ledger_text("id")
+    hub_id = repo_id or (None if ledger_id else repo_id_from_filename(record_id))
+    model_name = ledger_id or hub_id
     if not model_name:
         return reject("card has neither a `ledger.id` nor a repo id", "model_id")
-    raw_tags = meta.get("tags")
-    raw_tags = [raw_tags] if isinstance(raw_tags, str) else raw_tags if isinstance(raw_tags, list) else []
-    tags = [str(t) for t in raw_tags if t is not None]
-    distilled, basis = distillation_decision(declared_method=text(ledger.get("method")), tags=tags,
-                                             names=[model_name, text(ledger.get("name")) or ""], body=body)
-    as_of = text(ledger.get("as_of"))
+    tags = [str(t) for t in listed(meta.get("tags"), "tags")]
+    method, name = ledger_text("method"), ledger_text("name")
+    distilled, basis = distillation_decision(declared_method=method, tags=tags, names=[model_name, name or ""], body=body)
+    as_of = ledger_text("as_of")
     url = f"{HUB}/{hub_id or model_name}"
+    base_model = meta.get("base_model")
     batch.model(
         record_id=record_id, model_name=model_name, hub_id=hub_id or (model_name if "/" in model_name else None),
-        ledger_id=text(ledger.get("id")), aliases=text([ledger.get("name"), *(ledger.get("aliases") or [])]),
-        organization=text(ledger.get("organization")) or (model_name.split("/")[0] if "/" in model_name else None),
-        model_type=text(ledger.get("model_type")) or ("Distilled" if distilled else None),
-        method=text(ledger.get("method")) or ("distillation" if distilled else None),
-        base_model=text(meta.get("base_model")), teacher=text(ledger.get("teacher")), license=text(meta.get("license")),
-        tags=text(tags), distilled=distilled, distilled_basis=basis, as_of=as_of,
-        content_sha256=hashlib.sha256(raw).hexdigest(), origin=origin or record_id,
+        ledger_id=ledger_id, aliases=text([name, *listed(ledger.get("aliases"), "ledger.aliases")]),
+        organization=ledger_text("organization") or (model_name.split("/")[0] if "/" in model_name else None),
+        model_type=ledger_text("model_type") or ("Distilled" if distilled else None),
+        method=method or ("distillation" if distilled else None),
+        base_model=text(listed(base_model, "base_model")), teacher=ledger_text("teacher"),
+        license=text(listed(meta.get("license"), "license")), tags=text(tags), distilled=distilled, distilled_basis=basis,
+        as_of=as_of, content_sha256=hashlib.sha256(raw).hexdigest(), origin=origin or record_id,
     )
     facts = ledger.get("facts") or []
     if not isinstance(facts, list):
@@ -144,16 +220,23 @@ def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None 
         if not isinstance(fact, dict):
             reject(f"fact is not a mapping: {fact!r}"[:300], "ledger_fact", json.dumps(fact, default=str)[:2000])
             continue
-        batch.fact(record_id=record_id, model_name=model_name, quantity=text(fact.get("quantity")),
-                   value=number(fact.get("value")), value_raw=text(fact.get("value")), unit=text(fact.get("unit")),
-                   kind=text(fact.get("kind")), source=text(fact.get("source")), url=text(fact.get("url")),
-                   accelerator=text(fact.get("accelerator")), basis=text(fact.get("basis")), scope=text(fact.get("scope")),
-                   note=text(fact.get("note")), as_of=text(fact.get("as_of")) or as_of)
-    _co2_fact(meta.get("co2_eq_emissions"), record_id, model_name, url, as_of, batch)
-    for fact in table_facts(body, model_name):
-        batch.fact(record_id=record_id, kind="reported", url=url, as_of=as_of,
-                   note="read from a table in the card's body", **fact)
-    _model_index(meta.get("model-index"), eval_results, record_id, model_name, as_of, batch)
+        batch.fact(record_id=record_id, model_name=model_name, quantity=fact.get("quantity"),
+                   value=number(fact.get("value")), value_raw=text(fact.get("value")) if not isinstance(fact.get("value"), dict) else None,
+                   unit=fact.get("unit"), kind=fact.get("kind"), source=fact.get("source"), url=fact.get("url"),
+                   accelerator=fact.get("accelerator"), basis=fact.get("basis"), scope=fact.get("scope"),
+                   note=fact.get("note"), as_of=fact.get("as_of") or as_of)
+    # Each part below reads a shape of its own: one that is malformed is set aside with its reason, and the
+    # card's other parts are kept.
+    for part, read in (("co2_eq_emissions", lambda: _co2_fact(meta.get("co2_eq_emissions"), record_id, model_name, url, as_of, batch)),
+                       ("body tables", lambda: [batch.fact(record_id=record_id, kind="reported", url=url, as_of=as_of,
+                                                           note="read from a table in the card's body", **fact)
+                                                for fact in table_facts(body, model_name)]),
+                       ("model-index", lambda: reject(index_problem[:300], "model_index") if index_problem else
+                        _model_index(meta.get("model-index"), eval_results, record_id, model_name, as_of, batch))):
+        try:
+            read()
+        except Exception as exc:  # noqa: BLE001 -- the reader's boundary: any other shape is a reject, not a crash
+            reject(f"{part} could not be read: {type(exc).__name__}: {exc}"[:300], "shape", "")
 
 
 def _co2_fact(co2, record_id: str, model_name: str, url: str, as_of: str | None, batch: Batch) -> None:
@@ -221,10 +304,14 @@ def available_cores() -> int:
 
 def _parse_one(name: str, raw: bytes, source_name: str, loader: str) -> Batch:
     batch = Batch(source_name)
-    if name.endswith(".model.json"):
-        parse_hub_api_json(raw, name, batch)
-    elif name.lower() != "readme.md":
-        parse_card(raw, name, batch, origin=name, loader=loader)
+    try:
+        if name.endswith(".model.json"):
+            parse_hub_api_json(raw, name, batch)
+        elif name.lower() != "readme.md":
+            parse_card(raw, name, batch, origin=name, loader=loader)
+    except Exception as exc:  # noqa: BLE001 -- a file of a shape no reader foresaw costs that file, not its source
+        batch = Batch(source_name)
+        batch.reject(name, f"could not be read: {type(exc).__name__}: {exc}"[:300], check="unreadable")
     return batch
 
 

@@ -45,10 +45,31 @@ class Batch:
         unknown = set(values) - set(columns)
         if unknown:  # a misspelt keyword is a bug in an adapter, not a value to drop
             raise TypeError(f"unknown record fields {sorted(unknown)}")
-        # A list where text is expected (aliases, tags) is kept as `|`-separated text.
-        row = {c: text(v) if columns[c] == pl.Utf8 and isinstance(v, (list, tuple)) else v
-               for c, v in ((c, values.get(c)) for c in columns)}
+        row = {}
+        for column, dtype in columns.items():
+            value = values.get(column)
+            # the common case first: the value already has its column's type (text trimmed, empty text is none)
+            if value is None or type(value) is _PYTHON_TYPES[dtype]:
+                row[column] = (value.strip() or None) if type(value) is str else value
+            else:
+                row[column] = self._coerce(column, dtype, value, values.get("record_id") or "*")
         return row | {"source_name": self.source_name}
+
+    def _coerce(self, column: str, dtype, value, record_id: str):
+        """`value` as its column's type. A list where text is expected (aliases, tags) is kept as `|`-separated
+        text and a number as its digits; a value of another shape (a mapping, a boolean for text, text that is no
+        number) is set to null, and a quarantine row names the field, the type expected and what was found."""
+        if dtype == pl.Utf8 and not isinstance(value, (bool, dict)):
+            return text(value)
+        if dtype == pl.Float64 and not isinstance(value, (bool, dict, list, tuple)):
+            result = number(value)
+            if result is not None:
+                return result
+        if dtype == pl.Int64 and not isinstance(value, bool) and isinstance(value, (int, float)) and float(value).is_integer():
+            return int(value)
+        self.reject(record_id, f"field `{column}`: expected {_TYPE_NAMES[dtype]}, found {describe(value)}",
+                    check="field_type", column=column, raw=repr(value)[:2000])
+        return None
 
     def model(self, **values) -> None:
         self.models.append(self._row(MODEL_COLUMNS, values))
@@ -75,6 +96,19 @@ class Batch:
         }
 
 
+_PYTHON_TYPES = {pl.Utf8: str, pl.Float64: float, pl.Int64: int, pl.Boolean: bool}
+_TYPE_NAMES = {pl.Utf8: "text", pl.Float64: "a number", pl.Int64: "a whole number", pl.Boolean: "true or false"}
+
+
+def describe(value) -> str:
+    """What a value is, for a reason a person reads: its shape and the start of it."""
+    if isinstance(value, bool):
+        return f"the boolean {value} (YAML reads an unquoted yes/no/on/off as one: quote it)"
+    kind = ("a mapping" if isinstance(value, dict) else "a list" if isinstance(value, (list, tuple))
+            else "a number" if isinstance(value, (int, float)) else "text" if isinstance(value, str) else type(value).__name__)
+    return f"{kind} {repr(value)[:80]}"
+
+
 def text(value) -> str | None:
     if value is None:
         return None
@@ -84,12 +118,17 @@ def text(value) -> str | None:
     return value or None
 
 
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?([eE][-+]?\d+)?$")
+
+
 def number(value) -> float | None:
     """A finite float from a number or numeric text (YAML 1.1 reads 8.0e9 as text); None otherwise."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, str):
-        value = value.strip().replace(",", "")
+        value = value.strip()
+        if _THOUSANDS.match(value):  # 1,234,567 or 1,234.5; "1,5" is no number (a decimal comma, or two values)
+            value = value.replace(",", "")
         if not value:
             return None
     try:

@@ -12,6 +12,10 @@ import yaml
 MAX_ALIASES = 50
 MAX_DEPTH = 40
 MAX_EVENTS = 200_000
+# Front matter longer than this is walked whatever it looks like: libyaml's loader recurses once per level
+# and overflows the C stack (a segmentation fault, not an exception) at tens of thousands of levels, which a
+# single line of complex keys (`? ? ? ...`) reaches with no bracket and no indentation.
+ALWAYS_CHECK_CHARS = 16_384
 
 
 class UnsafeYaml(ValueError):
@@ -20,11 +24,11 @@ class UnsafeYaml(ValueError):
 
 def needs_check(text: str) -> bool:
     """Could `text` break a limit? Aliases need an anchor (`&`) and a star; nesting past the limit needs
-    that many brackets or that much indentation; that many nodes needs that many characters. Plain
-    cards fail all three tests and skip the event walk."""
+    that many brackets, complex-key marks or that much indentation; that many nodes needs that many characters.
+    Plain cards fail every test and skip the event walk."""
     if "&" in text and "*" in text:
         return True
-    if text.count("[") + text.count("{") > MAX_DEPTH or len(text) > MAX_EVENTS:
+    if text.count("[") + text.count("{") + text.count("?") > MAX_DEPTH or len(text) > ALWAYS_CHECK_CHARS:
         return True
     return any(len(line) - len(line.lstrip(" -")) > MAX_DEPTH for line in text.splitlines())
 

@@ -1,0 +1,166 @@
+"""Every card reader is total (issue 16): for a real card with any field replaced by a value of another shape,
+the reader returns records and rejects and never raises; a bad part costs that part, not the card."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.sources.model_cards import parse_card
+from pipeline.sources.records import Batch, number
+from tests.conftest import DATA_DIR
+
+CARD = DATA_DIR / "model_cards" / "Qwen__Qwen3-235B-A22B.md"
+
+
+def _split(path):
+    text = path.read_text()
+    _, front, body = text.split("---\n", 2)
+    return yaml.safe_load(front), body
+
+
+META, BODY = _split(CARD)
+N_FACTS = len(META["ledger"]["facts"])
+
+
+def _card(meta: dict, body: str = BODY) -> bytes:
+    return ("---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + body).encode()
+
+
+def _read(raw: bytes, name: str = "org__card.md") -> Batch:
+    batch = Batch("cards")
+    parse_card(raw, name, batch)
+    batch.frames()  # the frames build: no value of the wrong type reaches polars
+    return batch
+
+
+def _with(path: tuple, value) -> dict:
+    meta = copy.deepcopy(META)
+    node = meta
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return meta
+
+
+def _reasons(batch: Batch) -> list[str]:
+    return [r["reason"] for r in batch.rejects]
+
+
+@pytest.mark.parametrize("value", [7, True, {"a": 1}, 3.5])
+def test_aliases_of_another_shape_are_refused_and_the_model_kept(value):
+    batch = _read(_card(_with(("ledger", "aliases"), value)))
+    assert [m["model_name"] for m in batch.models] == ["Qwen/Qwen3-235B-A22B"]
+    assert len(batch.facts) == N_FACTS and len(batch.benchmarks) == 2
+    assert any(r.startswith("`ledger.aliases`: expected a list of names") for r in _reasons(batch))
+
+
+RESULT = META["model-index"][0]["results"][0]
+
+
+@pytest.mark.parametrize("index", [["a", "b"], "just text", {"name": "x"}, [{"name": "x", "results": "none"}],
+                                   [{"name": "x", "results": [{"task": 5}]}]])
+def test_a_malformed_model_index_costs_the_scores_not_the_ledger_facts(index):
+    batch = _read(_card(_with(("model-index",), index)))
+    assert [m["model_name"] for m in batch.models] == ["Qwen/Qwen3-235B-A22B"]
+    assert len(batch.facts) == N_FACTS  # every ledger fact still read
+    assert not batch.benchmarks
+    assert [r["check_name"] for r in batch.rejects] == ["model_index"]
+
+
+def test_a_list_where_a_name_is_expected_is_read_as_that_name_not_a_crash():
+    # polars failed the whole card folder with "could not append value: ["D"] of type list[str]"
+    index = [{"name": ["D"], "results": [{**RESULT, "dataset": {**RESULT["dataset"], "name": ["D"]}}]}]
+    batch = _read(_card(_with(("model-index",), index)))
+    assert [b["benchmark"] for b in batch.benchmarks] == ["D"] and len(batch.facts) == N_FACTS
+
+
+def test_an_unquoted_no_as_the_id_is_refused_not_read_as_false():
+    batch = _read(_card(_with(("ledger", "id"), False)), "org__from-file.md")
+    assert [m["model_name"] for m in batch.models] == ["org/from-file"]
+    assert any("the boolean False" in r and "quote it" in r for r in _reasons(batch))
+
+
+def test_a_fact_field_of_another_shape_is_refused_by_name():
+    meta = _with(("ledger", "facts", 0, "quantity"), {"nested": "mapping"})
+    batch = _read(_card(meta))
+    assert batch.facts[0]["quantity"] is None  # validation rejects the fact, with its reason
+    reject = next(r for r in batch.rejects if r["check_name"] == "field_type")
+    assert reject["column_name"] == "quantity" and "expected text, found a mapping" in reject["reason"]
+
+
+def test_a_decimal_comma_is_not_read_as_a_bigger_number():
+    assert number("1,5") is None and number("1,234,567") == 1234567.0 and number("2,000.5") == 2000.5
+
+
+def test_a_nul_in_the_prose_costs_the_prose_not_the_card():
+    batch = _read(_card(META, BODY + "\x00 stray byte"))
+    assert len(batch.models) == 1 and len(batch.facts) == N_FACTS
+    assert [r["check_name"] for r in batch.rejects] == ["nul_bytes"]
+    assert _read(b"---\nlicense: \x00mit\n---\n").rejects[0]["check_name"] == "binary"
+
+
+def test_a_key_given_twice_is_reported():
+    raw = _card(META).replace(b"ledger:\n", b"ledger:\n  id: first/id\nledger:\n", 1)
+    batch = _read(raw)
+    assert any(r["check_name"] == "duplicate_key" and "`ledger` is given twice" in r["reason"] for r in batch.rejects)
+
+
+def test_deeply_nested_complex_keys_are_refused_before_the_c_parser():
+    # `? ? ? ...` on one line overflowed libyaml's stack (a segmentation fault) at ~40,000 levels
+    batch = _read(("---\n" + "? " * 50_000 + "a\n---\nbody").encode())
+    assert batch.rejects[0]["check_name"] == "yaml_limits" and len(batch.models) == 1
+
+
+# Values of every shape a YAML document can hold, small and large.
+SHAPES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30)
+    | st.just("x" * 5000),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8)
+
+
+def _paths(node, prefix=()):
+    """Every key path of a nested mapping/list (where a mutation can be made)."""
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _paths(value, (*prefix, index))
+
+
+PATHS = [p for p in _paths(META) if p]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(path=st.sampled_from(PATHS), value=SHAPES, operation=st.sampled_from(["replace", "drop", "wrap", "duplicate"]))
+def test_any_field_of_a_real_card_in_any_shape_gives_records_and_rejects_never_an_exception(path, value, operation):
+    meta = copy.deepcopy(META)
+    parent = meta
+    for key in path[:-1]:
+        parent = parent[key]
+    key = path[-1]
+    if operation == "replace":
+        parent[key] = value
+    elif operation == "drop":
+        del parent[key]
+    elif operation == "wrap":  # the same value one level deeper: a list or a mapping where it was
+        parent[key] = [parent[key]] if isinstance(value, list) else {"value": parent[key]}
+    else:  # the value also under a second key / as a second item
+        if isinstance(parent, list):
+            parent.append(copy.deepcopy(parent[key]))
+        else:
+            parent[f"{key}_2" if isinstance(key, str) else key] = copy.deepcopy(parent[key])
+    batch = _read(_card(meta))
+    # The card still names its model (the file name stands in for a refused id), and every reject says why.
+    assert len(batch.models) == 1
+    assert all(r["reason"] for r in batch.rejects)
+    # A mutation outside the ledger facts and the model-index costs none of the ledger facts.
+    if path[0] not in ("ledger",) and operation != "wrap" or path[:2] == ("ledger", "aliases"):
+        assert len(batch.facts) >= N_FACTS
