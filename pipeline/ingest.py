@@ -97,10 +97,13 @@ def collect_inputs(source: Source, store: SnapshotStore, client=None) -> tuple[l
     fetched_names = {i.name for i in inputs}
     if source.path is not None and (not urls or len(fetched_names) < len(urls)):
         try:
-            inputs += [Input(n, b) for n, b in files_under(source.path, PATTERNS.get(source.kind, ("*",))) if n not in fetched_names]
+            inputs += [Input(n, b) for n, b in files_under(source.path, PATTERNS.get(source.kind, ("*",)),
+                                                           max_bytes=MAX_SOURCE_FILE_BYTES, problems=problems)
+                       if n not in fetched_names]
         except (FileNotFoundError, OSError) as exc:
             problems.append(f"local path: {exc}")
-    problems += [f"{i.name}: over the {MAX_SOURCE_FILE_BYTES}-byte cap, not read" for i in inputs if len(i.raw) > MAX_SOURCE_FILE_BYTES]
+    problems += [f"{i.name}: over the {MAX_SOURCE_FILE_BYTES}-byte cap, not read" for i in inputs
+                 if len(i.raw) > MAX_SOURCE_FILE_BYTES]
     return [i for i in inputs if len(i.raw) <= MAX_SOURCE_FILE_BYTES], fetches, problems
 
 

@@ -4,6 +4,7 @@ the reader returns records and rejects and never raises; a bad part costs that p
 from __future__ import annotations
 
 import copy
+import os
 
 import pytest
 import yaml
@@ -164,3 +165,62 @@ def test_any_field_of_a_real_card_in_any_shape_gives_records_and_rejects_never_a
     # A mutation outside the ledger facts and the model-index costs none of the ledger facts.
     if path[0] not in ("ledger",) and operation != "wrap" or path[:2] == ("ledger", "aliases"):
         assert len(batch.facts) >= N_FACTS
+
+
+# Tables: a bad byte, a repeated header or a column of another Parquet type costs a row or nothing, not the file.
+
+def _epoch_rows(extra_header: str = "") -> bytes:
+    header = "Model,Domain,Task,Parameters,Training compute (FLOP)" + extra_header
+    rows = ["Good-LM,Language,Language modeling,7000000000,4.2e22", "Other-LM,Language,Chat,1000000000,1e21"]
+    return (header + "\n" + "\n".join(r + ("," * extra_header.count(",")) for r in rows) + "\n").encode()
+
+
+def test_one_byte_that_is_not_utf8_costs_its_row_not_the_file():
+    from pipeline.sources import epoch
+    raw = _epoch_rows().replace(b"Other-LM", b"Oth\xe9r-LM")
+    batch = Batch("epoch")
+    epoch.read_models(raw, batch)
+    frames = batch.frames()
+    assert frames["models"]["model_name"].to_list()[0] == "Good-LM"
+    assert any(r["check_name"] == "utf8" and r["record_id"] == "row 3" for r in batch.rejects)
+
+
+def test_a_repeated_or_padded_header_keeps_its_first_column():
+    from pipeline.sources.tabular import read_table
+    frame = read_table(b"Model,Model ,x\na,b,c\n")
+    assert frame.columns == ["Model", "Model_2", "x"] and frame["Model"].to_list() == ["a"]
+
+
+def test_parquet_columns_of_any_type_are_read_as_text():
+    import io
+
+    import polars as pl
+
+    from pipeline.sources.tabular import read_table
+    buffer = io.BytesIO()
+    pl.DataFrame({"Model": ["a"], "tags": [["x", "y"]], "blob": [b"\xff"], "meta": [{"k": 1}], "n": [3]}).write_parquet(buffer)
+    frame = read_table(buffer.getvalue())
+    assert frame.row(0) == ("a", "x|y", "\ufffd", '{"k":1}', "3")
+
+
+def test_a_huge_sparse_file_is_not_read_whole_and_an_unreadable_one_is_named(tmp_path, monkeypatch):
+    import errno
+
+    from pipeline.sources import files
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as handle:  # 64 GB apparent size, nothing on disk
+        handle.truncate(64 * 1024 ** 3)
+    (tmp_path / "good.csv").write_bytes(_epoch_rows())
+    (tmp_path / "bad_sector.csv").write_bytes(b"x")
+    real_read = files._read
+
+    def disk_error_on_one_file(item, max_bytes):  # the kernel's EIO for a failing sector, on that file only
+        if item.name == "bad_sector.csv":
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(item))
+        return real_read(item, max_bytes)
+
+    monkeypatch.setattr(files, "_read", disk_error_on_one_file)
+    problems = []
+    found = dict(files.files_under(tmp_path, ("*.csv",), max_bytes=1024, problems=problems))
+    assert len(found["huge.csv"]) == 1025 and found["good.csv"] == _epoch_rows()
+    assert problems == ["bad_sector.csv: could not be read (Input/output error); its records are not in this load"]

@@ -49,7 +49,7 @@ class Batch:
         for column, dtype in columns.items():
             value = values.get(column)
             # the common case first: the value already has its column's type (text trimmed, empty text is none)
-            if value is None or type(value) is _PYTHON_TYPES[dtype]:
+            if value is None or (type(value) is _PYTHON_TYPES[dtype] and not (type(value) is str and "\ufffd" in value)):
                 row[column] = (value.strip() or None) if type(value) is str else value
             else:
                 row[column] = self._coerce(column, dtype, value, values.get("record_id") or "*")
@@ -59,6 +59,10 @@ class Batch:
         """`value` as its column's type. A list where text is expected (aliases, tags) is kept as `|`-separated
         text and a number as its digits; a value of another shape (a mapping, a boolean for text, text that is no
         number) is set to null, and a quarantine row names the field, the type expected and what was found."""
+        if isinstance(value, str) and "\ufffd" in value:  # bytes that were not UTF-8 where the row was read
+            self.reject(record_id, f"field `{column}`: bytes that are not UTF-8 text in {value[:80]!r}",
+                        check="utf8", column=column, raw=value[:2000])
+            return None
         if dtype == pl.Utf8 and not isinstance(value, (bool, dict)):
             return text(value)
         if dtype == pl.Float64 and not isinstance(value, (bool, dict, list, tuple)):
