@@ -303,7 +303,9 @@ def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
     walked = children.select("scenario", "model_id", pl.lit(None, dtype=pl.Float64).alias("lineage_flops"),
                              pl.lit(0, dtype=pl.Int64).alias("lineage_depth"), pl.col("model_id").alias("lineage_path"))
     lineage_of = pl.concat([roots, walked])
-    for _ in range(32):  # deeper than any real lineage; a cycle stops here with nulls
+    # One step per generation: no chain is longer than the number of models with a base, so that many steps
+    # reach the end of any real lineage; a cycle never resolves and is left with nulls.
+    for _ in range(children.height + 1):
         step = children.join(lineage_of.select("scenario", pl.col("model_id").alias("parent_id"),
                                                pl.col("lineage_flops").alias("parent_lineage"),
                                                pl.col("lineage_depth").alias("parent_depth"),

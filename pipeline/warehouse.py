@@ -288,6 +288,9 @@ def publish(working_db: Path, published_db: Path) -> dict[str, int]:
                     run(con, f"create or replace view main.{_ident(table)} as select * from {schema}.{table}")
             run(con, "checkpoint")
         os.replace(tmp, published_db)
+        # A write-ahead log beside the published name belongs to the file just replaced (a session that opened it
+        # read-write and wrote); left there, DuckDB would try to replay it into the new copy and refuse to open it.
+        Path(f"{published_db}.wal").unlink(missing_ok=True)
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)

@@ -177,6 +177,14 @@ def test_a_cumulative_figure_far_above_its_base_is_a_disagreement_not_a_fine_tun
     assert rows["rl"]["lineage_note"] == "figure includes the base model's compute"
 
 
+def test_a_lineage_deeper_than_any_fixed_limit_is_summed_to_its_root():
+    depth = 60
+    flops = _lineage_input([(f"m{i}", None, 1.0, "marginal") for i in range(depth)])
+    rows = {r["model_id"]: r for r in cm.lineage(flops, _parents([f"m{i}" for i in range(1, depth)],
+                                                                  [f"m{i - 1}" for i in range(1, depth)])).to_dicts()}
+    assert rows[f"m{depth - 1}"]["lineage_flops"] == depth and rows[f"m{depth - 1}"]["lineage_depth"] == depth - 1
+
+
 def test_lineage_cycle_does_not_hang_and_leaves_lineage_unknown():
     flops = _lineage_input([("x", None, 1.0, "marginal"), ("y", None, 1.0, "marginal")])
     parents = _parents(["x", "y"], ["y", "x"])

@@ -186,3 +186,25 @@ def test_a_failing_blocking_check_stops_publishing(tmp_path):
     assert dg.AssetKey(["marts", "model_comparison"]) in materialized
     assert dg.AssetKey(["publish", "published_warehouse"]) not in materialized
     assert sha(published) == before
+
+
+def test_a_session_that_wrote_into_the_published_file_does_not_break_the_next_publish(tmp_path):
+    # A user opened out/warehouse.duckdb read-write and wrote: its WAL sits beside the file. The next publish
+    # must leave a copy every new reader can open (it once failed them with "WAL does not match").
+    from pipeline import warehouse
+    assert run_in_process(tmp_path).success
+    published = tmp_path / "out" / "warehouse.duckdb"
+    writer = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+                               "con.execute('create table mine as select 1 as x'); print('ready', flush=True); time.sleep(120)",
+                               str(published)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        assert Path(f"{published}.wal").exists()
+        warehouse.publish(tmp_path / "state" / "warehouse.duckdb", published)
+        reader = subprocess.run([sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+                                 "print(con.execute('select count(*) from model_comparison').fetchone()[0])", str(published)],
+                                capture_output=True, text=True, timeout=60)
+        assert reader.returncode == 0 and int(reader.stdout) > 0, reader.stderr
+    finally:
+        writer.kill()
+        writer.wait()
