@@ -15,6 +15,7 @@ from assets.resources import LedgerPaths
 from pipeline import history, warehouse
 from pipeline.catalogue import Source
 from pipeline.fetch import SnapshotStore, record_dict
+from pipeline.schemas import printable
 from pipeline.ingest import read_source
 from pipeline.sources.paper_table import TABLE1_SCHEMA, TABLE2_SCHEMA
 from pipeline.sources.records import BENCHMARK_COLUMNS, FACT_COLUMNS, MODEL_COLUMNS
@@ -86,7 +87,7 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
                 schema_overrides={"stale_since": pl.Utf8}))
             check_results = checks.evaluate(con, key, step_checks)
         for problem in result.problems:
-            context.log.warning(f"{source.name}: {problem}")
+            context.log.warning(f"{source.name}: {printable(problem)}")
         fetches = [f"{r.status} {r.http_status or ''} {r.url}" for r in result.fetches]
         return dg.MaterializeResult(
             data_version=dg.DataVersion(result.data_version), check_results=check_results,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import pandera.polars as pa
@@ -14,7 +15,16 @@ QUANTITIES = ["params_total", "params_active", "training_tokens", "training_data
               "training_hours", "finetune_flops"]
 # Epoch AI's confidence labels for its estimates; each widens a figure's range (data/reference/estimate_confidence.csv).
 ESTIMATE_CONFIDENCE = ["Confident", "Likely", "Speculative", "Unknown"]
-NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]+$"  # names from untrusted input: no newlines, escapes or NULs
+# Names from untrusted input: no newlines, escapes or NULs (C0 and C1 controls), and none of the invisible
+# characters that make one name look like another or reorder what is shown (zero-width, bidi overrides).
+UNSAFE_CHARS = "\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+NO_CONTROL_CHARS = f"^[^{UNSAFE_CHARS}]+$"
+_UNSAFE = re.compile(f"[{UNSAFE_CHARS}]")
+
+
+def printable(text: str) -> str:
+    """`text` with every unsafe character written as an escape (`\\x1b`): a file name cannot forge a log line."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
 # Anything above this many parameters or FLOP is a typo or an attack, not a model.
 MAX_PARAMS = 1e14
 MAX_FLOPS = 1e30

@@ -224,3 +224,14 @@ def test_a_huge_sparse_file_is_not_read_whole_and_an_unreadable_one_is_named(tmp
     found = dict(files.files_under(tmp_path, ("*.csv",), max_bytes=1024, problems=problems))
     assert len(found["huge.csv"]) == 1025 and found["good.csv"] == _epoch_rows()
     assert problems == ["bad_sector.csv: could not be read (Input/output error); its records are not in this load"]
+
+
+def test_invisible_and_control_characters_are_refused_in_names_and_escaped_in_logs():
+    import re
+
+    from pipeline.schemas import NO_CONTROL_CHARS, printable
+    for name in ("Qwen3\u200b-8B", "model\u202egnp.exe", "a\x9bb", "x\x1b[31my"):
+        assert not re.match(NO_CONTROL_CHARS, name)
+    assert re.match(NO_CONTROL_CHARS, "DeepSeek-R1 (深度求索) v2.5")
+    assert printable("card\x1b[2K\r2026-12-03 - dagster - ERROR - forged.md") == \
+        "card\\x1b[2K\\r2026-12-03 - dagster - ERROR - forged.md"
