@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
 
 from pipeline.catalogue import catalogue_path
@@ -60,14 +62,27 @@ class LedgerPaths(dg.ConfigurableResource):
         return Path(self.state_dir) / "snapshots"
 
 
+LOCK_WAIT_S = (0.5, 1.0, 2.0, 4.0)  # waits between attempts on a database another process holds
+
+
 class WarehouseDB(DuckDBResource):
     """The working database. Its connection is closed when the step raises, too: `DuckDBResource` closes it only
     after a clean exit, and in one process (`make run` executes in process) a failed step's open connection
-    would hold the file for the publish step and every step after it."""
+    would hold the file for the publish step and every step after it. A file another process holds is tried
+    for a few seconds and then reported with DuckDB's reason (which names the holder's PID), rather than
+    retried for minutes in silence."""
 
     @contextmanager
     def get_connection(self):
-        conn = super().get_connection().__enter__()
+        for wait in (*LOCK_WAIT_S, None):
+            try:
+                conn = duckdb.connect(self.database, read_only=False, config=dict(self.connection_config))
+                break
+            except duckdb.IOException as exc:
+                if wait is None or "lock" not in str(exc).lower():
+                    raise RuntimeError(f"the working database {self.database} cannot be opened for writing: {exc}. "
+                                       "Another process holds it: stop that process (or wait for it) and run again.") from exc
+                time.sleep(wait)
         try:
             yield conn
         finally:

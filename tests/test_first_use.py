@@ -226,3 +226,23 @@ def test_make_run_reports_an_invalid_catalogue_in_one_message_before_any_work(tm
         "'bad id!' is not a Hub repo id: Repo id must use alphanumeric chars, '-', '_' or '.'. The name cannot start or "
         "end with '-' or '.' and the maximum length is 96: 'bad id!'."]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_working_database_held_by_another_process_is_reported_in_seconds_not_minutes(tmp_path):
+    import time
+
+    import pytest
+
+    db = build_resources(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")["warehouse_db"]
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+                               "print('ready', flush=True); time.sleep(120)", db.database], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        started = time.monotonic()
+        with pytest.raises(RuntimeError, match="Another process holds it") as refused:
+            with db.get_connection():
+                pass
+        assert time.monotonic() - started < 15 and f"PID {holder.pid}" in str(refused.value)
+    finally:
+        holder.kill()
+        holder.wait()
