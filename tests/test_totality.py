@@ -235,3 +235,10 @@ def test_invisible_and_control_characters_are_refused_in_names_and_escaped_in_lo
     assert re.match(NO_CONTROL_CHARS, "DeepSeek-R1 (深度求索) v2.5")
     assert printable("card\x1b[2K\r2026-12-03 - dagster - ERROR - forged.md") == \
         "card\\x1b[2K\\r2026-12-03 - dagster - ERROR - forged.md"
+
+
+def test_a_few_dozen_aliases_that_expand_to_millions_of_nodes_are_refused():
+    # under the 50-alias limit, each alias naming a list of five of the one before: 9 * 5**8 = 3.5 million nodes
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"] + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 5)}]" for i in range(1, 9)]
+    batch = _read(("---\n" + "\n".join(lines) + "\nledger: {id: org/bomb}\n---\nbody").encode())
+    assert batch.rejects[0]["check_name"] == "yaml_limits" and "aliases are expanded" in batch.rejects[0]["reason"]

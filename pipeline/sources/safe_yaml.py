@@ -34,25 +34,47 @@ def needs_check(text: str) -> bool:
 
 
 def check_yaml(text: str) -> None:
-    """Raise UnsafeYaml when `text` has too many aliases, too deep nesting or too many nodes."""
+    """Raise UnsafeYaml when `text` has too many aliases, too deep nesting or too many nodes, counting each
+    alias as the nodes it stands for: a few dozen aliases, each naming a list of the one before, expand to
+    billions of nodes from a file of a few kB."""
     if not needs_check(text):
         return
-    aliases = depth = events = 0
+    aliases = 0
+    sizes: dict[str, int] = {}  # nodes under each anchor, once its node is complete
+    open_nodes: list[list] = []  # [anchor, nodes so far] for each collection being read
+    total = 0
+
+    def add(count: int, new: bool = True) -> None:
+        """`count` more nodes inside the innermost open collection; `new` when they were not counted yet."""
+        nonlocal total
+        if new:
+            total += count
+        if open_nodes:
+            open_nodes[-1][1] += count
+        if total > MAX_EVENTS:
+            raise UnsafeYaml(f"more than {MAX_EVENTS} YAML nodes once its aliases are expanded (a possible alias bomb)")
+
     try:
         for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-            events += 1
             if isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > MAX_ALIASES:
                     raise UnsafeYaml(f"more than {MAX_ALIASES} YAML aliases (a possible alias bomb)")
+                add(sizes.get(event.anchor, 1))
+            elif isinstance(event, yaml.ScalarEvent):
+                add(1)
+                if event.anchor:
+                    sizes[event.anchor] = 1
             elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
+                add(1)
+                open_nodes.append([event.anchor, 1])
+                if len(open_nodes) > MAX_DEPTH:
                     raise UnsafeYaml(f"YAML nested deeper than {MAX_DEPTH} levels")
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-            if events > MAX_EVENTS:
-                raise UnsafeYaml(f"more than {MAX_EVENTS} YAML nodes")
+                anchor, count = open_nodes.pop()
+                if anchor:
+                    sizes[anchor] = count
+                add(count - 1, new=False)  # the parent holds all of it (the collection itself is already there)
     except yaml.YAMLError:
         return  # malformed YAML is the loader's to report, with its own message
 
