@@ -138,22 +138,23 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def _read_body(response: httpx.Response, max_bytes: int, deadline: float) -> tuple[bytes | None, str | None]:
-    """The decoded body, read while it streams: stops at `max_bytes` + 1 decoded bytes (a gzip bomb or an
-    endless stream never fills memory) and at the deadline; a body shorter than its Content-Length (counted
-    on the bytes received, which are the compressed ones when the body is encoded) is truncated."""
+def _read_body(response: httpx.Response, max_bytes: int, deadline: float) -> tuple[bytes | None, str | None, bool]:
+    """(the decoded body, why there is none, whether trying again could help), read while it streams: stops at
+    `max_bytes` + 1 decoded bytes (a gzip bomb or an endless stream never fills memory) and at the deadline; a
+    body shorter than its Content-Length (counted on the bytes received, which are the compressed ones when the
+    body is encoded) is truncated, which a retry may mend."""
     chunks, size = [], 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > max_bytes:
-            return None, f"body is over the {max_bytes}-byte cap"
+            return None, f"body is over the {max_bytes}-byte cap", False
         if time.monotonic() > deadline:
-            return None, "the source's fetch deadline passed while the body was still arriving"
+            return None, "the source's fetch deadline passed while the body was still arriving", False
         chunks.append(chunk)
     expected = response.headers.get("content-length")
     if expected is not None and expected.isdigit() and int(expected) != response.num_bytes_downloaded:
-        return None, f"truncated body: {response.num_bytes_downloaded} of {expected} bytes"
-    return b"".join(chunks), None
+        return None, f"truncated body: {response.num_bytes_downloaded} of {expected} bytes", True
+    return b"".join(chunks), None, False
 
 
 def fetch(url: str, source_name: str, store: SnapshotStore, *, client: httpx.Client | None = None,
@@ -212,7 +213,7 @@ def fetch(url: str, source_name: str, store: SnapshotStore, *, client: httpx.Cli
                         error = "server returned an HTML page, not data"
                         break
                     else:
-                        content, error = _read_body(response, max_bytes, deadline)
+                        content, error, retryable = _read_body(response, max_bytes, deadline)
                         if content is not None:
                             digest = hashlib.sha256(content).hexdigest()
                             meta = {"sha256": digest, "etag": response.headers.get("etag"),
@@ -222,7 +223,7 @@ def fetch(url: str, source_name: str, store: SnapshotStore, *, client: httpx.Cli
                             return FetchRecord(source_name, url, meta["fetched_at"], "fetched", response.status_code,
                                                len(content), digest, meta["etag"], meta["last_modified"],
                                                meta["content_type"], None), content
-                        if "cap" in error or "deadline" in error:
+                        if not retryable:
                             break
             except FetchError as exc:  # a redirect to a URL the rules refuse
                 error = f"redirect refused: {exc}"
