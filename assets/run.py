@@ -25,6 +25,7 @@ import signal
 import sys
 import threading
 import time
+from typing import NoReturn
 
 JOB = "refresh_everything"
 QUIET_LOGGERS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -85,7 +86,7 @@ def outputs(paths) -> list[str]:
             f"  tables     {out / 'tables'}/", f"  charts     {out / 'charts'}/", f"  report     {out / 'report' / 'index.html'}"]
 
 
-def stop(instance, run_id: str) -> None:
+def stop(instance, run_id: str) -> NoReturn:
     """Ctrl-C or SIGTERM: the run is marked canceled and its pool slots freed before the process exits."""
     run = instance.get_run_by_id(run_id)
     if run is not None and not run.is_finished:
@@ -138,8 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             while worker.is_alive():
                 worker.join(0.5)
         except KeyboardInterrupt:
-            stop(instance, run_id)
-            return 130
+            stop(instance, run_id)  # exits the process
         if "error" in outcome:
             raise outcome["error"]
         result = outcome["result"]

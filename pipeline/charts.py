@@ -58,7 +58,7 @@ def _log_domain(values: pl.Series) -> tuple[float, float]:
 def _decades(values: pl.Series) -> list[float]:
     """Tick values for a log axis: one per decade over `values`. Vega's own log ticks add 2 and 5 within each
     decade, whose labels run into each other ("10k20k") on a narrow axis."""
-    values = values.drop_nulls().filter(values.drop_nulls() > 0)
+    values = values.filter(values > 0)  # a comparison with null is null, which the filter drops
     if values.is_empty():  # nothing to draw: an axis of one decade
         return [1.0, 10.0]
     lo, hi = _log_domain(values)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -9,6 +11,17 @@ from pipeline.paths import PROJECT_ROOT
 
 DATA_DIR = PROJECT_ROOT / "data"
 REALDATA = PROJECT_ROOT.parent / "shared" / "realdata"
+
+
+def make_run_env(tmp_path: Path, catalogue: Path | None = None) -> dict[str, str]:
+    """The environment `make run` gives `python -m assets.run`, with its Dagster home (holding the project's
+    dagster.yaml), out/ and state folders in `tmp_path`: the same home for every run of one test."""
+    home = tmp_path / "dagster_home"
+    home.mkdir(exist_ok=True)
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    return os.environ | {"DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_DATA_DIR": str(DATA_DIR),
+                         "LEDGER_OUT_DIR": str(tmp_path / "out"), "LEDGER_STATE_DIR": str(tmp_path / "state"),
+                         **({"LEDGER_SOURCES": str(catalogue)} if catalogue else {})}
 
 
 def realdata(*parts: str) -> Path:

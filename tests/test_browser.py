@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from pipeline.paths import PROJECT_ROOT
-from tests.conftest import DATA_DIR
+from tests.conftest import make_run_env
 
 pytestmark = pytest.mark.timeout(600)
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -146,11 +146,7 @@ def _free_port() -> int:
 
 
 def test_the_dagster_ui_shows_the_graph_and_a_chart_image(tmp_path, browser):
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    env = os.environ | {"DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_DATA_DIR": str(DATA_DIR),
-                        "LEDGER_OUT_DIR": str(tmp_path / "out"), "LEDGER_STATE_DIR": str(tmp_path / "state")}
+    env = make_run_env(tmp_path)
     subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=300)
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],

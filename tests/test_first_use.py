@@ -3,7 +3,6 @@ says so, quarantined records make their source's check warn, and a source remove
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -18,7 +17,7 @@ from assets.resources import build_resources
 from assets.validate import build_validated
 from pipeline.catalogue import load_catalogue
 from pipeline.paths import PROJECT_ROOT
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, make_run_env
 
 CARDS = sorted(p for p in (DATA_DIR / "model_cards").glob("*.md") if p.name != "README.md")[:3]
 
@@ -116,13 +115,8 @@ def test_a_source_removed_from_the_catalogue_is_dropped_and_counted(tmp_path):
 
 def _make_run(tmp_path, catalogue) -> str:
     """`make run`'s command in a scratch Dagster home: what a user sees on the terminal."""
-    home = tmp_path / "dagster_home"
-    home.mkdir(exist_ok=True)
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    env = os.environ | {"DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_SOURCES": str(catalogue),
-                        "LEDGER_OUT_DIR": str(tmp_path / "out"), "LEDGER_STATE_DIR": str(tmp_path / "state")}
-    done = subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=make_run_env(tmp_path, catalogue),
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout + done.stderr
 
@@ -214,12 +208,8 @@ def test_a_step_that_raises_does_not_leave_the_working_database_open(tmp_path):
 
 def test_make_run_reports_an_invalid_catalogue_in_one_message_before_any_work(tmp_path):
     _, catalogue = _setup(tmp_path, "sources:\n  - {name: my_cards, kind: hf_model_cards, repo_ids: ['bad id!']}\n")
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    env = os.environ | {"DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_SOURCES": str(catalogue),
-                        "LEDGER_OUT_DIR": str(tmp_path / "out"), "LEDGER_STATE_DIR": str(tmp_path / "state")}
-    done = subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=make_run_env(tmp_path, catalogue),
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [
         f"The sources catalogue is not valid, nothing was run: {catalogue}: source #1 (my_cards): `repo_ids` entry "
@@ -242,7 +232,8 @@ def test_a_working_database_held_by_another_process_is_reported_in_seconds_not_m
         with pytest.raises(RuntimeError, match="Another process holds it") as refused:
             with db.get_connection():
                 pass
-        assert time.monotonic() - started < 15 and f"PID {holder.pid}" in str(refused.value)
+        # not a speed target: the stock resource retried for about 102 s before it said anything
+        assert time.monotonic() - started < 60 and f"PID {holder.pid}" in str(refused.value)
     finally:
         holder.kill()
         holder.wait()

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from pipeline.paths import PROJECT_ROOT
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, make_run_env
 
 pytestmark = pytest.mark.timeout(600)
 MARTS = ("model_comparison", "hardware_comparison", "distillation_pairs")
@@ -86,20 +86,11 @@ def test_a_reader_holding_the_published_file_never_blocks_or_sees_half_a_state(t
     assert int(out.strip()) > 10  # it kept reading throughout
 
 
-def _make_run_env(tmp_path: Path) -> dict:
-    """`make run`'s environment, with its Dagster home in tmp_path: the same home for every run of a test."""
-    home = tmp_path / "dagster_home"
-    home.mkdir(exist_ok=True)
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    return os.environ | {"DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_DATA_DIR": str(DATA_DIR),
-                         "LEDGER_OUT_DIR": str(tmp_path / "out"), "LEDGER_STATE_DIR": str(tmp_path / "state")}
-
-
 def _run_and_signal_at(tmp_path: Path, step: str, signum: int = signal.SIGKILL) -> subprocess.Popen:
     """Run `make run`'s command and send `signum` as soon as `step` starts; the process once it has exited, with
     `signalled` (whether it reached the step) and `shown` (the lines it printed)."""
     # With Dagster's step events printed, so the watcher can see each step start.
-    process = subprocess.Popen([sys.executable, "-m", "assets.run", "--verbose"], cwd=PROJECT_ROOT, env=_make_run_env(tmp_path),
+    process = subprocess.Popen([sys.executable, "-m", "assets.run", "--verbose"], cwd=PROJECT_ROOT, env=make_run_env(tmp_path),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     sent, process.shown = threading.Event(), []
 
@@ -121,7 +112,7 @@ def _run_and_signal_at(tmp_path: Path, step: str, signum: int = signal.SIGKILL) 
 
 def _next_make_run(tmp_path: Path) -> subprocess.CompletedProcess:
     """The next `make run` on the same Dagster home: it must finish, not wait for a dead run's pool slot."""
-    return subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=_make_run_env(tmp_path),
+    return subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=make_run_env(tmp_path),
                           capture_output=True, text=True, timeout=300)
 
 
