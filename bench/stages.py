@@ -60,8 +60,9 @@ COST_SQL = """
 
 # stage -> DuckDB's memory limit for the working database (None: DuckDB's default, as `make run` has it)
 PIPELINE_STAGES = {"pipeline": None, "pipeline_duckdb_500mb": "500MB"}
-# stage -> (loader, worker processes); None = every core, as the pipeline does
-CARD_STAGES = {"parse_fast": ("fast", None), "parse_fast_one_process": ("fast", 1), "parse_hub": ("hub", 1)}
+# stage -> (loader, worker processes); None = every core, as the pipeline does; 0 = the parse alone, in this process
+CARD_STAGES = {"parse_fast": ("fast", None), "parse_fast_one_worker": ("fast", 1), "parse_fast_in_process": ("fast", 0),
+               "parse_hub": ("hub", 0)}
 # stage -> how Dagster is started: the card source's whole step (read, parse, write) in a Dagster run
 DAGSTER_CARD_STAGES = {"cards_step_python_m_dagster": "module", "cards_step_dagster_script": "script"}
 
@@ -80,7 +81,7 @@ def run(stage: str, n: int, folder: str | None) -> dict:
         batch.frames()
         timings["seconds"] = time.perf_counter() - start
         timings["models"] = len(batch.models)
-        timings["processes"] = workers or available_cores()
+        timings["processes"] = available_cores() if workers is None else max(workers, 1)
     elif stage in DAGSTER_CARD_STAGES:
         from bench import dagster_runs
         with tempfile.TemporaryDirectory() as tmp:

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline import contain
 from pipeline.catalogue import Source
 from pipeline.fetch import FetchRecord, SnapshotStore, fetch
 from pipeline.quarantine import quarantine_frame, quarantine_row
 from pipeline.sources import epoch, leaderboards, model_cards, paper_table
 from pipeline.sources.files import files_under
-from pipeline.sources.records import Batch
+from pipeline.sources.records import Batch, unreadable
 
 MAX_SOURCE_FILE_BYTES = 200 * 1024 * 1024
 
@@ -107,14 +108,15 @@ def collect_inputs(source: Source, store: SnapshotStore, client=None) -> tuple[l
     return [i for i in inputs if len(i.raw) <= MAX_SOURCE_FILE_BYTES], fetches, problems
 
 
-FORMAT_CHECKS = {"format", "columns", "json", "lm_eval_results", "simple_evals", "hub_api", "binary", "utf8", "size_cap"}
+FORMAT_CHECKS = {"format", "columns", "json", "lm_eval_results", "simple_evals", "hub_api", "binary", "utf8", "size_cap",
+                 "unreadable"}
 
 
 def _parse(source: Source, name: str, raw: bytes) -> tuple[Batch, dict | None]:
     """Parse one input with the source kind's adapter."""
     batch, paper_rows, opts = Batch(source.name), None, source.options
     if source.kind == "hf_model_cards":
-        model_cards.read_card_files([(name, raw)], batch)
+        batch = model_cards.parse_one(name, raw, source.name)
     elif source.kind == "epoch_models":
         epoch.read_models(raw, batch, domains=opts.get("domains", ["Language"]),
                           tasks=opts.get("tasks", epoch.LANGUAGE_MODEL_TASKS))
@@ -143,11 +145,18 @@ def _parse(source: Source, name: str, raw: bytes) -> tuple[Batch, dict | None]:
 
 
 def parse_each(source: Source, files: list[tuple[str, bytes]]) -> list[tuple[Batch, dict | None]]:
-    """Every file of one source with its kind's parser, one (records, paper rows) pair per file in order.
-    Cards are parsed up front, on every core when there are many; other kinds file by file."""
+    """Every file of one source with its kind's parser, one (records, paper rows) pair per file in order, in
+    worker processes (pipeline/contain.py): a file whose parse crashes, runs out of time or memory, or raises
+    becomes one quarantine row saying so, and the other files go on. Cards are parsed in chunks, on every core
+    when there are many; other kinds file by file."""
     if source.kind == "hf_model_cards":
         return [(part, None) for part in model_cards.parse_card_inputs(files, source.name)]
-    return [_parse(source, name, raw) for name, raw in files]
+    parsed, unguarded = contain.map_guarded(_parse, [(source, name, raw) for name, raw in files])
+    parts = [part if not isinstance(part, contain.Died) else (unreadable(source.name, name, part.reason), None)
+             for (name, _), part in zip(files, parsed)]
+    if unguarded and parts:
+        parts[0][0].reject("*", unguarded, check="source")
+    return parts
 
 
 def parse_inputs(source: Source, files: list[tuple[str, bytes]]) -> Batch:
@@ -201,7 +210,7 @@ def read_source(source: Source, store: SnapshotStore, client=None, archive: Path
                     problems.append(f"{record.url}: fetched content is unreadable ({part.rejects[0]['reason']}); "
                                     "using the last good snapshot")
                     raw = good[1]
-                    part, rows = _parse(source, name, raw)
+                    [(part, rows)] = parse_each(source, [(name, raw)])
             elif record.sha256:
                 store.mark_good(source.name, record.url, record.sha256)
         batch.extend(part)

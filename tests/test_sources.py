@@ -115,53 +115,6 @@ def test_cards_parsed_on_two_cores_give_the_same_records_in_the_same_order(tmp_p
         assert frame.equals(two.frames()[name]), name
 
 
-def test_a_card_worker_holds_one_chunk_beyond_the_one_it_parses(tmp_path, monkeypatch):
-    """Chunks are handed out as workers finish, never all at once: an executor given every chunk queues some
-    ahead that this process can no longer take back, and it then sits waiting for them."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    held: set = set()  # futures submitted and not yet done
-    most_held = []
-
-    class Watched(ProcessPoolExecutor):
-        def submit(self, *args, **kwargs):
-            future = super().submit(*args, **kwargs)
-            held.add(future)
-            future.add_done_callback(held.discard)
-            most_held.append(len(held))
-            return future
-
-    count = model_cards.PARALLEL_MIN_CARDS + 500
-    files = _generated_card_files(tmp_path, count)
-    monkeypatch.setattr(model_cards, "ProcessPoolExecutor", Watched)
-    batch = Batch("s")
-    model_cards.read_card_files(files, batch, workers=2)
-    assert len(batch.models) == count
-    assert most_held and max(most_held) <= 1 + model_cards.QUEUED_PER_WORKER
-    assert len(most_held) < -(-count // model_cards.CHUNK_CARDS)  # this process parsed some chunks itself
-
-
-def test_cards_are_still_parsed_when_no_worker_process_can_start(tmp_path, monkeypatch):
-    from concurrent.futures.process import BrokenProcessPool
-
-    class NoWorkers:  # what a script without `if __name__ == "__main__":` gets from spawn
-        def __init__(self, *args, **kwargs):
-            pass
-
-        def __enter__(self):
-            raise BrokenProcessPool("a child process terminated abruptly")
-
-        def __exit__(self, *exc):
-            return False
-
-    count = model_cards.PARALLEL_MIN_CARDS + 1
-    files = _generated_card_files(tmp_path, count)
-    monkeypatch.setattr(model_cards, "ProcessPoolExecutor", NoWorkers)
-    batch = Batch("s")
-    model_cards.read_card_files(files, batch, workers=2)
-    assert len(batch.models) == count
-
-
 def test_a_card_score_citing_a_paper_is_published_and_any_other_is_the_cards_own():
     from pipeline.sources.model_cards import score_kind
     assert score_kind("https://arxiv.org/abs/2602.20164") == "published"

@@ -11,13 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
-import pickle
 import re
-import zlib
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import yaml
@@ -25,9 +20,10 @@ from huggingface_hub import ModelCard
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 from huggingface_hub.repocard_data import _validate_eval_results, model_index_to_eval_results
 
+from pipeline import contain
 from pipeline.sources.files import files_under
 from pipeline.sources.card_tables import table_facts
-from pipeline.sources.records import Batch, describe, distillation_decision, is_unbounded_metric, number, text, to_percent
+from pipeline.sources.records import Batch, describe, unreadable, distillation_decision, is_unbounded_metric, number, text, to_percent
 from pipeline.sources.safe_yaml import UnsafeYaml, check_yaml, front_matter
 
 MAX_CARD_BYTES = 1_000_000  # real cards are < 100 kB; anything larger is not a card
@@ -295,14 +291,15 @@ def parse_hub_api_json(raw: bytes, record_id: str, batch: Batch) -> None:
                    url=f"{HUB}/{repo_id}", as_of=text(doc.get("lastModified"))[:10] if doc.get("lastModified") else None)
 
 
-PARALLEL_MIN_CARDS = 4_000  # below this (about a second in one process) starting a second process saves nothing (measured: 3,000 cards took as long on two)
+PARALLEL_MIN_CARDS = 4_000  # below this (about a second of parsing) a second worker's start (its imports) saves nothing
 
 
 def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def _parse_one(name: str, raw: bytes, source_name: str, loader: str) -> Batch:
+def parse_one(name: str, raw: bytes, source_name: str, loader: str = "fast") -> Batch:
+    """One card or Hub API response as its own Batch; never raises."""
     batch = Batch(source_name)
     try:
         if name.endswith(".model.json"):
@@ -310,68 +307,35 @@ def _parse_one(name: str, raw: bytes, source_name: str, loader: str) -> Batch:
         elif name.lower() != "readme.md":
             parse_card(raw, name, batch, origin=name, loader=loader)
     except Exception as exc:  # noqa: BLE001 -- a file of a shape no reader foresaw costs that file, not its source
-        batch = Batch(source_name)
-        batch.reject(name, f"could not be read: {type(exc).__name__}: {exc}"[:300], check="unreadable")
+        batch = unreadable(source_name, name, f"could not be read: {type(exc).__name__}: {exc}"[:300])
     return batch
 
 
 def _parse_slice(files: list[tuple[str, bytes]], source_name: str, loader: str) -> list[Batch]:
-    return [_parse_one(name, raw, source_name, loader) for name, raw in files]
+    return [parse_one(name, raw, source_name, loader) for name, raw in files]
 
 
-def _parse_slice_packed(files: list[tuple[str, bytes]], source_name: str, loader: str) -> bytes:
-    """`_parse_slice` in a worker, its result pickled and compressed: a chunk's batches (about 200 kB pickled)
-    then cross the 64 kB pipe in one read, where the main process, busy parsing, otherwise left the worker
-    waiting on each of several (`make bench`'s parse_fast stages show the difference)."""
-    return zlib.compress(pickle.dumps(_parse_slice(files, source_name, loader), protocol=pickle.HIGHEST_PROTOCOL), 1)
-
-
-def _unpack(packed: bytes) -> list[Batch]:
-    return pickle.loads(zlib.decompress(packed))  # our own worker's output, never outside data
-
-
-CHUNK_CARDS = 250  # cards handed out at a time: about 65 ms of parsing, so neither side waits long for the other
-QUEUED_PER_WORKER = 1  # chunks a worker holds beyond the one it parses: its next is there when it finishes
+CHUNK_CARDS = 250  # cards handed to a worker at a time: about 65 ms of parsing, and one round trip
 
 
 def parse_card_inputs(files: list[tuple[str, bytes]], source_name: str, loader: str = "fast",
                       workers: int | None = None) -> list[Batch]:
-    """One Batch per input, in the order given. With many cards, `workers - 1` other processes (default: every
-    core) take chunks from the front while this process parses chunks from the back: building Python objects
-    from the YAML is the cost, and one process cannot use a second core. A worker is handed its next chunk only
-    while it is busy with one (an executor given every chunk at once queues some ahead that cannot be taken
-    back, and this process then waits for them at the end)."""
+    """One Batch per input, in the order given, parsed in worker processes (pipeline/contain.py) so that a card
+    that crashes or exhausts libyaml costs that card, which is quarantined with the reason. With many cards,
+    one worker per core (default: every core) takes chunks; `workers=0` parses in this process instead, for
+    measuring the parse alone."""
     workers = available_cores() if workers is None else workers
-    if workers <= 1 or len(files) < PARALLEL_MIN_CARDS:
+    if workers == 0:
         return _parse_slice(files, source_name, loader)
-    chunks = [files[i:i + CHUNK_CARDS] for i in range(0, len(files), CHUNK_CARDS)]
-    parsed: list[list[Batch] | None] = [None] * len(chunks)
-    front, back = 0, len(chunks) - 1  # the next chunk for the workers, the next for this process
-    handed: dict[int, Future] = {}
-    try:
-        # spawn, not fork: forking a process whose polars thread pool is running can deadlock the child.
-        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            def hand_out() -> None:
-                """Take in what the workers finished (so it is not all left to the end) and top up their queue."""
-                nonlocal front
-                for index in [index for index, future in handed.items() if future.done()]:
-                    parsed[index] = _unpack(handed.pop(index).result())
-                busy = len(handed)
-                while front <= back and busy < (workers - 1) * (1 + QUEUED_PER_WORKER):
-                    handed[front] = pool.submit(_parse_slice_packed, chunks[front], source_name, loader)
-                    front, busy = front + 1, busy + 1
-
-            hand_out()
-            while front <= back:
-                parsed[back] = _parse_slice(chunks[back], source_name, loader)
-                back -= 1
-                hand_out()
-            for index, future in handed.items():
-                parsed[index] = _unpack(future.result())
-    except BrokenProcessPool:
-        # A worker could not start (e.g. a script without `if __name__ == "__main__":`): parse the rest here.
-        parsed = [part if part is not None else _parse_slice(chunk, source_name, loader) for part, chunk in zip(parsed, chunks)]
-    return [batch for part in parsed for batch in part]
+    if len(files) < PARALLEL_MIN_CARDS:
+        workers = 1
+    parsed, unguarded = contain.map_guarded(parse_one, [(name, raw, source_name, loader) for name, raw in files],
+                                            workers=workers, chunk=CHUNK_CARDS)
+    batches = [part if isinstance(part, Batch) else unreadable(source_name, name, part.reason)
+               for (name, _), part in zip(files, parsed)]
+    if unguarded and batches:
+        batches[0].reject("*", unguarded, check="source")
+    return batches
 
 
 def read_card_files(files: list[tuple[str, bytes]], batch: Batch, loader: str = "fast", workers: int | None = None) -> None:

@@ -100,6 +100,13 @@ class Batch:
         }
 
 
+def unreadable(source_name: str, record_id: str, reason: str) -> Batch:
+    """A Batch holding only the quarantine row of an input none of whose records could be read."""
+    batch = Batch(source_name)
+    batch.reject(record_id, reason, check="unreadable")
+    return batch
+
+
 _PYTHON_TYPES = {pl.Utf8: str, pl.Float64: float, pl.Int64: int, pl.Boolean: bool}
 _TYPE_NAMES = {pl.Utf8: "text", pl.Float64: "a number", pl.Int64: "a whole number", pl.Boolean: "true or false"}
 
