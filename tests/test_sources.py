@@ -150,3 +150,22 @@ def test_a_card_perplexity_is_kept_unscaled_and_an_open_llm_v1_table_is_refused_
     batch = Batch("oll")
     leaderboards.read_open_llm_leaderboard(b"eval_name,Model,ARC,HellaSwag,MMLU\nx,org/m,60.1,80.2,55.0\n", batch)
     assert not batch.benchmarks and batch.rejects and "not a v2 contents table" in batch.rejects[0]["reason"]
+
+
+def test_a_ragged_row_costs_that_row_not_its_file():
+    from pipeline.sources import epoch, paper_table
+    from pipeline.sources.tabular import RAGGED_ROW
+
+    header = "Model version,Best score (across scorers),Release date,Organization,Country\n"
+    rows = ['m-1,0.5,2025-01-01,Org,US\n', 'm-2,0.6,2025-01-02,"Org, Inc",US,extra,cells\n', 'm-3,0.7,2025-01-03,Org,US,,\n',
+            '"m-4\nsecond line",0.8,2025-01-04,Org,US\n']
+    batch = Batch("s")
+    epoch.read_benchmark((header + "".join(rows)).encode(), batch, benchmark="GPQA diamond")
+    assert [b["model_name"] for b in batch.benchmarks] == ["m-1", "m-3", "m-4\nsecond line"]  # a trailing comma is harmless
+    [reject] = batch.rejects
+    assert reject["check_name"] == RAGGED_ROW and reject["record_id"] == "line 3" and "7 cells" in reject["reason"]
+    table = (DATA_DIR / "paper" / "table1.csv").read_text().splitlines(keepends=True)
+    broken = "".join(table[:2] + [table[2].rstrip("\n") + ",1,2\n"] + table[3:]).encode()
+    read = paper_table.read_table1(broken, "paper")
+    assert read["rows"].height == len(table) - 2
+    assert read["rejects"]["check_name"].to_list() == [RAGGED_ROW]

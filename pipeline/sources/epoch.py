@@ -16,7 +16,7 @@ import re
 
 from pipeline.schemas import ESTIMATE_CONFIDENCE
 from pipeline.sources.records import Batch, number, text, to_percent
-from pipeline.sources.tabular import TableError, pick, read_table
+from pipeline.sources.tabular import RAGGED_ROW, TableError, pick, read_table
 
 MODELS_URL = "https://epoch.ai/data/ai-models"
 BENCHMARKS_URL = "https://epoch.ai/data/ai-benchmarking-dashboard"
@@ -91,7 +91,7 @@ def _open(raw: bytes, batch: Batch, name: str, roles: dict[str, tuple[str, ...]]
     """The table, its columns by role and a getter of a row's text by role; None (with a reject saying why) when
     the bytes are not a table or a required role has no column."""
     try:
-        frame = read_table(raw, name=name)
+        frame = read_table(raw, name=name, on_bad_row=lambda rid, why, row: batch.reject(rid, why, check=RAGGED_ROW, raw=row))
     except TableError as exc:
         batch.reject("*", str(exc), check="format")
         return None

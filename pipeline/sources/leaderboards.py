@@ -8,7 +8,7 @@ from collections import defaultdict
 from statistics import fmean
 
 from pipeline.sources.records import Batch, number, text, to_percent
-from pipeline.sources.tabular import TableError, pick, read_table
+from pipeline.sources.tabular import RAGGED_ROW, TableError, pick, read_table
 
 OLL_URL = "https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard"
 OLL_BENCHMARKS = ("ifeval", "bbh", "math", "gpqa", "musr", "mmlu_pro")
@@ -30,7 +30,8 @@ def read_open_llm_leaderboard(raw: bytes, batch: Batch, *, url: str = OLL_URL) -
     GPQA Diamond, and its CO2 cost is the cost of the evaluation run, not of training.
     """
     try:
-        frame = read_table(raw, name="open_llm_leaderboard")
+        frame = read_table(raw, name="open_llm_leaderboard",
+                           on_bad_row=lambda rid, why, row: batch.reject(rid, why, check=RAGGED_ROW, raw=row))
     except TableError as exc:
         return batch.reject("*", str(exc), check="format")
     name_col = pick(frame, *OLL_COLUMNS["name"])

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.quarantine import quarantine_frame, quarantine_row
-from pipeline.sources.tabular import TableError, read_table
+from pipeline.sources.tabular import RAGGED_ROW, TableError, read_table
 
 _SUFFIX = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9}
 _PRINTED = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([KMB]?)\s*$")
@@ -48,8 +48,11 @@ TABLE2_SCHEMA = {"source_name": pl.Utf8, "row_number": pl.Int64, "workload_name"
 
 
 def _frame(raw: bytes | Path, source_name: str) -> tuple[pl.DataFrame | None, list[dict]]:
+    rejects: list[dict] = []
     try:
-        return read_table(raw.read_bytes() if isinstance(raw, Path) else raw, name=source_name), []
+        frame = read_table(raw.read_bytes() if isinstance(raw, Path) else raw, name=source_name, on_bad_row=lambda rid, why, row:
+                           rejects.append(quarantine_row(source_name, rid, why, raw_content=row, check_name=RAGGED_ROW)))
+        return frame, rejects
     except TableError as exc:
         return None, [quarantine_row(source_name, "*", str(exc), check_name="format")]
 
@@ -72,7 +75,7 @@ def read_table1(raw: bytes | Path, source_name: str) -> dict[str, pl.DataFrame]:
             row[f"{column}_printed"] = record[column]
             row[f"{column}_sig_digits"] = digits
         rows.append(row)
-    return {"rows": pl.DataFrame(rows, schema=TABLE1_SCHEMA), "rejects": quarantine_frame([])}
+    return {"rows": pl.DataFrame(rows, schema=TABLE1_SCHEMA), "rejects": quarantine_frame(rejects)}
 
 
 _TABLE2_CELL = re.compile(r"^(?P<accelerator>.+?)\s+(?P<measure>Hours|tCO2e)$")
