@@ -11,7 +11,7 @@ from assets.metadata import markdown_table, table_metadata
 from assets.resources import LedgerPaths
 from pipeline import warehouse
 from pipeline.catalogue import ANNOTATING_KINDS
-from pipeline.resolution import resolve
+from pipeline.resolution import RESOLUTION_SOURCE, resolve
 
 CORE = "core"
 
@@ -68,8 +68,19 @@ def _every_name_resolved(con) -> dg.AssetCheckResult:
                                metadata={"unmatched": count, "names": dg.MetadataValue.json([[str(v) for v in r] for r in rows])})
 
 
+def _no_claim_refused(con) -> dg.AssetCheckResult:
+    count, rows = checks.count_and_first(con, "select record_id, reason from ops.quarantine where source_name = ? "
+                                              "order by 1, 2", [RESOLUTION_SOURCE])
+    return dg.AssetCheckResult(passed=not count, severity=dg.AssetCheckSeverity.WARN,
+                               description=checks.summary([f"{count} name claim(s) refused, first: {rows[0][0]}: {rows[0][1]}"
+                                                           if count else ""]),
+                               metadata={"refused": count, "claims": dg.MetadataValue.json([list(r) for r in rows])})
+
+
 RESOLUTION_CHECKS = [checks.StepCheck("every_name_resolved", "Every model name used by a source resolved to a model.",
-                                      _every_name_resolved)]
+                                      _every_name_resolved),
+                     checks.StepCheck("no_claim_refused", "No record declared another model's name as its alias.",
+                                      _no_claim_refused)]
 
 
 @dg.multi_asset(
@@ -104,6 +115,7 @@ def model_resolution(ledger: LedgerPaths, warehouse_db: DuckDBResource):
         warehouse.write_table(con, "core", "models", models)
         warehouse.write_table(con, "core", "name_resolution", result["resolution"])
         warehouse.write_table(con, "ops", "unmatched_models", result["unmatched"])
+        warehouse.replace_quarantine(con, RESOLUTION_SOURCE, result["refused"])
         yield dg.MaterializeResult(asset_key=["core", "models"], metadata=table_metadata(
             con, "core", "models", preview_columns=["model_id", "model_name", "sources", "base_model_id", "teacher_id"]))
         yield dg.MaterializeResult(asset_key=["core", "name_resolution"], metadata={

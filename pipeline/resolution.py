@@ -8,11 +8,19 @@ gives its canonical id (its `ledger.id`, Hub id or name), later records of the s
 into it and fill what it left unknown. Names that only appear in facts or scores and match nothing
 are listed as unmatched, never dropped silently.
 
-Two rules keep distinct models apart:
+A record joins a model by a name of its own (ledger id, Hub id, name as written). The aliases it declares
+become names of its model afterwards, source by source, unless they already name another model of the same
+or an earlier source: that claim is refused and quarantined (`core.name_resolution` in `ops.quarantine`),
+and the record stays a model of its own. Keys keep letters of other scripts (`Qwеn3-8B` with a Cyrillic
+`е` is not `Qwen3-8B`), and validation refuses names that mix such lookalikes into a Latin word.
+
+Three rules keep distinct models apart:
 - a name matched only by its last path part must come from the same organisation as the model it
   matches (`unsloth/phi-4` is not `microsoft/phi-4`; `meta-llama/Llama-3.1-8B` is Epoch's
   `Llama 3.1-8B`, developed by Meta AI): forks, quantisations and fine-tunes by others stay models
-  of their own, linked through their `base_model`;
+  of their own, linked through their `base_model`; and the same holds the other way, so Epoch's
+  `Qwen3-8B` (Alibaba) never joins an `evil/Qwen3-8B` read before it;
+- a declared alias never takes a record into a model of its own or an earlier source (above);
 - annotating sources (Epoch's model versions and distilled-models list) never create a model: a
   version id joins a model's names only when it is that model's own release or the dated release Epoch
   names (`epoch.read_model_versions` gives the rule), and a judgement about a model nobody else names is
@@ -22,18 +30,37 @@ Two rules keep distinct models apart:
 from __future__ import annotations
 
 import re
+import unicodedata
+from itertools import groupby
 
 import polars as pl
 
+from pipeline.quarantine import quarantine_frame, quarantine_row
 from pipeline.sources.epoch import base_model_version
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]")
+# The quarantine's `source_name` for claims entity resolution refused (the record's own source is in `record_id`).
+RESOLUTION_SOURCE = "core.name_resolution"
+
+_ASCII_NON_ALNUM = re.compile(r"[\x00-\x2f\x3a-\x60\x7b-\x7f]")
 # Model attributes a later record of the same model may fill when the first left them unknown.
 FILLED_ATTRIBUTES = ("hub_id", "organization", "model_type", "base_model", "teacher", "license", "tags", "as_of", "origin")
 
 
 def name_key(name: str) -> str:
-    return _NON_ALNUM.sub("", name.lower())
+    """The name without case, spacing or punctuation (`Llama 3.1-8B` -> `llama318b`), after Unicode's compatibility
+    folding (a full-width letter is its letter). Letters, digits and marks of other scripts stay: a name with a
+    Cyrillic `е` or an extra mark keeps a key of its own instead of taking over the Latin name it imitates."""
+    if name.isascii():
+        return _ASCII_NON_ALNUM.sub("", name.lower())
+    key = name
+    for _ in range(4):  # dropping a character can let the marks around it compose: fold until nothing changes
+        folded = unicodedata.normalize("NFKC", key).casefold()
+        kept = "".join(ch for ch in folded if (ch.isascii() and ch.isalnum())
+                       or (not ch.isascii() and unicodedata.category(ch)[0] in "LMN"))
+        if kept == key:
+            break
+        key = kept
+    return key
 
 
 def candidate_keys(name: str) -> list[str]:
@@ -79,8 +106,14 @@ def _org_tokens(organization: str | None) -> set[str]:
 
 
 class NameIndex:
+    """Names of known models by key. A name's own key (`meta-llama/Llama-3.1-8B` -> `metallamallama318b`) is
+    kept apart from the key of its last path part (`llama318b`), which stands for that name only where the
+    organisations agree: `evil/Qwen3-8B` never becomes `Qwen3-8B`, and `Qwen3-8B` of Alibaba never becomes
+    `evil/Qwen3-8B`, whichever of the two is read first."""
+
     def __init__(self, org_aliases: dict[str, str] | None = None) -> None:
-        self.key_to_id: dict[str, str] = {}
+        self.key_to_id: dict[str, str] = {}  # a name's own key (and a run-suffix-stripped form) -> model id
+        self.tails: dict[str, tuple[str, str]] = {}  # last path part's key -> (model id, the path's organisation key)
         self.signatures: dict[tuple, str] = {}  # (family word, numbers) -> model id, for suggestions
         self.orgs: dict[str, set[str]] = {}  # model id -> organisation keys it is known under
         # a Hub organisation -> the developer's name as other sources write it (`Qwen` -> `Alibaba`)
@@ -90,26 +123,44 @@ class NameIndex:
         orgs = self.orgs.setdefault(model_id, set())
         orgs |= _org_tokens(organization)
         for name in names:
-            if _org_of(name or ""):
+            org = _org_of(name or "")
+            if org:
                 orgs |= _org_tokens(name.split("/", 1)[0])
-            for key in candidate_keys(name or ""):
-                self.key_to_id.setdefault(key, model_id)
+            keys = candidate_keys(name or "")
+            for position, key in enumerate(keys):
+                if org and position:
+                    self.tails.setdefault(key, (model_id, name.split("/", 1)[0]))
+                else:
+                    self.key_to_id.setdefault(key, model_id)
             if sig := signature(name or ""):
                 self.signatures.setdefault(sig, model_id)
+
+    def _wanted(self, org: str) -> set[str]:
+        return _org_tokens(org) | self.org_aliases.get(name_key(org), set())
 
     def _same_org(self, name: str, model_id: str) -> bool:
         org = _org_of(name)
         known = self.orgs.get(model_id) or set()
         if org is None or not known:
             return True
-        wanted = _org_tokens(name.split("/", 1)[0]) | self.org_aliases.get(org, set())
-        return bool(wanted & known)
+        return bool(self._wanted(name.split("/", 1)[0]) & known)
 
-    def lookup(self, name: str) -> tuple[str | None, str]:
-        for position, key in enumerate(candidate_keys(name)):
+    def _tail_agrees(self, name: str, organization: str | None, registered_org: str) -> bool:
+        """May `name` (of `organization`) stand for a path name of `registered_org` that ends the same way? Only
+        when what is known of its organisation agrees; a name that says nothing of it (a leaderboard's) may."""
+        mine = self._wanted(name.split("/", 1)[0]) if _org_of(name) else _org_tokens(organization)
+        return not mine or bool(mine & self._wanted(registered_org))
+
+    def lookup(self, name: str, organization: str | None = None) -> tuple[str | None, str]:
+        keys = candidate_keys(name)
+        for position, key in enumerate(keys):
             model_id = self.key_to_id.get(key)
             if model_id and (position == 0 or self._same_org(name, model_id)):
                 return model_id, ("name" if position == 0 else "name without org or run suffix")
+        for key in keys:
+            model_id, registered_org = self.tails.get(key, (None, ""))
+            if model_id and self._tail_agrees(name, organization, registered_org):
+                return model_id, "name without org or run suffix"
         return None, "unmatched"
 
     def suggest(self, name: str) -> str | None:
@@ -128,8 +179,16 @@ UNMATCHED_COLUMNS = {"source_name": pl.Utf8, "model_name": pl.Utf8, "tables": pl
                      "suggestion": pl.Utf8, "reason": pl.Utf8}
 
 
+def _own_names(record: dict) -> list[str]:
+    return [n for n in (record["ledger_id"], record["hub_id"], record["model_name"]) if n]
+
+
+def _declared_aliases(record: dict) -> list[str]:
+    return [n for n in (record["aliases"] or "").split("|") if n and n not in _own_names(record)]
+
+
 def _names(record: dict) -> list[str]:
-    return [n for n in (record["ledger_id"], record["hub_id"], record["model_name"], *(record["aliases"] or "").split("|")) if n]
+    return _own_names(record) + _declared_aliases(record)
 
 
 def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame, source_order: list[str],
@@ -165,26 +224,50 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
             expanded += [n for n in groups.get(name_key(name), []) if n not in expanded]
         index.add(model_id, *expanded, organization=organization)
 
-    for record in creating.iter_rows(named=True):
-        names = _names(record)
-        model_id, how = None, "new model"
-        own_id = record["ledger_id"] or record["hub_id"]
-        for name in names:
-            model_id, matched = index.lookup(name)
-            if model_id:
-                how = ("ledger id" if record["ledger_id"] else "hub id") if model_id == own_id else f"merged by {matched}"
-                break
-        if model_id is None:
-            model_id = record["ledger_id"] or record["hub_id"] or record["model_name"]
-            how = "ledger id" if record["ledger_id"] else "hub id" if record["hub_id"] else "name (new model)"
-        register(model_id, names, record["organization"])
-        resolution[(record["source_name"], record["model_name"])] = (model_id, how,
-                                                                     "matched" if model_id in canonical else "new model")
-        _merge(canonical, model_id, record)
+    refused: list[dict] = []
+
+    def claim_aliases(record: dict, model_id: str) -> None:
+        for alias in _declared_aliases(record):
+            owner, _ = index.lookup(alias, record["organization"])
+            if owner is None:
+                register(model_id, [alias], None)
+            elif owner != model_id:
+                refused.append(quarantine_row(
+                    RESOLUTION_SOURCE, f"{record['source_name']}:{record['record_id']}",
+                    f"alias `{alias}` of `{record['model_name']}` is already the name of model `{owner}`: an alias "
+                    f"cannot join a record to another model, so `{model_id}` stays apart and the alias is not used",
+                    column_name="aliases", check_name="alias_collision"))
+
+    # Source by source, in catalogue order: first its records join models (earlier sources' names and aliases
+    # included) by names of their own (ledger id, Hub id, name as written); then their declared aliases become
+    # names of their models unless they already name another. So a record cannot take over a model of its own
+    # source or of an earlier one by declaring its name, whatever order the files are in, while a curated
+    # source placed first still names the models later sources call by other names.
+    for _, source_records in groupby(creating.iter_rows(named=True), key=lambda r: r["_rank"]):
+        joined = []
+        for record in source_records:
+            names = _own_names(record)
+            model_id, how = None, "new model"
+            own_id = record["ledger_id"] or record["hub_id"]
+            for name in names:
+                model_id, matched = index.lookup(name, record["organization"])
+                if model_id:
+                    how = ("ledger id" if record["ledger_id"] else "hub id") if model_id == own_id else f"merged by {matched}"
+                    break
+            if model_id is None:
+                model_id = record["ledger_id"] or record["hub_id"] or record["model_name"]
+                how = "ledger id" if record["ledger_id"] else "hub id" if record["hub_id"] else "name (new model)"
+            register(model_id, names, record["organization"])
+            resolution[(record["source_name"], record["model_name"])] = (model_id, how,
+                                                                         "matched" if model_id in canonical else "new model")
+            _merge(canonical, model_id, record)
+            joined.append((record, model_id))
+        for record, model_id in joined:
+            claim_aliases(record, model_id)
     for record in annotating.iter_rows(named=True):
         model_id = None
         for name in _names(record):
-            model_id, matched = index.lookup(name)
+            model_id, matched = index.lookup(name, record["organization"])
             if model_id:
                 break
         if model_id is None:
@@ -215,6 +298,7 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
         "resolution": pl.DataFrame([{"source_name": s, "model_name": n, "model_id": m, "matched_by": h, "outcome": o}
                                     for (s, n), (m, h, o) in resolution.items()], schema=RESOLUTION_COLUMNS),
         "unmatched": pl.DataFrame(unmatched, schema=UNMATCHED_COLUMNS),
+        "refused": quarantine_frame(refused),
     }
 
 

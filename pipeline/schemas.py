@@ -17,9 +17,15 @@ QUANTITIES = ["params_total", "params_active", "training_tokens", "training_data
 ESTIMATE_CONFIDENCE = ["Confident", "Likely", "Speculative", "Unknown"]
 # Names from untrusted input: no newlines, escapes or NULs (C0 and C1 controls), and none of the invisible
 # characters that make one name look like another or reorder what is shown (zero-width, bidi overrides).
-UNSAFE_CHARS = "\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+# Soft hyphens, combining grapheme joiners, Hangul and Mongolian fillers and variation selectors draw nothing either.
+UNSAFE_CHARS = ("\x00-\x1f\x7f-\x9f\xad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e"
+                "\u2060-\u2069\u3164\ufe00-\ufe0f\ufeff\uffa0")
 NO_CONTROL_CHARS = f"^[^{UNSAFE_CHARS}]+$"
 _UNSAFE = re.compile(f"[{UNSAFE_CHARS}]")
+# A Latin letter next to a Cyrillic, Greek, Armenian or Cherokee one (digits and marks between): `Qwеn3-8B` with a
+# Cyrillic `е` reads as another model's name. Names written wholly in one script, or Latin beside CJK, are fine.
+_LOOKALIKE_SCRIPTS = r"[\p{Cyrillic}\p{Greek}\p{Armenian}\p{Cherokee}]"
+MIXED_SCRIPT = rf"\p{{Latin}}[\p{{N}}\p{{M}}]*{_LOOKALIKE_SCRIPTS}|{_LOOKALIKE_SCRIPTS}[\p{{N}}\p{{M}}]*\p{{Latin}}"
 
 
 def printable(text: str) -> str:
@@ -30,10 +36,26 @@ MAX_PARAMS = 1e14
 MAX_FLOPS = 1e30
 
 
-class ModelRecord(pa.DataFrameModel):
+class _NamedRecords(pa.DataFrameModel):
+    """What every record naming a model checks of the name (each check named, so a quarantine row reads well)."""
+
+    @pa.check("model_name", name="no_invisible_characters",
+              error="no_invisible_characters: control, zero-width, filler or direction-changing characters")
+    def no_invisible_characters(cls, data):
+        import polars as pl
+        return data.lazyframe.select(pl.col(data.key).str.contains(NO_CONTROL_CHARS))
+
+    @pa.check("model_name", name="no_lookalike_letters",
+              error="no_lookalike_letters: Latin letters beside lookalikes from another script in one word")
+    def no_lookalike_letters(cls, data):
+        import polars as pl
+        return data.lazyframe.select(~pl.col(data.key).str.contains(MIXED_SCRIPT))
+
+
+class ModelRecord(_NamedRecords):
     source_name: str = pa.Field(description="Catalogue name of the source the record came from")
     record_id: str = pa.Field(description="File, row or id of the record within its source")
-    model_name: str = pa.Field(str_length={"min_value": 1, "max_value": 300}, str_matches=NO_CONTROL_CHARS,
+    model_name: str = pa.Field(str_length={"min_value": 1, "max_value": 300},
                                description="The model's name as the source writes it")
     hub_id: Optional[str] = pa.Field(nullable=True, description="Hugging Face repo id, where known")
     ledger_id: Optional[str] = pa.Field(nullable=True, description="`ledger.id` of a Distill Ledger card")
@@ -60,10 +82,10 @@ class ModelRecord(pa.DataFrameModel):
         return data.lazyframe.select(~pl.struct("source_name", "model_name").is_duplicated())
 
 
-class ModelFact(pa.DataFrameModel):
+class ModelFact(_NamedRecords):
     source_name: str = pa.Field(description="Catalogue name of the source")
     record_id: str = pa.Field(description="File or row the fact was read from")
-    model_name: str = pa.Field(str_matches=NO_CONTROL_CHARS, description="The model's name as the source writes it")
+    model_name: str = pa.Field(description="The model's name as the source writes it")
     quantity: str = pa.Field(isin=QUANTITIES, description="What is measured")
     value: float = pa.Field(gt=0, le=MAX_FLOPS, description="Value in `unit`; finite and positive")
     value_raw: Optional[str] = pa.Field(nullable=True, description="Value as written in the source")
@@ -90,10 +112,10 @@ class ModelFact(pa.DataFrameModel):
             ~pl.col("quantity").str.starts_with("params") | (pl.col("value") <= MAX_PARAMS))
 
 
-class BenchmarkResult(pa.DataFrameModel):
+class BenchmarkResult(_NamedRecords):
     source_name: str = pa.Field(description="Catalogue name of the source")
     record_id: str = pa.Field(description="File or row the result was read from")
-    model_name: str = pa.Field(str_matches=NO_CONTROL_CHARS, description="The model's name as the source writes it")
+    model_name: str = pa.Field(description="The model's name as the source writes it")
     benchmark: str = pa.Field(description="Benchmark as the source names it")
     dataset_type: Optional[str] = pa.Field(nullable=True, description="Dataset id (model-index)")
     dataset_config: Optional[str] = pa.Field(nullable=True, description="Dataset config (model-index)")

@@ -111,3 +111,22 @@ def test_cards_of_unexpected_shapes_lose_only_the_bad_part(hostile_run):
                                              "group by 1").fetchall()}
     for model in ("hostile/aliases-number", "hostile/index-as-list", "hostile/nul-prose"):
         assert facts[model] >= 3  # the ledger facts of a card with a bad part are all kept
+
+
+def test_no_card_can_take_over_another_model_by_a_lookalike_name_an_alias_or_a_path_tail(hostile_run):
+    """The poison_* cards each claim Qwen3-8B (an alias, `evil/Qwen3-8B`, a Cyrillic `е`, a soft hyphen) with a
+    reported 9.9e29 FLOP; Qwen3-8B keeps the embedded card's figures and sources."""
+    con = hostile_run["con"]
+    [(flops, sources)] = con.execute("select training_flops, sources from model_comparison "
+                                     "where scenario = 'default' and model_id = 'Qwen/Qwen3-8B'").fetchall()
+    assert flops < 1e25 and "hostile_cards" not in sources
+    assert con.execute("select count(*) from core.name_resolution where source_name = 'hostile_cards' "
+                       "and model_id = 'Qwen/Qwen3-8B'").fetchall()[0][0] == 0
+    kept_apart = {r[0] for r in con.execute("select model_id from core.models where sources = 'hostile_cards'").fetchall()}
+    assert {"evil/alias-claim", "evil/Qwen3-8B"} <= kept_apart
+    refused = con.execute("select reason from quarantine where source_name = 'core.name_resolution' "
+                          "and record_id = 'hostile_cards:poison_alias.md'").fetchall()
+    assert len(refused) == 2 and all("already the name of model `Qwen/Qwen3-8B`" in r[0] for r in refused)
+    checks = dict(con.execute("select record_id, check_name from quarantine where source_name = 'raw.models'").fetchall())
+    assert checks["Qw\u0435n/Qw\u0435n3-8B"].startswith("no_lookalike_letters")  # named by the card's ledger id
+    assert checks["Qwen/Qwen3\u00ad-8B"].startswith("no_invisible_characters")

@@ -68,3 +68,58 @@ def test_every_mention_is_either_resolved_or_listed_as_unmatched(names):
     resolved = {n for _, n, _, _, _ in result["resolution"].iter_rows()}
     unmatched = {u["model_name"] for u in result["unmatched"].to_dicts()}
     assert resolved | unmatched == set(names) and not resolved & unmatched
+
+
+QWEN = {"source_name": "epoch", "model_name": "Qwen3-8B", "organization": "Alibaba"}
+QWEN_CARD = {"source_name": "cards", "model_name": "Qwen3-8B", "ledger_id": "Qwen/Qwen3-8B", "organization": "Alibaba"}
+ORGS = {"Qwen": "Alibaba"}
+
+
+def _resolved(rows, names=()):
+    result = resolve(records(rows), mentions(names), ALIASES.clear(), ["cards", "epoch", "gpqa"], org_aliases=ORGS)
+    return {(s, n): m for s, n, m, _, _ in result["resolution"].iter_rows()}, result
+
+
+def test_a_path_tail_of_another_organisation_takes_over_nothing_in_either_order():
+    evil = {"source_name": "cards", "model_name": "evil/Qwen3-8B", "hub_id": "evil/Qwen3-8B", "organization": "Alibaba"}
+    for rows in ([evil, QWEN], [QWEN, evil]):
+        resolution, _ = _resolved(rows, [("gpqa", "Qwen3-8B")])
+        assert resolution[("epoch", "Qwen3-8B")] == "Qwen3-8B"
+        assert resolution[("cards", "evil/Qwen3-8B")] == "evil/Qwen3-8B"
+    # the Hub organisation that is the developer still joins Epoch's record by its last path part
+    qwen_hub = {"source_name": "cards", "model_name": "Qwen/Qwen3-8B", "hub_id": "Qwen/Qwen3-8B"}
+    resolution, _ = _resolved([qwen_hub, QWEN])
+    assert resolution[("epoch", "Qwen3-8B")] == "Qwen/Qwen3-8B"
+
+
+def test_a_declared_alias_that_names_another_model_is_refused_in_either_order():
+    claim = {"source_name": "cards", "record_id": "a.md", "model_name": "Helpful", "ledger_id": "evil/helpful",
+             "aliases": "Qwen3-8B|helpful-v1"}
+    for rows in ([claim, QWEN_CARD, QWEN], [QWEN_CARD, claim, QWEN]):
+        resolution, result = _resolved(rows, [("gpqa", "Qwen3-8B"), ("gpqa", "helpful-v1")])
+        assert resolution[("cards", "Qwen3-8B")] == resolution[("epoch", "Qwen3-8B")] == "Qwen/Qwen3-8B"
+        assert resolution[("gpqa", "Qwen3-8B")] == "Qwen/Qwen3-8B"
+        assert resolution[("cards", "Helpful")] == resolution[("gpqa", "helpful-v1")] == "evil/helpful"  # its other alias works
+        [refused] = result["refused"].to_dicts()
+        assert refused["record_id"] == "cards:a.md" and refused["check_name"] == "alias_collision"
+        assert "`Qwen3-8B`" in refused["reason"] and "Qwen/Qwen3-8B" in refused["reason"]
+
+
+def test_lookalike_letters_give_a_name_a_key_of_its_own():
+    assert name_key("Qw\u0435n3-8B") != name_key("Qwen3-8B")  # a Cyrillic е
+    assert name_key("Qwen3-8B\u0307") != name_key("Qwen3-8B")  # a combining dot
+    assert name_key("Qwen3\u20138B") == name_key("\uff31wen3 8B") == name_key("Qwen3-8B")  # a dash, full-width letters
+    resolution, _ = _resolved([QWEN, {"source_name": "cards", "model_name": "Qw\u0435n3-8B"}])
+    assert resolution[("cards", "Qw\u0435n3-8B")] == "Qw\u0435n3-8B"
+
+
+def test_an_earlier_sources_alias_names_a_later_sources_record_but_not_the_other_way():
+    card = {"source_name": "cards", "record_id": "o3.md", "model_name": "openai/o3-mini-2025-01-31",
+            "ledger_id": "openai/o3-mini-2025-01-31", "aliases": "o3-mini", "organization": "OpenAI"}
+    epoch = {"source_name": "epoch", "record_id": "row 2", "model_name": "o3-mini", "organization": "OpenAI"}
+    resolution, result = _resolved([card, epoch])
+    assert resolution[("epoch", "o3-mini")] == "openai/o3-mini-2025-01-31" and result["refused"].height == 0
+    late_claim = {"source_name": "epoch", "record_id": "row 3", "model_name": "Helpful", "aliases": "o3-mini"}
+    resolution, result = _resolved([card, epoch, late_claim])
+    assert resolution[("epoch", "Helpful")] == "Helpful"
+    assert result["refused"]["record_id"].to_list() == ["epoch:row 3"]

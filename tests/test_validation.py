@@ -38,3 +38,12 @@ def test_valid_input_passes_untouched():
     cards = model_cards.read_card_folder(DATA_DIR / "model_cards", "embedded")["models"]
     valid, rejects = split_valid(cards, schemas.ModelRecord, "raw.models", "model_name")
     assert valid.equals(cards) and rejects.height == 0
+
+
+def test_names_spelt_with_lookalike_letters_or_invisible_ones_are_quarantined():
+    cards = model_cards.read_card_folder(DATA_DIR / "model_cards", "embedded")["models"]
+    names = ["Qw\u0435n3-8B", "Qwen3\u00ad-8B", "\u039blpha-1", "Qwen3-8B\ufe0f", "GigaChat Гигачат", "ERNIE 文心一言"]
+    spoofed = cards.head(len(names)).with_columns(model_name=pl.Series(names))
+    valid, rejects = split_valid(spoofed, schemas.ModelRecord, "raw.models", "model_name")
+    assert valid["model_name"].to_list() == ["GigaChat Гигачат", "ERNIE 文心一言"]  # one script to a word is fine
+    assert set(rejects["record_id"]) == set(names[:4])
