@@ -58,7 +58,7 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
         result = read_source(source, SnapshotStore(ledger.snapshots_dir), archive=ledger.archive_dir)
         if result.contents and result.stale_since is None:  # today's snapshot, for the history location's partitions
             history.archive_inputs(ledger.archive_dir, source.name, datetime.now(timezone.utc).date().isoformat(),
-                                   result.contents, result.data_version)
+                                   result.contents, result.data_version, result.records)
         counts, score_changes, rejects = {}, 0, result.frames["rejects"]
         with warehouse_db.get_connection() as con:
             ensure_raw_tables(con)

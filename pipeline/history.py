@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -47,8 +48,9 @@ def is_snapshot_date(text: str) -> bool:
 
 
 def archive_inputs(archive: Path, source_name: str, snapshot_date: str, inputs: list[tuple[str, bytes]],
-                   data_version: str) -> bool:
-    """Keep `inputs` as the source's snapshot for `snapshot_date` (replacing an earlier one of the same day).
+                   data_version: str, records: dict[str, int] | None = None) -> bool:
+    """Keep `inputs` as the source's snapshot for `snapshot_date` (replacing an earlier one of the same day), with
+    the records each file gave (`records`, for the next load's shrink guard) in its manifest.
     Returns False when that day's snapshot already holds this data version."""
     folder = archive / source_name / snapshot_date
     try:
@@ -66,7 +68,7 @@ def archive_inputs(archive: Path, source_name: str, snapshot_date: str, inputs: 
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(raw)
         kept += 1
-    (scratch / MANIFEST).write_text(json.dumps({"data_version": data_version, "files": kept}))
+    (scratch / MANIFEST).write_text(json.dumps({"data_version": data_version, "files": kept, "records": records or {}}))
     old = archive / source_name / f".{snapshot_date}.old.{uuid.uuid4().hex}"
     if folder.exists():
         folder.rename(old)  # a directory cannot replace a non-empty one in one step; readers see old or new
@@ -83,6 +85,36 @@ def snapshot_dates(archive: Path, source_names: list[str]) -> list[str]:
         if folder.is_dir():
             found |= {p.name for p in folder.iterdir() if p.is_dir() and is_snapshot_date(p.name)}
     return sorted(found)
+
+
+@dataclass
+class Archived:
+    """A source's newest archived snapshot: its date, folder and the records each file gave when it was read."""
+    date: str
+    folder: Path
+    records: dict[str, int]
+
+    def read(self, name: str) -> bytes | None:
+        target = (self.folder / name).resolve()
+        if not target.is_relative_to(self.folder.resolve()) or not target.is_file():
+            return None
+        try:
+            return target.read_bytes()
+        except OSError:
+            return None
+
+
+def newest_snapshot(archive: Path, source_name: str) -> Archived | None:
+    for snapshot_date in reversed(snapshot_dates(archive, [source_name])):
+        folder = archive / source_name / snapshot_date
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text())
+        except (OSError, ValueError):
+            continue
+        records = manifest.get("records") if isinstance(manifest, dict) else None
+        return Archived(snapshot_date, folder, {str(k): int(v) for k, v in (records or {}).items()
+                                                if isinstance(v, int) and not isinstance(v, bool)})
+    return None
 
 
 def snapshot_files(archive: Path, source: Source, snapshot_date: str) -> list[tuple[str, bytes]]:

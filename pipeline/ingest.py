@@ -34,6 +34,7 @@ class SourceResult:
     skipped: int = 0
     stale_since: str | None = None  # the archive date read instead, when the source itself could not be read
     contents: list[tuple[str, bytes]] = field(default_factory=list, repr=False)  # what was read, for the snapshot archive
+    records: dict[str, int] = field(default_factory=dict)  # records each input gave, kept in the archive's manifest
 
     @property
     def unread(self) -> bool:
@@ -76,8 +77,10 @@ class Input:
     fetch: FetchRecord | None = None  # set when the bytes came over HTTP (fetched, not modified or a fallback)
 
 
-def collect_inputs(source: Source, store: SnapshotStore, client=None) -> tuple[list[Input], list[FetchRecord], list[str]]:
-    """The bytes to parse: fetched (with fallback) for live sources, else read from `path`."""
+def collect_inputs(source: Source, store: SnapshotStore, client=None, failed: list[str] | None = None
+                   ) -> tuple[list[Input], list[FetchRecord], list[str]]:
+    """The bytes to parse: fetched (with fallback) for live sources, else read from `path` (the names of files
+    there that could not be read are added to `failed`)."""
     inputs: list[Input] = []
     fetches: list[FetchRecord] = []
     problems: list[str] = []
@@ -99,7 +102,7 @@ def collect_inputs(source: Source, store: SnapshotStore, client=None) -> tuple[l
     if source.path is not None and (not urls or len(fetched_names) < len(urls)):
         try:
             inputs += [Input(n, b) for n, b in files_under(source.path, PATTERNS.get(source.kind, ("*",)),
-                                                           max_bytes=MAX_SOURCE_FILE_BYTES, problems=problems)
+                                                           max_bytes=MAX_SOURCE_FILE_BYTES, problems=problems, failed=failed)
                        if n not in fetched_names]
         except (FileNotFoundError, OSError) as exc:
             problems.append(f"local path: {exc}")
@@ -176,7 +179,7 @@ def _unreadable(batch: Batch, paper_rows: dict | None) -> bool:
 
 def last_archived(source: Source, archive: Path) -> tuple[str, list[Input]] | None:
     """The newest dated snapshot of this source in the archive, as inputs, or None."""
-    from pipeline import history  # history parses with this module's readers, so it is imported here, not above
+    from pipeline import history
     for snapshot_date in reversed(history.snapshot_dates(archive, [source.name])):
         files = history.snapshot_files(archive, source, snapshot_date)
         if files:
@@ -184,10 +187,29 @@ def last_archived(source: Source, archive: Path) -> tuple[str, list[Input]] | No
     return None
 
 
+# A file that now gives no records where its archived version gave some, or under this share of them where
+# that was at least SHRINK_MIN_RECORDS, is read at that version instead: valid but (nearly) empty content (a
+# header-only reply, renamed columns) is far likelier a fault upstream than the data shrinking. `shrink_guard:
+# false` on a source in the catalogue accepts such a change.
+SHRINK_SHARE = 0.5
+SHRINK_MIN_RECORDS = 20
+
+
+def _records(part: Batch, rows: dict | None) -> int:
+    return len(part.models) + len(part.facts) + len(part.benchmarks) + (rows["rows"].height if rows is not None else 0)
+
+
+def shrunk(before: int, now: int) -> bool:
+    return 0 == now < before or (before >= SHRINK_MIN_RECORDS and now < before * SHRINK_SHARE)
+
+
 def read_source(source: Source, store: SnapshotStore, client=None, archive: Path | None = None) -> SourceResult:
     """Read, parse and check one source. When nothing at all could be read (a vanished path, a failed fetch
-    with no snapshot), its newest snapshot in `archive` is read instead and the result says so."""
-    inputs, fetches, problems = collect_inputs(source, store, client)
+    with no snapshot), its newest snapshot in `archive` is read instead and the result says so. So is each file
+    that could not be read or now gives far fewer records than its archived version (SHRINK_SHARE)."""
+    from pipeline import history  # history parses with this module's readers, so it is imported here, not above
+    failed: list[str] = []
+    inputs, fetches, problems = collect_inputs(source, store, client, failed)
     stale_since = None
     if not inputs:
         fallback = last_archived(source, archive) if archive is not None else None
@@ -198,23 +220,45 @@ def read_source(source: Source, store: SnapshotStore, client=None, archive: Path
         else:
             problems.append("nothing could be read from this source and it has no archived snapshot; "
                             "the rows of its previous load are kept")
+    guard = history.newest_snapshot(archive, source.name) if archive is not None and stale_since is None else None
+    for name in failed:
+        old = guard.read(name) if guard is not None else None
+        if old is None:
+            problems.append(f"{name}: no archived version of it either, so its records are not in this load")
+            continue
+        inputs.append(Input(name, old))
+        problems.append(f"{name}: its archived version of {guard.date} is used until it can be read again")
+        stale_since = guard.date
     batch, paper_rows = Batch(source.name), None
     used: list[tuple[str, bytes]] = []
+    records: dict[str, int] = {}
     parsed = parse_each(source, [(i.name, i.raw) for i in inputs])
     for item, (part, rows) in zip(inputs, parsed):
         name, raw, record = item.name, item.raw, item.fetch
-        if record is not None and record.status in ("fetched", "not_modified"):
-            if _unreadable(part, rows):
-                good = store.last_good(source.name, record.url)
-                if good and good[0]["sha256"] != record.sha256:
-                    problems.append(f"{record.url}: fetched content is unreadable ({part.rejects[0]['reason']}); "
-                                    "using the last good snapshot")
-                    raw = good[1]
-                    [(part, rows)] = parse_each(source, [(name, raw)])
-            elif record.sha256:
+        fetched = record is not None and record.status in ("fetched", "not_modified")
+        if fetched and _unreadable(part, rows):
+            good = store.last_good(source.name, record.url)
+            if good and good[0]["sha256"] != record.sha256:
+                problems.append(f"{record.url}: fetched content is unreadable ({part.rejects[0]['reason']}); "
+                                "using the last good snapshot")
+                raw = good[1]
+                [(part, rows)] = parse_each(source, [(name, raw)])
+        elif guard is not None and source.options.get("shrink_guard", True) is not False:
+            before, now = guard.records.get(name, 0), _records(part, rows)
+            old = guard.read(name) if shrunk(before, now) else None
+            if old is not None and old != raw:
+                problems.append(f"{name}: {now} records where its archived version of {guard.date} gave {before} "
+                                "(a header-only reply, renamed columns?); that version is kept until the file reads "
+                                "whole again (`shrink_guard: false` accepts the change)")
+                raw, stale_since = old, guard.date
+                [(part, rows)] = parse_each(source, [(name, raw)])
+            elif fetched and record.sha256:
                 store.mark_good(source.name, record.url, record.sha256)
+        elif fetched and record.sha256:
+            store.mark_good(source.name, record.url, record.sha256)
         batch.extend(part)
         used.append((name, raw))
+        records[name] = _records(part, rows)
         paper_rows = rows if rows is not None else paper_rows
     frames = batch.frames()
     if paper_rows is not None:
@@ -222,4 +266,5 @@ def read_source(source: Source, store: SnapshotStore, client=None, archive: Path
     frames["rejects"] = pl.concat([frames["rejects"], quarantine_frame(
         [quarantine_row(source.name, "*", p, check_name="source") for p in problems])])
     inputs = [(n, hashlib.sha256(b).hexdigest(), len(b)) for n, b in used]
-    return SourceResult(source, frames, fetches, inputs, problems, batch.skipped, stale_since, contents=used)
+    return SourceResult(source, frames, fetches, inputs, problems, batch.skipped, stale_since, contents=used,
+                        records=records)

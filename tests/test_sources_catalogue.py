@@ -100,7 +100,8 @@ def test_a_live_source_that_turns_to_garbage_leaves_the_last_good_data_published
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute(query).fetchall()[0][0] == 16
 
-    for garbage in (b"\x00\x01\x02 not a table", b"<html>sign in</html>"):
+    header_only = table1.splitlines(keepends=True)[0]
+    for garbage in (b"\x00\x01\x02 not a table", b"<html>sign in</html>", header_only):
         httpserver.clear()
         httpserver.expect_request("/table1.csv").respond_with_data(garbage, content_type="text/csv")
         again, checks = run_all(catalogue, tmp_path)
@@ -109,7 +110,9 @@ def test_a_live_source_that_turns_to_garbage_leaves_the_last_good_data_published
             assert con.execute(query).fetchall()[0][0] == 16
             history = con.execute("select status from source_snapshots where source_name = 'live_table1' order by fetched_at").fetchall()
         assert checks[("sources/live_table1", "source_read_cleanly")].passed is False
-    assert [h[0] for h in history] == ["fetched", "fetched", "fetched"]
+    # valid but empty: the archived version stays, and the warning names the file
+    assert "table1.csv: 0 records where its archived version" in checks[("sources/live_table1", "source_read_cleanly")].description
+    assert [h[0] for h in history] == ["fetched"] * 4
 
 
 def test_a_catalogue_of_only_real_third_party_files_runs_green_and_keeps_incomplete_models(tmp_path):

@@ -15,12 +15,12 @@ def _read(item: Path, max_bytes: int | None) -> bytes:
 
 
 def files_under(path: Path, patterns: tuple[str, ...], *, max_bytes: int | None = None,
-                problems: list[str] | None = None) -> list[tuple[str, bytes]]:
+                problems: list[str] | None = None, failed: list[str] | None = None) -> list[tuple[str, bytes]]:
     """(name relative to `path`, bytes) for `path` itself or its matching files, in name order.
 
     Symbolic links are not followed, so a source folder cannot pull in files from elsewhere. With `problems`,
-    a file that cannot be read (a disk error, its permissions) is named there and the others are still read;
-    without it, the error is raised.
+    a file that cannot be read (a disk error, its permissions) is named there (and its name added to `failed`)
+    and the others are still read; without it, the error is raised.
     """
     if path.is_file():
         items = {path.name: path}
@@ -39,5 +39,7 @@ def files_under(path: Path, patterns: tuple[str, ...], *, max_bytes: int | None 
         except OSError as exc:
             if problems is None:
                 raise
-            problems.append(f"{name}: could not be read ({exc.strerror or exc}); its records are not in this load")
+            problems.append(f"{name}: could not be read ({exc.strerror or exc})")
+            if failed is not None:
+                failed.append(name)
     return found
