@@ -16,7 +16,8 @@ from pipeline import history, warehouse
 from pipeline.catalogue import Source
 from pipeline.fetch import SnapshotStore, record_dict
 from pipeline.schemas import printable
-from pipeline.ingest import read_source
+from pipeline.ingest import read_source_safely
+from pipeline.quarantine import quarantine_frame, quarantine_row
 from pipeline.sources.paper_table import TABLE1_SCHEMA, TABLE2_SCHEMA
 from pipeline.sources.records import BENCHMARK_COLUMNS, FACT_COLUMNS, MODEL_COLUMNS
 
@@ -55,10 +56,18 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
               pool="duckdb_writer", tags={"source_kind": source.kind, "refresh": source.refresh},
               description=f"Source `{source.name}` ({source.kind}) from {where}. {source.description}".strip())
     def _asset(context: dg.AssetExecutionContext, ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
-        result = read_source(source, SnapshotStore(ledger.snapshots_dir), archive=ledger.archive_dir)
+        result = read_source_safely(source, SnapshotStore(ledger.snapshots_dir), archive=ledger.archive_dir)
         if result.contents and result.stale_since is None:  # today's snapshot, for the history location's partitions
-            history.archive_inputs(ledger.archive_dir, source.name, datetime.now(timezone.utc).date().isoformat(),
-                                   result.contents, result.data_version, result.records)
+            try:
+                history.archive_inputs(ledger.archive_dir, source.name, datetime.now(timezone.utc).date().isoformat(),
+                                       result.contents, result.data_version, result.records)
+            except OSError as exc:  # a full or failing disk costs today's snapshot, not the load
+                problem = f"today's snapshot could not be archived ({exc.strerror or exc})"
+                result.problems.append(problem)
+                result.frames["rejects"] = pl.concat([result.frames["rejects"], quarantine_frame(
+                    [quarantine_row(source.name, "*", problem, check_name="source")])])
+        if result.stale_since or result.unread:
+            mark_run_stale(context, source.name)
         counts, score_changes, rejects = {}, 0, result.frames["rejects"]
         with warehouse_db.get_connection() as con:
             ensure_raw_tables(con)
@@ -105,6 +114,17 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
             })
 
     return _asset
+
+
+STALE_TAG = "distill_ledger/stale_sources"  # on a run that published some source's earlier data instead of a new read
+
+
+def mark_run_stale(context: dg.AssetExecutionContext, source_name: str) -> None:
+    """Tag the run so the UI's run list shows it used stale data (Dagster has no 'succeeded with warnings')."""
+    run = context.instance.get_run_by_id(context.run_id)
+    named = [n for n in ((run.tags.get(STALE_TAG) if run else "") or "").split(",") if n]
+    if source_name not in named:
+        context.instance.add_run_tags(context.run_id, {STALE_TAG: ",".join([*named, source_name])})
 
 
 def _read_cleanly(source: Source) -> checks.StepCheck:

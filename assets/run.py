@@ -43,8 +43,11 @@ def summarise(instance, run_id: str, paths) -> list[str]:
     checks = [e.event_specific_data for e in events if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION]
     failed_steps = [e for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     not_passed = [c for c in checks if not c.passed]
-    lines = [f"Run {run_id[:8]} {run.status.value.lower()}: {len(materialised)} assets materialised, "
-             f"{len(checks)} checks, {len(checks) - len(not_passed)} passed."]
+    from assets.ingest import STALE_TAG
+
+    stale_sources = run.tags.get(STALE_TAG)
+    lines = [f"Run {run_id[:8]} {run.status.value.lower()}" + (f" with warnings (stale data: {stale_sources})" if stale_sources else "")
+             + f": {len(materialised)} assets materialised, {len(checks)} checks, {len(checks) - len(not_passed)} passed."]
     for e in failed_steps:
         error = e.event_specific_data.error
         lines.append(f"  FAILED  {e.step_key}: {error.message.strip().splitlines()[0] if error else 'see the run log'}")

@@ -268,3 +268,32 @@ def read_source(source: Source, store: SnapshotStore, client=None, archive: Path
     inputs = [(n, hashlib.sha256(b).hexdigest(), len(b)) for n, b in used]
     return SourceResult(source, frames, fetches, inputs, problems, batch.skipped, stale_since, contents=used,
                         records=records)
+
+
+def read_source_safely(source: Source, store: SnapshotStore, archive: Path | None = None, client=None) -> SourceResult:
+    """`read_source`, or when reading fails for a reason outside the data (a disk error, a full disk, a fault
+    in this program) the source's newest archived snapshot, marked stale, or failing that an unread result,
+    so that the previous load's rows stay: one source's fault never stops the others."""
+    try:
+        return read_source(source, store, client, archive)
+    except Exception as exc:  # noqa: BLE001 -- anything: the step reports it and falls back
+        problem = f"the source could not be read ({type(exc).__name__}: {exc})"[:400]
+    try:
+        fallback = last_archived(source, archive) if archive is not None else None
+        if fallback:
+            snapshot_date, inputs = fallback
+            batch = Batch(source.name)
+            for part, _ in parse_each(source, [(i.name, i.raw) for i in inputs]):
+                batch.extend(part)
+            problems = [f"{problem}; using its archived snapshot of {snapshot_date} until it can be read again"]
+            frames = batch.frames()
+            frames["rejects"] = pl.concat([frames["rejects"], quarantine_frame(
+                [quarantine_row(source.name, "*", p, check_name="source") for p in problems])])
+            return SourceResult(source, frames, [], [(i.name, hashlib.sha256(i.raw).hexdigest(), len(i.raw)) for i in inputs],
+                                problems, batch.skipped, snapshot_date)
+    except Exception as exc:  # noqa: BLE001
+        problem += f"; its archived snapshot could not be read either ({type(exc).__name__}: {exc})"[:300]
+    problems = [f"{problem}; the rows of its previous load are kept"]
+    frames = Batch(source.name).frames()
+    frames["rejects"] = quarantine_frame([quarantine_row(source.name, "*", p, check_name="source") for p in problems])
+    return SourceResult(source, frames, [], [], problems)

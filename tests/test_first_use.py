@@ -290,3 +290,46 @@ def test_a_file_that_cannot_be_read_keeps_its_archived_version(tmp_path, monkeyp
     assert _models(tmp_path, "my_cards") == before
     description = checks[("sources/my_cards", "source_read_cleanly")].description
     assert f"{CARDS[0].name}: could not be read (Input/output error)" in description
+
+
+def test_a_source_whose_step_fails_outside_its_data_leaves_the_rest_running_on_its_archived_data(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from assets.definitions import build_definitions
+    from assets.ingest import STALE_TAG
+    from assets.run import summarise
+    from pipeline import ingest
+
+    cards, catalogue = _setup(tmp_path)
+    defs = build_definitions(catalogue_file=catalogue, data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")
+    job = defs.resolve_job_def("refresh_everything")
+    with dg.instance_for_test() as instance:
+        assert job.execute_in_process(instance=instance).success
+        before = _models(tmp_path, "my_cards")
+        (tmp_path / "more" / "another__model.md").write_text("---\nmodel_name: another/model\n---\n")
+        real = ingest.read_source
+
+        def full_disk(source, *args, **kwargs):  # the kind of fault no data explains
+            if source.name == "my_cards":
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return real(source, *args, **kwargs)
+
+        monkeypatch.setattr(ingest, "read_source", full_disk)
+        result = job.execute_in_process(instance=instance)
+        assert result.success  # every step ran: the other source's new card is published
+        with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
+            published = {r[0] for r in con.execute("select model_id from core.models").fetchall()}
+            stale = con.execute("select source_name, stale_since from source_loads qualify row_number() over "
+                                "(partition by source_name order by loaded_at desc) = 1 and stale_since is not null").fetchall()
+        assert "another/model" in published and before <= published
+        today = datetime.now(timezone.utc).date().isoformat()
+        assert stale == [("my_cards", today)]
+        assert "my_cards" in (tmp_path / "out" / "report" / "index.html").read_text()
+        run = instance.get_run_by_id(result.run_id)
+        assert run.tags[STALE_TAG] == "my_cards"
+        from assets.resources import LedgerPaths
+        lines = summarise(instance, result.run_id, LedgerPaths(data_dir=str(DATA_DIR), out_dir=str(tmp_path / "out"),
+                                                               state_dir=str(tmp_path / "state"), sources_file=str(catalogue)))
+        assert "success with warnings (stale data: my_cards)" in lines[0]
+        assert any("No space left on device" in line for line in lines)
