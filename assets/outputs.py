@@ -1,4 +1,5 @@
-"""Outputs: CSV tables, Altair charts and the HTML report under `out/`, then the published warehouse."""
+"""Outputs: CSV tables, Altair charts and the HTML report, built in the working state's release folder, then
+published into `out/` together with the warehouse."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from assets.marts import HARDWARE_COMPARISON, MODEL_COMPARISON
 from assets.metadata import chart_metadata, markdown_table
 from assets.resources import LedgerPaths
 from pipeline import charts, report, warehouse
-from pipeline.export import csv_safe, remove_leftovers, replace_into, staging_dir
+from pipeline.export import (csv_safe, discard_release, place_release, remove_leftovers, replace_into, stage_release,
+                             staging_dir)
 
 OUTPUTS = "outputs"
 PUBLISH = "publish"
@@ -21,11 +23,11 @@ MART_TABLES = ("model_comparison", "hardware_comparison")
 @dg.asset(key=["outputs", "comparison_tables"], deps=[MODEL_COMPARISON, HARDWARE_COMPARISON], group_name=OUTPUTS,
           kinds={"csv"}, pool="duckdb_writer")
 def comparison_tables(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
-    """The marts as CSV files in `out/tables/` (one file per mart, every scenario)."""
+    """The marts as CSV files for `out/tables/` (one file per mart, every scenario)."""
     with warehouse_db.get_connection() as con:
         frames = {name: warehouse.read_table(con, "marts", name) for name in MART_TABLES}
-    target = ledger.out / "tables"
-    remove_leftovers(ledger.out)
+    target = ledger.release / "tables"
+    remove_leftovers(ledger.release)
     with staging_dir(target) as scratch:
         built = {}
         for name, frame in frames.items():
@@ -34,7 +36,7 @@ def comparison_tables(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.M
             built[name] = path
         placed = replace_into(built, target)
     return dg.MaterializeResult(metadata={
-        **{f"{name}_path": dg.MetadataValue.path(str(path)) for name, path in placed.items()},
+        **{f"{name}_path": dg.MetadataValue.path(str(ledger.out / "tables" / path.name)) for name, path in placed.items()},
         **{f"{name}_rows": frames[name].height for name in frames},
     })
 
@@ -45,12 +47,12 @@ def _chart_asset(name: str, description: str, build, extra_deps: list[dg.AssetKe
     def _asset(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
         with warehouse_db.get_connection() as con:
             chart = build(con)
-        target = ledger.out / "charts"
+        target = ledger.release / "charts"
         with staging_dir(target) as scratch:
             placed = replace_into(charts.export(chart, scratch / name, cache_dir=ledger.cache_dir), target)
         return dg.MaterializeResult(metadata={
             **chart_metadata(placed["png"], placed["svg"]),
-            "html_path": dg.MetadataValue.path(str(placed["html"])),
+            "html_path": dg.MetadataValue.path(str(ledger.out / "charts" / placed["html"].name)),
         })
 
     return _asset
@@ -100,7 +102,7 @@ CHART_ASSETS = [gpqa_vs_compute_chart, aime_vs_compute_chart, gpqa_vs_compute_de
                                            *[a.key for a in CHART_ASSETS]],
           group_name=OUTPUTS, kinds={"html"}, pool="duckdb_writer")
 def report_page(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:
-    """`out/report/index.html`: comparison tables, charts and assumptions on one page that works offline."""
+    """`out/report/index.html` (once published): comparison tables, charts and assumptions on one page that works offline."""
     with warehouse_db.get_connection() as con:
         models = warehouse.read_table(con, "marts", "model_comparison")
         hardware = warehouse.read_table(con, "marts", "hardware_comparison")
@@ -118,22 +120,30 @@ def report_page(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.Materia
             left join (select source_name, max(fetched_at) as last_fetched from ops.source_snapshots
                        where status in ('fetched', 'not_modified') group by 1) f on f.source_name = c.name
             order by c.position""")
-    svgs = {asset.key.path[-1]: (ledger.out / "charts" / f"{asset.key.path[-1]}.svg").read_text() for asset in CHART_ASSETS}
-    target = ledger.out / "report"
+    svgs = {asset.key.path[-1]: (ledger.release / "charts" / f"{asset.key.path[-1]}.svg").read_text() for asset in CHART_ASSETS}
+    target = ledger.release / "report"
     with staging_dir(target) as scratch:
         built = report.render_report(models, hardware, pairs, scenarios, sources, svgs, scratch / "index.html")
         placed = replace_into({"index": built}, target)
-    return dg.MaterializeResult(metadata={"report_path": dg.MetadataValue.path(str(placed["index"])),
+    return dg.MaterializeResult(metadata={"report_path": dg.MetadataValue.path(str(ledger.out / "report" / placed["index"].name)),
                                           "bytes": placed["index"].stat().st_size})
 
 
 @dg.asset(key=["publish", "published_warehouse"], group_name=PUBLISH, kinds={"duckdb"}, pool="duckdb_writer",
           deps=[MODEL_COMPARISON, HARDWARE_COMPARISON, comparison_tables.key, report_page.key])
 def published_warehouse(ledger: LedgerPaths) -> dg.MaterializeResult:
-    """`out/warehouse.duckdb`: a copy of the working database, swapped in atomically after the marts' blocking checks pass."""
+    """`out/warehouse.duckdb`, a copy of the working database swapped in atomically after the marts' blocking checks
+    pass, and with it the tables, charts and report this run built. Everything is copied beside its place first;
+    only then are the files renamed in, so a publish that fails (a full disk) leaves `out/` as it was."""
     # The working file must not be open for writing while it is attached read-only for the copy.
     leftovers = remove_leftovers(ledger.out)
-    counts = warehouse.publish(ledger.working_db, ledger.published_db)
+    staged = stage_release(ledger.release, ledger.out)
+    try:
+        counts = warehouse.publish(ledger.working_db, ledger.published_db)
+    except BaseException:
+        discard_release(staged)
+        raise
+    files = place_release(staged)
     with warehouse.connect(ledger.published_db, read_only=True) as con:
         preview = warehouse.query_frame(con, "select scenario, model, model_type, training_flops, gpu_hours_h100, tco2e, "
                               "gpqa_diamond, aime_2024 from model_comparison order by scenario, training_flops desc")
@@ -142,6 +152,7 @@ def published_warehouse(ledger: LedgerPaths) -> dg.MaterializeResult:
         "tables": dg.MetadataValue.json(counts),
         "dagster/row_count": counts.get("marts.model_comparison", 0),
         "leftovers_of_killed_runs_removed": len(leftovers),
+        "output_files_published": files,
         "preview": dg.MetadataValue.md(markdown_table(preview, max_rows=40)),
         "query": dg.MetadataValue.md(f"```\nduckdb {ledger.published_db} -c \"select * from model_comparison where scenario='paper'\"\n```"),
     })

@@ -44,6 +44,12 @@ class LedgerPaths(dg.ConfigurableResource):
         return self.out / "warehouse.duckdb"
 
     @property
+    def release(self) -> Path:
+        """Where the output assets build out/'s tables, charts and report; the publish step copies them into
+        out/ together with the warehouse, so a run that fails before it leaves out/ as it was."""
+        return Path(self.state_dir) / "release"
+
+    @property
     def archive_dir(self) -> Path:
         """Dated snapshots of every source: <archive>/<source>/<YYYY-MM-DD>/ (pipeline/history.py)."""
         return Path(os.environ.get("LEDGER_ARCHIVE_DIR") or Path(self.state_dir) / "archive")

@@ -50,6 +50,27 @@ class Source:
                 for key in ("snapshot_date", "licence", "citation", "upstream_url", "sha256")}
 
 
+# Places no data source lives in, whose files must never be copied into the archive or quoted in the quarantine
+# of a published database: the kernel's and devices' files, system configuration, and the hidden folders of the
+# home directory (keys, tokens, caches such as ~/.cache/huggingface/token).
+SYSTEM_LOCATIONS = ("/proc", "/sys", "/dev", "/etc", "/boot", "/run", "/var/run")
+
+
+def _check_path(where: str, path: Path, catalogue_folder: Path) -> None:
+    """Refuse a source path in SYSTEM_LOCATIONS, unless it is inside this project or the catalogue's own folder
+    (wherever a checkout happens to live)."""
+    resolved = path.resolve()
+    if any(resolved.is_relative_to(trusted.resolve()) for trusted in (PROJECT_ROOT, catalogue_folder)):
+        return
+    for location in SYSTEM_LOCATIONS:
+        if resolved.is_relative_to(location):
+            raise CatalogueError(f"{where}: `path` {str(path)!r} is under {location}, a system location, not a data source")
+    home = Path.home().resolve()
+    if resolved != home and resolved.is_relative_to(home) and resolved.relative_to(home).parts[0].startswith("."):
+        raise CatalogueError(f"{where}: `path` {str(path)!r} is in the hidden folder "
+                             f"~/{resolved.relative_to(home).parts[0]} (keys and tokens live there), not a data source")
+
+
 def _check_locations(where: str, local, url, repo_ids) -> None:
     """`path` a string; `url` one the fetcher will request (https, no credentials); `repo_ids` a list of Hub ids."""
     from huggingface_hub.errors import HFValidationError
@@ -116,8 +137,11 @@ def load_catalogue(path: Path | None = None) -> list[Source]:
         if not local and not entry.get("url") and not options.get("repo_ids"):
             raise CatalogueError(f"{where} ({name}): needs a `path`, a `url` or `repo_ids`")
         _check_locations(f"{where} ({name})", local, entry.get("url"), options.get("repo_ids"))
+        location = path.parent / Path(local).expanduser() if local else None  # relative to the catalogue; `~` is home
+        if location is not None:
+            _check_path(f"{where} ({name})", location, path.parent)
         seen.add(name)
-        sources.append(Source(name=name, kind=kind, path=(path.parent / local).resolve() if local else None,
+        sources.append(Source(name=name, kind=kind, path=location.resolve() if location is not None else None,
                               url=entry.get("url"), refresh=refresh, description=str(entry.get("description", "")),
                               options=options))
     return sources

@@ -60,3 +60,51 @@ def remove_leftovers(root: Path) -> list[Path]:
             path.unlink(missing_ok=True)
         removed.append(path)
     return removed
+
+
+# The folders of out/ other than the warehouse, built in the release folder first and published with it.
+RELEASE_FOLDERS = ("tables", "charts", "report")
+
+
+def stage_release(release: Path, out: Path) -> list[tuple[Path, Path]]:
+    """Copies of the release's folders beside their places in `out` (so moving them in is a rename), as
+    (copy, destination) pairs. Nothing in `out` changes yet; a copy that fails removes what was copied."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for folder in RELEASE_FOLDERS:
+            built = release / folder
+            if not built.is_dir():
+                continue
+            destination = out / folder
+            destination.mkdir(parents=True, exist_ok=True)
+            copy = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=destination))
+            staged.append((copy, destination))
+            for path in built.iterdir():
+                if path.is_file() and not path.name.startswith(TMP_PREFIX):
+                    shutil.copy2(path, copy / path.name)
+    except BaseException:
+        discard_release(staged)
+        raise
+    return staged
+
+
+def place_release(staged: list[tuple[Path, Path]]) -> int:
+    """Move staged copies into place, one atomic rename per file, then remove files the release no longer has.
+    Returns the number of files placed."""
+    placed = 0
+    for copy, destination in staged:
+        names = set()
+        for path in copy.iterdir():
+            os.replace(path, destination / path.name)
+            names.add(path.name)
+            placed += 1
+        for path in destination.iterdir():
+            if path.is_file() and path.name not in names and not path.name.startswith(TMP_PREFIX):
+                path.unlink(missing_ok=True)
+        shutil.rmtree(copy, ignore_errors=True)
+    return placed
+
+
+def discard_release(staged: list[tuple[Path, Path]]) -> None:
+    for copy, _ in staged:
+        shutil.rmtree(copy, ignore_errors=True)

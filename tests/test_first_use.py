@@ -333,3 +333,42 @@ def test_a_source_whose_step_fails_outside_its_data_leaves_the_rest_running_on_i
                                                                state_dir=str(tmp_path / "state"), sources_file=str(catalogue)))
         assert "success with warnings (stale data: my_cards)" in lines[0]
         assert any("No space left on device" in line for line in lines)
+
+
+def test_a_publish_that_fails_leaves_every_output_as_it_was(tmp_path, monkeypatch):
+    import errno
+    import hashlib
+    import os
+
+    from assets.definitions import build_definitions
+    from pipeline import warehouse
+
+    _, catalogue = _setup(tmp_path)
+    out = tmp_path / "out"
+    defs = build_definitions(catalogue_file=catalogue, data_dir=DATA_DIR, out_dir=out, state_dir=tmp_path / "state")
+    job = defs.resolve_job_def("refresh_everything")
+
+    def snapshot():
+        return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(out.rglob("*")) if p.is_file()}
+
+    with dg.instance_for_test() as instance:
+        assert job.execute_in_process(instance=instance).success
+        before = snapshot()
+        assert {"tables/model_comparison.csv", "report/index.html", "charts/gpqa_vs_compute_chart.svg",
+                "warehouse.duckdb"} <= set(before)
+        (tmp_path / "more" / "another__model.md").write_text("---\nmodel_name: another/model\n---\n")
+        real_publish = warehouse.publish
+
+        def disk_full(*args, **kwargs):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr(warehouse, "publish", disk_full)
+        failed = job.execute_in_process(instance=instance, raise_on_error=False)
+        assert not failed.success
+        assert snapshot() == before  # not one table, chart or report page of the failed run got out
+
+        monkeypatch.setattr(warehouse, "publish", real_publish)
+        assert job.execute_in_process(instance=instance).success
+        assert "another/model" in (out / "tables" / "model_comparison.csv").read_text()
+        assert not [p for p in out.rglob(".ledger-tmp-*")]

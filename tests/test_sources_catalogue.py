@@ -6,6 +6,7 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 import pytest
+from pathlib import Path
 
 from pipeline.catalogue import CatalogueError, load_catalogue
 from pipeline.paths import PROJECT_ROOT
@@ -40,7 +41,13 @@ def test_catalogue_errors_are_clear(tmp_path):
                           ("sources:\n  - {name: x, kind: hf_model_cards, repo_ids: 7}", "must be a list of Hub repo ids"),
                           ("sources:\n  - {name: x, kind: lm_eval, url: 'http://example.org/r.json'}", "`url`: refusing http URL"),
                           ("sources:\n  - {name: x, kind: lm_eval, url: 'https://u:pw@example.org/r.json'}", "user name or password"),
-                          ("sources:\n  - {name: x, kind: lm_eval, path: [a, b]}", "`path` must be a string")]:
+                          ("sources:\n  - {name: x, kind: lm_eval, path: [a, b]}", "`path` must be a string"),
+                          ("sources:\n  - {name: x, kind: hf_model_cards, path: ../../../../../../proc/self/environ}",
+                           "is under /proc, a system location"),
+                          ("sources:\n  - {name: x, kind: epoch_models, path: /etc/passwd}", "is under /etc"),
+                          ("sources:\n  - {name: x, kind: hf_model_cards, path: ~/.cache/huggingface}", "hidden folder"),
+                          ("sources:\n  - {name: x, kind: hf_model_cards, path: '" + str(Path.home()) + "/.ssh'}",
+                           "hidden folder ~/.ssh")]:
         bad.write_text(text)
         with pytest.raises(CatalogueError, match=message):
             load_catalogue(bad)
