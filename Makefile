@@ -9,11 +9,12 @@ export PYTHONPATH := $(CURDIR)
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
 
-.PHONY: run test ui bench lock snapshot clean help
+.PHONY: run test fuzz ui bench lock snapshot clean help
 
 help:
 	@echo "make run   - install locked dependencies, materialise every asset, print output paths"
 	@echo "make test  - run the test suite"
+	@echo "make fuzz  - the shape-fuzzing tests with many more cases and mutants than make test runs"
 	@echo "make ui    - start the Dagster UI on http://$(UI_HOST):$(UI_PORT)"
 	@echo "make bench - time every stage and the baselines; writes out/bench/results.md"
 	@echo "make lock  - recompile requirements.lock from requirements.in (needs the package index)"
@@ -38,6 +39,10 @@ run: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 
 test: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest
+
+# The same properties as in make test, with 40x the hypothesis cases and a whole run over 100 mutants per kind.
+fuzz: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
+	LEDGER_FUZZ_EXAMPLES=2500 LEDGER_FUZZ_MUTANTS=100 $(BIN)/python -m pytest -q tests/test_shape_fuzz.py tests/test_totality.py
 
 ui: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pipeline.sources.model_cards import parse_card
 from pipeline.sources.records import Batch, number
 from tests.conftest import DATA_DIR
+from tests.shapes import EXAMPLES, OPERATIONS, SHAPES, mutate, paths
 
 CARD = DATA_DIR / "model_cards" / "Qwen__Qwen3-235B-A22B.md"
 
@@ -117,47 +118,13 @@ def test_deeply_nested_complex_keys_are_refused_before_the_c_parser():
     assert batch.rejects[0]["check_name"] == "yaml_limits" and len(batch.models) == 1
 
 
-# Values of every shape a YAML document can hold, small and large.
-SHAPES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30)
-    | st.just("x" * 5000),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8)
+PATHS = list(paths(META))
 
 
-def _paths(node, prefix=()):
-    """Every key path of a nested mapping/list (where a mutation can be made)."""
-    yield prefix
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _paths(value, (*prefix, index))
-
-
-PATHS = [p for p in _paths(META) if p]
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(path=st.sampled_from(PATHS), value=SHAPES, operation=st.sampled_from(["replace", "drop", "wrap", "duplicate"]))
+@settings(max_examples=max(150, EXAMPLES), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(path=st.sampled_from(PATHS), value=SHAPES, operation=OPERATIONS)
 def test_any_field_of_a_real_card_in_any_shape_gives_records_and_rejects_never_an_exception(path, value, operation):
-    meta = copy.deepcopy(META)
-    parent = meta
-    for key in path[:-1]:
-        parent = parent[key]
-    key = path[-1]
-    if operation == "replace":
-        parent[key] = value
-    elif operation == "drop":
-        del parent[key]
-    elif operation == "wrap":  # the same value one level deeper: a list or a mapping where it was
-        parent[key] = [parent[key]] if isinstance(value, list) else {"value": parent[key]}
-    else:  # the value also under a second key / as a second item
-        if isinstance(parent, list):
-            parent.append(copy.deepcopy(parent[key]))
-        else:
-            parent[f"{key}_2" if isinstance(key, str) else key] = copy.deepcopy(parent[key])
+    meta = mutate(META, path, operation, value)
     batch = _read(_card(meta))
     # The card still names its model (the file name stands in for a refused id), and every reject says why.
     assert len(batch.models) == 1

@@ -92,21 +92,21 @@ def read_lm_eval_results(raw: bytes, record_id: str, batch: Batch, *, model: str
         return batch.reject(record_id, f"not JSON: {exc}"[:300], check="json")
     if not isinstance(doc, dict) or not isinstance(doc.get("results"), dict):
         return batch.reject(record_id, "no `results` mapping: not an lm-eval results file", check="lm_eval_results")
-    config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
+    config = _mapping(doc.get("config"))
     model_name = model or text(doc.get("model_name")) or _pretrained(text(config.get("model_args")))
     if not model_name:
         return batch.reject(record_id, "cannot tell which model was evaluated (no model_name or pretrained=)", check="model_name")
-    samples = doc.get("n-samples") if isinstance(doc.get("n-samples"), dict) else {}
-    configs = doc.get("configs") if isinstance(doc.get("configs"), dict) else {}
+    samples, configs = _mapping(doc.get("n-samples")), _mapping(doc.get("configs"))
     as_of = _date(doc.get("date"))
     for task, metrics in doc["results"].items():
         if not isinstance(metrics, dict):
             batch.reject(f"{record_id}:{task}", f"results for task {task!r} are not a mapping of metrics", check="lm_eval_results",
                          raw=json.dumps(metrics, default=str)[:2000])
             continue
-        gen = (configs.get(task) or {}).get("generation_kwargs") or {}
-        repeats = (configs.get(task) or {}).get("repeats")
-        n_questions = (samples.get(task) or {}).get("effective") if isinstance(samples.get(task), dict) else None
+        task_config = _mapping(configs.get(task))
+        gen = _mapping(task_config.get("generation_kwargs"))
+        repeats = task_config.get("repeats")
+        n_questions = _mapping(samples.get(task)).get("effective")
         for key, value in metrics.items():
             # v0.4 writes `metric,filter` (with an `alias` text beside them); v0.3 wrote a bare `metric`
             if "," not in key and (isinstance(value, bool) or not isinstance(value, (int, float))):
@@ -123,6 +123,11 @@ def read_lm_eval_results(raw: bytes, record_id: str, batch: Batch, *, model: str
                             temperature=number(gen.get("temperature")), top_p=number(gen.get("top_p")),
                             n_questions=int(n_questions) if isinstance(n_questions, int) else None,
                             source="lm-evaluation-harness results", url=None, as_of=as_of, kind="estimated")
+
+
+def _mapping(value) -> dict:
+    """`value` where it is a mapping, else an empty one: a field of another shape is read as absent."""
+    return value if isinstance(value, dict) else {}
 
 
 def _pretrained(model_args: str | None) -> str | None:
@@ -172,7 +177,7 @@ def read_lm_eval_samples(raw: bytes, record_id: str, batch: Batch, *, model: str
             batch.reject(f"{record_id}:{line_number}", "line is not a JSON object", check="jsonl", raw=line[:2000])
             continue
         if chosen_metric is None:
-            names = sample.get("metrics") if isinstance(sample.get("metrics"), list) else []
+            names = [m for m in sample["metrics"] if isinstance(m, str)] if isinstance(sample.get("metrics"), list) else []
             chosen_metric = next((m for m in names if m in PROPORTION_METRICS), names[0] if names else None)
         value = number(sample.get(chosen_metric)) if chosen_metric else None
         question = str(sample.get("doc_hash") or sample.get("doc_id"))

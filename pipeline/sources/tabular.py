@@ -36,8 +36,11 @@ def read_table(raw: bytes, *, name: str = "", on_bad_row=None) -> pl.DataFrame:
         # One bad byte costs its row, not the file: it becomes U+FFFD, which the record check refuses in the
         # field that holds it (pipeline/sources/records.py), naming the field.
         text = raw.decode("utf-8-sig", errors="replace")
-    if "\x00" in text:
+    nuls = text.count("\x00")
+    if nuls > max(8, len(text) // 1000):  # a binary file is full of them
         raise TableError(f"{name}: binary content, not CSV")
+    if nuls:  # a stray one costs the field that holds it, as a bad byte does
+        text = text.replace("\x00", "\ufffd")
     try:
         frame = pl.read_csv(io.StringIO(text), infer_schema=False, quote_char='"', truncate_ragged_lines=False)
     except Exception as exc:  # polars raises ComputeError / NoDataError for malformed CSV
@@ -90,7 +93,7 @@ def _unique(columns: list[str]) -> list[str]:
     """Column names trimmed; a name a header repeats keeps its first column, later ones get `_2`, `_3`, ..."""
     names, seen = [], {}
     for column in columns:
-        base = column.strip()
+        base = column.replace("\ufffd", "").strip()  # a stray byte in the header costs nothing of the name
         seen[base] = seen.get(base, 0) + 1
         names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
     return names
