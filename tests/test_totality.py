@@ -213,3 +213,20 @@ def test_a_few_dozen_aliases_that_expand_to_millions_of_nodes_are_refused():
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"] + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 5)}]" for i in range(1, 9)]
     batch = _read(("---\n" + "\n".join(lines) + "\nledger: {id: org/bomb}\n---\nbody").encode())
     assert batch.rejects[0]["check_name"] == "yaml_limits" and "aliases are expanded" in batch.rejects[0]["reason"]
+
+
+def test_a_small_card_cannot_grow_the_outputs_by_thousands_of_records_or_huge_fields():
+    from pipeline.sources.model_cards import MAX_CARD_RECORDS
+    from pipeline.sources.records import MAX_FIELD_CHARS
+
+    fact = META["ledger"]["facts"][0]
+    result = META["model-index"][0]["results"][0]
+    meta = _with(("ledger", "facts"), [copy.deepcopy(fact) for _ in range(MAX_CARD_RECORDS + 500)])  # copies: no YAML aliases
+    meta["model-index"][0]["results"] = [copy.deepcopy(result) for _ in range(MAX_CARD_RECORDS + 10)]
+    meta["ledger"]["aliases"] = [f"alias-{i}-" + "x" * 40 for i in range(400)]  # 18,000 characters joined
+    batch = _read(_card(meta))
+    assert len(batch.facts) == len(batch.benchmarks) == MAX_CARD_RECORDS
+    assert batch.models[0]["aliases"] is None
+    checks = [r["check_name"] for r in batch.rejects]
+    assert checks.count("card_size") == 2 and "field_size" in checks
+    assert all(len(v) <= MAX_FIELD_CHARS for m in batch.models for v in m.values() if isinstance(v, str))

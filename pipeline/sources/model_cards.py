@@ -27,6 +27,7 @@ from pipeline.sources.records import Batch, describe, unreadable, distillation_d
 from pipeline.sources.safe_yaml import UnsafeYaml, check_yaml, front_matter
 
 MAX_CARD_BYTES = 1_000_000  # real cards are < 100 kB; anything larger is not a card
+MAX_CARD_RECORDS = 1_000  # facts, and model-index results, read from one card (real cards give a few dozen)
 HUB = "https://huggingface.co"
 _FRONT_MATTER = re.compile(r"^\s*---\s*\n")
 
@@ -212,6 +213,9 @@ def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None 
     if not isinstance(facts, list):
         reject("`ledger.facts` is not a list", "ledger_facts")
         facts = []
+    if len(facts) > MAX_CARD_RECORDS:
+        reject(f"`ledger.facts` lists {len(facts):,} facts; the first {MAX_CARD_RECORDS:,} are read", "card_size")
+        facts = facts[:MAX_CARD_RECORDS]
     for fact in facts:
         if not isinstance(fact, dict):
             reject(f"fact is not a mapping: {fact!r}"[:300], "ledger_fact", json.dumps(fact, default=str)[:2000])
@@ -257,6 +261,10 @@ def _model_index(model_index, results: list | None, record_id: str, model_name: 
             _, results = model_index_to_eval_results(model_index)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             return batch.reject(record_id, f"model-index is malformed: {exc}"[:300], check="model_index")
+    if len(results) > MAX_CARD_RECORDS:
+        batch.reject(record_id, f"model-index holds {len(results):,} results; the first {MAX_CARD_RECORDS:,} are read",
+                     check="card_size")
+        results = results[:MAX_CARD_RECORDS]
     for result in results:
         score = number(result.metric_value)
         # model-index values are percentages by convention; a value <= 1 for an accuracy-like metric is a fraction;

@@ -53,6 +53,11 @@ class Batch:
                 row[column] = (value.strip() or None) if type(value) is str else value
             else:
                 row[column] = self._coerce(column, dtype, value, values.get("record_id") or "*")
+            if type(row[column]) is str and len(row[column]) > MAX_FIELD_CHARS:
+                self.reject(values.get("record_id") or "*", f"field `{column}`: {len(row[column]):,} characters, over the "
+                            f"{MAX_FIELD_CHARS:,}-character limit for one field", check="field_size", column=column,
+                            raw=row[column][:2000])
+                row[column] = None
         return row | {"source_name": self.source_name}
 
     def _coerce(self, column: str, dtype, value, record_id: str):
@@ -107,6 +112,9 @@ def unreadable(source_name: str, record_id: str, reason: str) -> Batch:
     return batch
 
 
+# One field of one record (a name, a list of aliases, a note): past this it is an attack or a mistake, and kept it
+# would be copied into every row that carries the model (a small file could grow the outputs a thousandfold).
+MAX_FIELD_CHARS = 10_000
 _PYTHON_TYPES = {pl.Utf8: str, pl.Float64: float, pl.Int64: int, pl.Boolean: bool}
 _TYPE_NAMES = {pl.Utf8: "text", pl.Float64: "a number", pl.Int64: "a whole number", pl.Boolean: "true or false"}
 
