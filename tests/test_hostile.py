@@ -114,12 +114,17 @@ def test_cards_of_unexpected_shapes_lose_only_the_bad_part(hostile_run):
 
 
 def test_no_card_can_take_over_another_model_by_a_lookalike_name_an_alias_or_a_path_tail(hostile_run):
-    """The poison_* cards each claim Qwen3-8B (an alias, `evil/Qwen3-8B`, a Cyrillic `е`, a soft hyphen) with a
-    reported 9.9e29 FLOP; Qwen3-8B keeps the embedded card's figures and sources."""
+    """The poison_* cards each claim Qwen3-8B (an alias, `evil/Qwen3-8B`, a Cyrillic `е`, a soft hyphen, a table in
+    the body) with absurd reported figures; Qwen3-8B keeps the embedded card's figures and sources."""
     con = hostile_run["con"]
     [(flops, sources)] = con.execute("select training_flops, sources from model_comparison "
                                      "where scenario = 'default' and model_id = 'Qwen/Qwen3-8B'").fetchall()
     assert flops < 1e25 and "hostile_cards" not in sources
+    # nor can a table in a card's body speak for it: its rows are filed under the card's organisation, or dropped
+    assert con.execute("select count(*) from core.facts where model_id = 'Qwen/Qwen3-8B' "
+                       "and source_name = 'hostile_cards'").fetchall()[0][0] == 0
+    table_names = {r[0] for r in con.execute("select model_name from raw.model_facts where record_id like 'poison_table%'").fetchall()}
+    assert table_names == {"evil/Qwen3-8B", "evil/qwen-helper"}
     assert con.execute("select count(*) from core.name_resolution where source_name = 'hostile_cards' "
                        "and model_id = 'Qwen/Qwen3-8B'").fetchall()[0][0] == 0
     kept_apart = {r[0] for r in con.execute("select model_id from core.models where sources = 'hostile_cards'").fetchall()}

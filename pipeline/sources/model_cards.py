@@ -228,15 +228,36 @@ def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None 
     # Each part below reads a shape of its own: one that is malformed is set aside with its reason, and the
     # card's other parts are kept.
     for part, read in (("co2_eq_emissions", lambda: _co2_fact(meta.get("co2_eq_emissions"), record_id, model_name, url, as_of, batch)),
-                       ("body tables", lambda: [batch.fact(record_id=record_id, kind="reported", url=url, as_of=as_of,
-                                                           note="read from a table in the card's body", **fact)
-                                                for fact in table_facts(body, model_name)]),
+                       ("body tables", lambda: _table_facts(body, model_name, name, record_id, url, as_of, batch)),
                        ("model-index", lambda: reject(index_problem[:300], "model_index") if index_problem else
                         _model_index(meta.get("model-index"), eval_results, record_id, model_name, as_of, batch))):
         try:
             read()
         except Exception as exc:  # noqa: BLE001 -- the reader's boundary: any other shape is a reject, not a crash
             reject(f"{part} could not be read: {type(exc).__name__}: {exc}"[:300], "shape", "")
+
+
+def _table_facts(body: str, model_name: str, name: str | None, record_id: str, url: str, as_of: str | None,
+                 batch: Batch) -> None:
+    """Facts from the tables of the card's body. A figure for another model of the family (a base model beside
+    the chat model) is filed under the card's organisation (`deepseek-ai/DeepSeek-V3-Base`), so resolution joins it
+    to a model only where that organisation agrees; a card with no organisation cannot speak for another model."""
+    org = model_name.split("/", 1)[0] if "/" in model_name else None
+    others = 0
+    for fact in table_facts(body, model_name):
+        entity = fact.pop("model_name")
+        if entity in (model_name, name, model_name.rsplit("/", 1)[-1]):
+            entity = model_name
+        elif org is None:
+            others += 1
+            continue
+        elif "/" not in entity:
+            entity = f"{org}/{entity}"
+        batch.fact(record_id=record_id, model_name=entity, kind="reported", url=url, as_of=as_of,
+                   note="read from a table in the card's body", **fact)
+    if others:
+        batch.reject(record_id, f"{others} figure(s) in the card's tables are for other models, and a card with no "
+                                "organisation in its id cannot speak for another model", check="other_models")
 
 
 def _co2_fact(co2, record_id: str, model_name: str, url: str, as_of: str | None, batch: Batch) -> None:
