@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 
 SECONDS_PER_CHUNK = 60.0  # the largest real input (the full Open LLM table) parses in about a second
+SECONDS_PER_MB = 2.0  # and more for a larger input: a 200 MB file (the size cap) gets 460 s
 # Every reader, imported by a worker before its memory limit is set: one worker serves every source kind.
 PRELOAD = ("pipeline.ingest",)
 MEMORY_BYTES = 4 << 30  # address space a worker may take beyond what it holds once its readers are imported
+MEMORY_PER_INPUT_BYTE = 24  # and more for a larger input: parsed rows as Python objects take many times their bytes
 START_SECONDS = 60.0  # a worker imports polars and the readers before it says it is ready
 
 
@@ -36,6 +38,18 @@ START_SECONDS = 60.0  # a worker imports polars and the readers before it says i
 class Limits:
     seconds: float = SECONDS_PER_CHUNK
     memory_bytes: int = MEMORY_BYTES
+    seconds_per_mb: float = SECONDS_PER_MB
+
+    def deadline(self, calls: list[tuple]) -> float:
+        """Seconds a chunk may take: the base, and more for the bytes it parses (its calls' `bytes` arguments)."""
+        return self.seconds + self.seconds_per_mb * _size(calls) / 1e6
+
+    def memory(self, calls: list[tuple]) -> int:
+        return max(self.memory_bytes, MEMORY_PER_INPUT_BYTE * _size(calls))
+
+
+def _size(calls: list[tuple]) -> int:
+    return sum(len(a) for args in calls for a in args if isinstance(a, (bytes, bytearray)))
 
 
 @dataclass(frozen=True)
@@ -48,15 +62,22 @@ class Unavailable(RuntimeError):
     """No worker process could be started here."""
 
 
-def _rss_limit(memory_bytes: int) -> None:
+def _address_space() -> int:
+    """This process's address space now (0 where the platform does not say)."""
+    try:
+        with open("/proc/self/status") as status:
+            return next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:")), 0)
+    except OSError:
+        return 0
+
+
+def _limit_memory(baseline: int, memory_bytes: int) -> None:
     try:
         import resource
     except ImportError:  # not on this platform: the time limit still applies
         return
-    with open("/proc/self/status") as status:
-        size = next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:")), 0)
-    if size:
-        resource.setrlimit(resource.RLIMIT_AS, (size + memory_bytes, resource.RLIM_INFINITY))
+    if baseline:
+        resource.setrlimit(resource.RLIMIT_AS, (baseline + memory_bytes, resource.RLIM_INFINITY))
 
 
 def _orphan_watch(parent: int) -> None:
@@ -70,15 +91,14 @@ def _orphan_watch(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _serve(conn, parent: int, memory_bytes: int) -> None:
-    """The worker's loop: take (function, [args, ...]), answer with one ("ok", value) or ("error", text) per
-    args, compressed; a None message ends it."""
+def _serve(conn, parent: int) -> None:
+    """The worker's loop: take (function, [args, ...], memory limit), answer with one ("ok", value) or ("error",
+    text) per args, compressed; an empty message ends it."""
     _orphan_watch(parent)
     import importlib
     for module in PRELOAD:  # imported before the limit is set, so the limit is on what parsing adds
         importlib.import_module(module)
-    if os.path.exists("/proc/self/status"):
-        _rss_limit(memory_bytes)
+    baseline = _address_space()
     conn.send_bytes(b"ready")
     while True:
         try:
@@ -87,7 +107,8 @@ def _serve(conn, parent: int, memory_bytes: int) -> None:
             return
         if message == b"":
             return
-        func, calls = pickle.loads(message)  # from our own parent process, never outside data
+        func, calls, memory_bytes = pickle.loads(message)  # from our own parent process, never outside data
+        _limit_memory(max(baseline, _address_space()), memory_bytes)  # on what this chunk adds
         results = []
         for args in calls:
             try:
@@ -108,7 +129,7 @@ class _Worker:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
         self.limits = limits
-        self.process = context.Process(target=_serve, args=(child, os.getpid(), limits.memory_bytes),
+        self.process = context.Process(target=_serve, args=(child, os.getpid()),
                                        daemon=True, name="distill-ledger-parser")
         try:
             self.process.start()
@@ -119,7 +140,7 @@ class _Worker:
         if not self.conn.poll(START_SECONDS) or self._recv() != b"ready":
             self.stop()
             raise Unavailable("the parser process did not start")
-        self.deadline = 0.0
+        self.deadline, self.allowed = 0.0, 0.0
 
     def _recv(self) -> bytes | None:
         try:
@@ -128,8 +149,9 @@ class _Worker:
             return None
 
     def send(self, func, calls: list[tuple]) -> None:
-        self.deadline = time.monotonic() + self.limits.seconds
-        self.conn.send_bytes(pickle.dumps((func, calls), protocol=pickle.HIGHEST_PROTOCOL))
+        self.allowed = self.limits.deadline(calls)
+        self.deadline = time.monotonic() + self.allowed
+        self.conn.send_bytes(pickle.dumps((func, calls, self.limits.memory(calls)), protocol=pickle.HIGHEST_PROTOCOL))
 
     def take(self) -> list[tuple[str, object]] | None:
         """The finished chunk's results, or None when the worker died on it."""
@@ -141,7 +163,7 @@ class _Worker:
 
     def death(self, timed_out: bool) -> str:
         if timed_out:
-            return f"its parse ran over the {self.limits.seconds:g} s limit and was stopped"
+            return f"its parse ran over the {self.allowed:.3g} s limit and was stopped"
         self.process.join(5)
         code = self.process.exitcode
         if code is not None and code < 0:

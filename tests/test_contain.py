@@ -101,3 +101,11 @@ def test_a_source_file_that_kills_its_parser_is_quarantined_and_the_others_are_r
 def _stop_workers():
     yield
     contain.shutdown()
+
+
+def test_a_larger_input_is_given_more_time_and_memory():
+    limits = contain.Limits()
+    small, large = [("a.md", b"x" * 1_000)], [("big.csv", b"x" * 200_000_000)]
+    assert limits.deadline(small) == pytest.approx(contain.SECONDS_PER_CHUNK, abs=0.01)
+    assert limits.deadline(large) == pytest.approx(contain.SECONDS_PER_CHUNK + 400)
+    assert limits.memory(small) == contain.MEMORY_BYTES < limits.memory(large) == 24 * 200_000_000
