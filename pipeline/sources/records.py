@@ -80,14 +80,20 @@ class Batch:
                     check="field_type", column=column, raw=repr(value)[:2000])
         return None
 
+    def _add(self, rows: list, columns: dict, values: dict) -> None:
+        """A record whose name was refused (bytes that were not text) names nothing: its field's reject says why."""
+        row = self._row(columns, values)
+        if row["model_name"] is not None or values.get("model_name") is None:
+            rows.append(row)
+
     def model(self, **values) -> None:
-        self.models.append(self._row(MODEL_COLUMNS, values))
+        self._add(self.models, MODEL_COLUMNS, values)
 
     def fact(self, **values) -> None:
-        self.facts.append(self._row(FACT_COLUMNS, values))
+        self._add(self.facts, FACT_COLUMNS, values)
 
     def benchmark(self, **values) -> None:
-        self.benchmarks.append(self._row(BENCHMARK_COLUMNS, values))
+        self._add(self.benchmarks, BENCHMARK_COLUMNS, values)
 
     def extend(self, other: "Batch") -> None:
         self.models += other.models
