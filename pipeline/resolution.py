@@ -163,6 +163,15 @@ class NameIndex:
                 return model_id, "name without org or run suffix"
         return None, "unmatched"
 
+    def owner(self, name: str) -> str | None:
+        """The model any form of `name` already stands for, whatever the organisations: a name a record declares
+        for itself must not be one another model answers to under any rule."""
+        for key in candidate_keys(name):
+            model_id = self.key_to_id.get(key) or self.tails.get(key, (None, ""))[0]
+            if model_id:
+                return model_id
+        return None
+
     def suggest(self, name: str) -> str | None:
         """A known model whose name has the same family word and the same numbers (size, generation, version,
         date): `Llama-3.1-405B-Instruct` may be `Llama 3.1-405B`, never `Llama-3.1-8B-Instruct`; else none."""
@@ -228,7 +237,7 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
 
     def claim_aliases(record: dict, model_id: str) -> None:
         for alias in _declared_aliases(record):
-            owner, _ = index.lookup(alias, record["organization"])
+            owner = index.owner(alias)
             if owner is None:
                 register(model_id, [alias], None)
             elif owner != model_id:

@@ -128,10 +128,11 @@ def test_no_card_can_take_over_another_model_by_a_lookalike_name_an_alias_or_a_p
     assert con.execute("select count(*) from core.name_resolution where source_name = 'hostile_cards' "
                        "and model_id = 'Qwen/Qwen3-8B'").fetchall()[0][0] == 0
     kept_apart = {r[0] for r in con.execute("select model_id from core.models where sources = 'hostile_cards'").fetchall()}
-    assert {"evil/alias-claim", "evil/Qwen3-8B"} <= kept_apart
-    refused = con.execute("select reason from quarantine where source_name = 'core.name_resolution' "
-                          "and record_id = 'hostile_cards:poison_alias.md'").fetchall()
-    assert len(refused) == 2 and all("already the name of model `Qwen/Qwen3-8B`" in r[0] for r in refused)
+    assert {"evil/alias-claim", "evil/alias-claim-2", "evil/Qwen3-8B"} <= kept_apart
+    for card in ("poison_alias.md", "poison_alias_other_org.md"):  # the second declares an organisation of its own
+        refused = con.execute("select reason from quarantine where source_name = 'core.name_resolution' "
+                              "and record_id = ?", [f"hostile_cards:{card}"]).fetchall()
+        assert len(refused) == 2 and all("already the name of model `Qwen/Qwen3-8B`" in r[0] for r in refused), card
     checks = dict(con.execute("select record_id, check_name from quarantine where source_name = 'raw.models'").fetchall())
     assert checks["Qw\u0435n/Qw\u0435n3-8B"].startswith("no_lookalike_letters")  # named by the card's ledger id
     assert checks["Qwen/Qwen3\u00ad-8B"].startswith("no_invisible_characters")

@@ -95,9 +95,13 @@ def test_a_path_tail_of_another_organisation_takes_over_nothing_in_either_order(
 def test_a_declared_alias_that_names_another_model_is_refused_in_either_order():
     claim = {"source_name": "cards", "record_id": "a.md", "model_name": "Helpful", "ledger_id": "evil/helpful",
              "aliases": "Qwen3-8B|helpful-v1"}
-    for rows in ([claim, QWEN_CARD, QWEN], [QWEN_CARD, claim, QWEN]):
+    qwen_hub_card = {**QWEN_CARD, "model_name": "Qwen/Qwen3-8B", "aliases": "Qwen3-8B"}  # its bare name only an alias
+    evil_claim = {**claim, "organization": "Evil"}  # an organisation that does not agree with Qwen's changes nothing
+    for rows in ([claim, QWEN_CARD, QWEN], [QWEN_CARD, claim, QWEN], [evil_claim, qwen_hub_card, QWEN],
+                 [qwen_hub_card, evil_claim, QWEN]):
         resolution, result = _resolved(rows, [("gpqa", "Qwen3-8B"), ("gpqa", "helpful-v1")])
-        assert resolution[("cards", "Qwen3-8B")] == resolution[("epoch", "Qwen3-8B")] == "Qwen/Qwen3-8B"
+        qwen = next(r for r in rows if r.get("ledger_id") == "Qwen/Qwen3-8B")
+        assert resolution[("cards", qwen["model_name"])] == resolution[("epoch", "Qwen3-8B")] == "Qwen/Qwen3-8B"
         assert resolution[("gpqa", "Qwen3-8B")] == "Qwen/Qwen3-8B"
         assert resolution[("cards", "Helpful")] == resolution[("gpqa", "helpful-v1")] == "evil/helpful"  # its other alias works
         [refused] = result["refused"].to_dicts()
