@@ -9,11 +9,12 @@ export PYTHONPATH := $(CURDIR)
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
 
-.PHONY: run test fuzz ui bench lock snapshot clean help
+.PHONY: run test test-fast fuzz ui bench lock snapshot clean help
 
 help:
 	@echo "make run   - install locked dependencies, materialise every asset, print output paths"
 	@echo "make test  - run the test suite"
+	@echo "make test-fast - the unit layer alone (no Dagster run), for the inner loop"
 	@echo "make fuzz  - the shape-fuzzing tests with many more cases and mutants than make test runs"
 	@echo "make ui    - start the Dagster UI on http://$(UI_HOST):$(UI_PORT)"
 	@echo "make bench - time every stage and the baselines; writes out/bench/results.md"
@@ -39,6 +40,9 @@ run: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 
 test: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest
+
+test-fast: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m pytest -q -m unit
 
 # The same properties as in make test, with 40x the hypothesis cases and a whole run over 100 mutants per kind.
 fuzz: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml

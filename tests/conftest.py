@@ -44,3 +44,16 @@ def pipeline_run(tmp_path_factory):
         checks = {(str(e.asset_check_evaluation_data.asset_key.to_user_string()), e.asset_check_evaluation_data.check_name):
                   e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
     return {"result": result, "out": out_dir, "state": state_dir, "checks": checks}
+
+
+# The inner loop's subset (`make test-fast`): modules that test pure functions, adapters, single SQL files and
+# fetching against a loopback server, and never start a Dagster run. `make test` still runs everything.
+UNIT_MODULES = {"test_costmodel", "test_labels", "test_resolution", "test_validation", "test_totality", "test_fuzz",
+                "test_card_tables", "test_sql", "test_fetch", "test_shape_fuzz"}
+NOT_UNIT = {"test_a_whole_run_over_mutants_beside_good_files_keeps_every_good_record"}  # a whole Dagster run
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in UNIT_MODULES and item.originalname not in NOT_UNIT:
+            item.add_marker(pytest.mark.unit)
