@@ -17,7 +17,7 @@ from pipeline.catalogue import Source
 from pipeline.fetch import SnapshotStore, record_dict
 from pipeline.schemas import printable
 from pipeline.ingest import read_source_safely
-from pipeline.quarantine import quarantine_frame, quarantine_row
+from pipeline.quarantine import source_problems
 from pipeline.sources.paper_table import TABLE1_SCHEMA, TABLE2_SCHEMA
 from pipeline.sources.records import BENCHMARK_COLUMNS, FACT_COLUMNS, MODEL_COLUMNS
 
@@ -64,8 +64,7 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
             except OSError as exc:  # a full or failing disk costs today's snapshot, not the load
                 problem = f"today's snapshot could not be archived ({exc.strerror or exc})"
                 result.problems.append(problem)
-                result.frames["rejects"] = pl.concat([result.frames["rejects"], quarantine_frame(
-                    [quarantine_row(source.name, "*", problem, check_name="source")])])
+                result.frames["rejects"] = pl.concat([result.frames["rejects"], source_problems(source.name, [problem])])
         if result.stale_since or result.unread:
             mark_run_stale(context, source.name)
         counts, score_changes, rejects = {}, 0, result.frames["rejects"]

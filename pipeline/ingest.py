@@ -16,7 +16,7 @@ import polars as pl
 from pipeline import contain
 from pipeline.catalogue import Source
 from pipeline.fetch import FetchRecord, SnapshotStore, fetch
-from pipeline.quarantine import quarantine_frame, quarantine_row
+from pipeline.quarantine import source_problems
 from pipeline.sources import epoch, leaderboards, model_cards, paper_table
 from pipeline.sources.files import files_under
 from pipeline.sources.records import Batch, unreadable
@@ -263,8 +263,7 @@ def read_source(source: Source, store: SnapshotStore, client=None, archive: Path
     frames = batch.frames()
     if paper_rows is not None:
         frames[f"paper_{source.options.get('table', 'table1')}"] = paper_rows["rows"]
-    frames["rejects"] = pl.concat([frames["rejects"], quarantine_frame(
-        [quarantine_row(source.name, "*", p, check_name="source") for p in problems])])
+    frames["rejects"] = pl.concat([frames["rejects"], source_problems(source.name, problems)])
     inputs = [(n, hashlib.sha256(b).hexdigest(), len(b)) for n, b in used]
     return SourceResult(source, frames, fetches, inputs, problems, batch.skipped, stale_since, contents=used,
                         records=records)
@@ -287,13 +286,12 @@ def read_source_safely(source: Source, store: SnapshotStore, archive: Path | Non
                 batch.extend(part)
             problems = [f"{problem}; using its archived snapshot of {snapshot_date} until it can be read again"]
             frames = batch.frames()
-            frames["rejects"] = pl.concat([frames["rejects"], quarantine_frame(
-                [quarantine_row(source.name, "*", p, check_name="source") for p in problems])])
+            frames["rejects"] = pl.concat([frames["rejects"], source_problems(source.name, problems)])
             return SourceResult(source, frames, [], [(i.name, hashlib.sha256(i.raw).hexdigest(), len(i.raw)) for i in inputs],
                                 problems, batch.skipped, snapshot_date)
     except Exception as exc:  # noqa: BLE001
         problem += f"; its archived snapshot could not be read either ({type(exc).__name__}: {exc})"[:300]
     problems = [f"{problem}; the rows of its previous load are kept"]
     frames = Batch(source.name).frames()
-    frames["rejects"] = quarantine_frame([quarantine_row(source.name, "*", p, check_name="source") for p in problems])
+    frames["rejects"] = source_problems(source.name, problems)
     return SourceResult(source, frames, [], [], problems)

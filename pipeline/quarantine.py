@@ -28,3 +28,9 @@ def quarantine_row(source_name: str, record_id: str, reason: str, *, raw_content
 
 def quarantine_frame(rows: list[dict[str, str]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=QUARANTINE_SCHEMA)
+
+
+def source_problems(source_name: str, problems: list[str]) -> pl.DataFrame:
+    """Source-level trouble (a failed fetch, a fallback, a file that could not be read) as quarantine rows:
+    `check_name = 'source'`, which the source's `source_read_cleanly` check counts."""
+    return quarantine_frame([quarantine_row(source_name, "*", p, check_name="source") for p in problems])
