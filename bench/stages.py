@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from bench.generate import cost_rows, fact_rows
-from pipeline import costmodel as cm
+from pipeline import formulas
 
 
 WARM_UP_ROWS = 1_000
@@ -24,11 +24,11 @@ TIMED_RUNS = 5  # timed runs of a vectorised cost contender in one process (medi
 
 def _cost_polars(frame: pl.DataFrame) -> pl.DataFrame:
     # A lazy plan, as costmodel.model_costs builds: the shared sub-expressions are computed once.
-    flops = cm.pretraining_flops(pl.col("params"), pl.col("tokens"))
-    hours = cm.gpu_hours(flops, pl.col("peak_flops_per_s"), pl.col("mfu"))
-    energy = cm.energy_mwh(hours, pl.col("tdp_w"), pl.col("pue"))
+    flops = formulas.pretraining_flops(pl.col("params"), pl.col("tokens"))
+    hours = formulas.gpu_hours(flops, pl.col("peak_flops_per_s"), pl.col("mfu"))
+    energy = formulas.energy_mwh(hours, pl.col("tdp_w"), pl.col("pue"))
     return frame.lazy().with_columns(training_flops=flops, gpu_hours=hours, energy_mwh=energy,
-                                     tco2e=cm.emissions_tco2e(energy, pl.col("grid"))).collect()
+                                     tco2e=formulas.emissions_tco2e(energy, pl.col("grid"))).collect()
 
 
 def _cost_pandas_vector(df):

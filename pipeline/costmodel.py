@@ -1,16 +1,9 @@
-"""The paper's cost model as pure polars: FLOPs by method, GPU-hours, energy and emissions.
+"""Choosing each model's inputs, pricing them with `pipeline.formulas`, and keeping the provenance of every figure.
 
-Formulas (Wani et al. 2026, §2.3, §3.2, §3.3):
-    pretraining   6 · N · D
-    distillation  2 · N_teacher · D + 6 · N_student · D
-    fine-tuning   6 · N · D · epochs
-    hardware      GPU count · days · 24 · 3600 · peak FLOP/s · MFU
-    inference     2 · N_active FLOPs per token
-    GPU-hours     FLOPs / (peak FLOP/s · MFU · 3600)
-    energy MWh    GPU-hours · TDP(MW) · PUE
-    tCO2e         energy MWh · grid intensity (tCO2e/MWh)
-Every function takes polars expressions (or plain numbers) and returns an expression, so the same
-code prices one row or a million.
+Which fact a scenario uses (`resolve_facts`), which training-FLOPs estimate it prefers (`choose_flops`), how a
+fine-tune's compute adds to its base's (`lineage`), the cost of every model on every accelerator
+(`model_costs`) and of the paper's workloads (`workload_costs`), and where two figures of one quantity
+disagree (`reconcile`). The arithmetic itself is in `pipeline.formulas`, one definition per formula.
 """
 
 from __future__ import annotations
@@ -19,64 +12,18 @@ from typing import TypeVar
 
 import polars as pl
 
+from pipeline import formulas
+
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)  # the frame helpers below build eager or lazy plans alike
-
-SECONDS_PER_HOUR = 3600.0
-WATTS_PER_MEGAWATT = 1e6
-
-IntoExpr = pl.Expr | float | int
-
-
-def _expr(value: IntoExpr) -> pl.Expr:
-    return value if isinstance(value, pl.Expr) else pl.lit(float(value))
-
-
-def pretraining_flops(params: IntoExpr, tokens: IntoExpr) -> pl.Expr:
-    return 6.0 * _expr(params) * _expr(tokens)
-
-
-def teacher_inference_flops(teacher_params: IntoExpr, tokens: IntoExpr) -> pl.Expr:
-    return 2.0 * _expr(teacher_params) * _expr(tokens)
-
-
-def distillation_flops(teacher_params: IntoExpr, student_params: IntoExpr, tokens: IntoExpr) -> pl.Expr:
-    return teacher_inference_flops(teacher_params, tokens) + pretraining_flops(student_params, tokens)
-
-
-def fine_tuning_flops(params: IntoExpr, tokens: IntoExpr, epochs: IntoExpr) -> pl.Expr:
-    return pretraining_flops(params, tokens) * _expr(epochs)
-
-
-def hardware_flops(gpu_count: IntoExpr, days: IntoExpr, peak_flops_per_s: IntoExpr, mfu: IntoExpr) -> pl.Expr:
-    """The hardware-time method: GPUs × wall-clock hours × peak FLOP/s × MFU."""
-    return _expr(gpu_count) * _expr(days) * 24.0 * SECONDS_PER_HOUR * _expr(peak_flops_per_s) * _expr(mfu)
-
-
-def inference_flops_per_token(active_params: IntoExpr) -> pl.Expr:
-    """A forward pass costs about 2 FLOPs per parameter a token passes through."""
-    return 2.0 * _expr(active_params)
 
 
 def model_inference_flops_per_token() -> pl.Expr:
     """Per model: active parameters when the card gives them (MoE), else the total."""
-    return inference_flops_per_token(pl.coalesce(pl.col("params_active"), pl.col("params_total")))
-
-
-def gpu_hours(flops: IntoExpr, peak_flops_per_s: IntoExpr, mfu: IntoExpr) -> pl.Expr:
-    return _expr(flops) / (_expr(peak_flops_per_s) * _expr(mfu) * SECONDS_PER_HOUR)
-
-
-def energy_mwh(hours: IntoExpr, tdp_w: IntoExpr, pue: IntoExpr) -> pl.Expr:
-    return _expr(hours) * (_expr(tdp_w) / WATTS_PER_MEGAWATT) * _expr(pue)
-
-
-def emissions_tco2e(energy: IntoExpr, grid_tco2e_per_mwh: IntoExpr) -> pl.Expr:
-    return _expr(energy) * _expr(grid_tco2e_per_mwh)
+    return formulas.inference_flops_per_token(pl.coalesce(pl.col("params_active"), pl.col("params_total")))
 
 
 # --- choosing inputs --------------------------------------------------------------------------
 
-FLOPS_METHODS = ("declared", "reported", "formula", "hardware", "estimated", "published")
 RECONCILIATION_THRESHOLD = 1.5  # flag two values of one quantity that differ by more than 1.5x
 
 
@@ -144,9 +91,9 @@ def model_inputs(models: pl.DataFrame, resolved: pl.DataFrame, scenarios: pl.Dat
         chosen.filter(pl.col("quantity").is_in(_INPUT_QUANTITIES))
         .pivot(on="quantity", index=["scenario", "model_id"], values="value", aggregate_function="first")
     )
-    for quantity in _INPUT_QUANTITIES:
-        if quantity not in wide.columns:
-            wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(quantity))
+    # the pivot's columns come in the order the facts arrive: fix it, so the table's shape is the same every run
+    wide = wide.select("scenario", "model_id", *(pl.col(q) if q in wide.columns else pl.lit(None, dtype=pl.Float64).alias(q)
+                                                 for q in _INPUT_QUANTITIES))
     gpu_accelerator = chosen.filter(pl.col("quantity") == "gpu_count").select(
         "scenario", "model_id", pl.col("accelerator").alias("hardware_accelerator")).unique(["scenario", "model_id"], keep="first",
                                                                                         maintain_order=True)
@@ -179,25 +126,19 @@ CANDIDATE_COLUMNS = {"scenario": pl.Utf8, "model_id": pl.Utf8, "flops_method": p
                      "formula": pl.Utf8, "kind": pl.Utf8, "source": pl.Utf8, "scope": pl.Utf8, "confidence": pl.Utf8}
 
 
+def _card_tokens() -> pl.Expr:
+    """D from a card's chosen inputs."""
+    return formulas.training_tokens(pl.col("distillation_samples"), pl.col("tokens_per_sample"), pl.col("training_tokens"))
+
+
 def flops_candidates(inputs: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFrame:
     """Every available estimate of each model's training FLOPs, one row per (scenario, model, method)."""
     method = pl.col("method")
-    tokens = pl.coalesce(pl.col("distillation_samples") * pl.col("tokens_per_sample"), pl.col("training_tokens"))
-    epochs = pl.col("epochs").fill_null(1.0)
-    formula_value = (
-        pl.when(method == "distillation").then(
-            teacher_inference_flops(pl.col("teacher_params_used"), tokens)
-            + pretraining_flops(pl.col("params_used"), tokens) * epochs)
-        .when(method == "fine_tuning").then(fine_tuning_flops(pl.col("params_used"), pl.col("training_tokens"), epochs))
-        .otherwise(pretraining_flops(pl.col("params_used"), pl.col("training_tokens")))
-    )
-    formula_text = (
-        pl.when(method == "distillation").then(pl.lit("2*N_teacher*D + 6*N_student*D"))
-        .when(method == "fine_tuning").then(pl.lit("6*N*D*epochs"))
-        .otherwise(pl.lit("6*N*D"))
-    )
-    base = inputs.select("scenario", "model_id", "method", formula_value.alias("formula_flops"), formula_text.alias("formula_text"),
-                         hardware_flops(pl.col("gpu_count"), pl.col("training_days"), pl.col("hardware_peak"),
+    formula_value = formulas.method_flops(method, pl.col("params_used"), pl.col("teacher_params_used"), _card_tokens(),
+                                   pl.col("epochs"))
+    base = inputs.select("scenario", "model_id", "method", formula_value.alias("formula_flops"),
+                         formulas.method_formula(method).alias("formula_text"),
+                         formulas.hardware_flops(pl.col("gpu_count"), pl.col("training_days"), pl.col("hardware_peak"),
                                         pl.col("hardware_mfu")).alias("hardware_flops"))
     formula = base.select("scenario", "model_id", pl.lit("formula").alias("flops_method"),
                           pl.col("formula_flops").alias("training_flops"), pl.col("formula_text").alias("formula"),
@@ -205,7 +146,7 @@ def flops_candidates(inputs: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFrame:
                           pl.lit("marginal").alias("scope"), pl.lit(None, dtype=pl.Utf8).alias("confidence"))
     hardware = base.select("scenario", "model_id", pl.lit("hardware").alias("flops_method"),
                            pl.col("hardware_flops").alias("training_flops"),
-                           pl.lit("GPU count x days x 24 h x peak x MFU").alias("formula"), pl.lit("computed").alias("kind"),
+                           pl.lit(formulas.HARDWARE_FORMULA).alias("formula"), pl.lit("computed").alias("kind"),
                            pl.lit("Distill Ledger, from the card's GPU count and training days").alias("source"),
                            pl.lit("marginal").alias("scope"), pl.lit(None, dtype=pl.Utf8).alias("confidence"))
     # one given figure per kind: the first in tie order
@@ -257,13 +198,11 @@ def choose_flops(inputs: pl.DataFrame, candidates: pl.DataFrame, scenarios: pl.D
                       training_flops_high=pl.col("training_flops") * pl.col("_factor"))
         .drop("_factor")
     )
-    distill = inputs.with_columns(
-        distillation_tokens=pl.when(pl.col("method") == "distillation")
-        .then(pl.col("distillation_samples") * pl.col("tokens_per_sample")))
+    distill = inputs.with_columns(distillation_tokens=pl.when(pl.col("method") == "distillation").then(_card_tokens()))
     return distill.with_columns(
         inference_flops_per_token=model_inference_flops_per_token(),
-        teacher_flops=teacher_inference_flops(pl.col("teacher_params_used"), pl.col("distillation_tokens")),
-        student_flops=pretraining_flops(pl.col("params_used"), pl.col("distillation_tokens")) * pl.col("epochs").fill_null(1.0),
+        teacher_flops=formulas.teacher_inference_flops(pl.col("teacher_params_used"), pl.col("distillation_tokens")),
+        student_flops=formulas.student_flops(pl.col("params_used"), pl.col("distillation_tokens"), pl.col("epochs")),
     ).join(picked, on=["scenario", "model_id"], how="left")
 
 
@@ -411,9 +350,9 @@ def price_hardware(jobs: FrameT, hardware: FrameT) -> FrameT:
                                   "pue", "grid_tco2e_per_mwh", "usd_per_gpu_hour", "usd_per_gpu_hour_low",
                                   "usd_per_gpu_hour_high", "inference_mfu"), on="scenario")
         .with_columns(
-            gpu_hours_computed=gpu_hours(pl.col("training_flops"), pl.col("peak_flops_per_s"), pl.col("mfu")),
-            gpu_hours_computed_low=gpu_hours(low, pl.col("peak_flops_per_s"), pl.col("mfu_high")),
-            gpu_hours_computed_high=gpu_hours(high, pl.col("peak_flops_per_s"), pl.col("mfu_low")),
+            gpu_hours_computed=formulas.gpu_hours(pl.col("training_flops"), pl.col("peak_flops_per_s"), pl.col("mfu")),
+            gpu_hours_computed_low=formulas.gpu_hours(low, pl.col("peak_flops_per_s"), pl.col("mfu_high")),
+            gpu_hours_computed_high=formulas.gpu_hours(high, pl.col("peak_flops_per_s"), pl.col("mfu_low")),
         )
     )
 
@@ -422,30 +361,24 @@ def _energy_emissions_money(frame: FrameT) -> FrameT:
     """From gpu_hours (and _low/_high): energy, computed emissions and cost, each as value, low and high."""
     grid = pl.col("grid_tco2e_per_mwh")
     return frame.with_columns(
-        energy_mwh=energy_mwh(pl.col("gpu_hours"), pl.col("tdp_w"), pl.col("pue")),
-        energy_mwh_low=energy_mwh(pl.col("gpu_hours_low"), pl.col("tdp_w"), pl.col("pue")),
-        energy_mwh_high=energy_mwh(pl.col("gpu_hours_high"), pl.col("tdp_w"), pl.col("pue")),
-        cost_usd=pl.col("gpu_hours") * pl.col("usd_per_gpu_hour"),
-        cost_usd_low=pl.col("gpu_hours_low") * pl.col("usd_per_gpu_hour_low"),
-        cost_usd_high=pl.col("gpu_hours_high") * pl.col("usd_per_gpu_hour_high"),
+        energy_mwh=formulas.energy_mwh(pl.col("gpu_hours"), pl.col("tdp_w"), pl.col("pue")),
+        energy_mwh_low=formulas.energy_mwh(pl.col("gpu_hours_low"), pl.col("tdp_w"), pl.col("pue")),
+        energy_mwh_high=formulas.energy_mwh(pl.col("gpu_hours_high"), pl.col("tdp_w"), pl.col("pue")),
+        cost_usd=formulas.cost_usd(pl.col("gpu_hours"), pl.col("usd_per_gpu_hour")),
+        cost_usd_low=formulas.cost_usd(pl.col("gpu_hours_low"), pl.col("usd_per_gpu_hour_low")),
+        cost_usd_high=formulas.cost_usd(pl.col("gpu_hours_high"), pl.col("usd_per_gpu_hour_high")),
     ).with_columns(
-        tco2e_computed=emissions_tco2e(pl.col("energy_mwh"), grid),
-        tco2e_computed_low=emissions_tco2e(pl.col("energy_mwh_low"), grid),
-        tco2e_computed_high=emissions_tco2e(pl.col("energy_mwh_high"), grid),
+        tco2e_computed=formulas.emissions_tco2e(pl.col("energy_mwh"), grid),
+        tco2e_computed_low=formulas.emissions_tco2e(pl.col("energy_mwh_low"), grid),
+        tco2e_computed_high=formulas.emissions_tco2e(pl.col("energy_mwh_high"), grid),
     )
 
 
 def inference_costs(frame: FrameT) -> FrameT:
     """Serving cost per million tokens at the scenario's inference MFU, from `inference_flops_per_token`."""
-    flops_per_token = pl.col("inference_flops_per_token")
-    seconds = flops_per_token * 1e6 / (pl.col("peak_flops_per_s") * pl.col("inference_mfu"))
-    kwh = seconds / SECONDS_PER_HOUR * pl.col("tdp_w") / 1000.0 * pl.col("pue")
-    return frame.with_columns(
-        gpu_seconds_per_million_tokens=seconds,
-        energy_kwh_per_million_tokens=kwh,
-        gco2e_per_million_tokens=kwh * pl.col("grid_tco2e_per_mwh") * 1000.0,  # tCO2e/MWh == kgCO2e/kWh
-        cost_usd_per_million_tokens=seconds / SECONDS_PER_HOUR * pl.col("usd_per_gpu_hour"),
-    )
+    return frame.with_columns(**formulas.serving_per_million_tokens(
+        pl.col("inference_flops_per_token"), pl.col("peak_flops_per_s"), pl.col("inference_mfu"), pl.col("tdp_w"),
+        pl.col("pue"), pl.col("grid_tco2e_per_mwh"), pl.col("usd_per_gpu_hour")))
 
 
 # Per (scenario, model, accelerator) only what depends on the accelerator: the model's inputs and the provenance of its
@@ -487,7 +420,7 @@ def model_costs(flops: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
         gpu_hours_high=pl.when(on_reported).then(reported_hours).otherwise(pl.col("gpu_hours_computed_high")),
         gpu_hours_kind=pl.when(on_reported).then(pl.col("reported_gpu_hours_kind")).otherwise(pl.lit("computed")),
         gpu_hours_source=pl.when(on_reported).then(pl.col("reported_gpu_hours_source"))
-        .otherwise(pl.lit("Distill Ledger: FLOPs / (peak FLOP/s x MFU x 3600)")),
+        .otherwise(pl.lit(f"Distill Ledger: {formulas.GPU_HOURS_FORMULA}")),
     )
     reported_tco2e = pl.col("reported_tco2e_value")
     return inference_costs(_energy_emissions_money(priced)).with_columns(
@@ -496,21 +429,16 @@ def model_costs(flops: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
         tco2e_high=pl.when(has_tco2e).then(reported_tco2e).otherwise(pl.col("tco2e_computed_high")),
         tco2e_kind=pl.when(has_tco2e).then(pl.col("reported_tco2e_kind")).otherwise(pl.lit("computed")),
         tco2e_source=pl.when(has_tco2e).then(pl.col("reported_tco2e_source"))
-        .otherwise(pl.lit("Distill Ledger: energy MWh x grid tCO2e/MWh")),
+        .otherwise(pl.lit(f"Distill Ledger: {formulas.EMISSIONS_FORMULA}")),
     ).select(MODEL_COST_COLUMNS).collect()
 
 
 def workload_costs(workloads: pl.DataFrame, scenarios: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
     """The paper's §4 workloads (Table 2 and the case studies) on every accelerator under every scenario."""
-    tokens = pl.coalesce(pl.col("samples") * pl.col("tokens_per_sample"), pl.col("tokens"))
-    epochs = pl.col("epochs").fill_null(1.0)
+    tokens = formulas.training_tokens(pl.col("samples"), pl.col("tokens_per_sample"), pl.col("tokens"))
     method = pl.col("method")
-    flops = (
-        pl.when(method == "pretraining").then(pretraining_flops(pl.col("params"), tokens))
-        .when(method == "distillation").then(distillation_flops(pl.col("teacher_params"), pl.col("params"), tokens))
-        .when(method == "fine_tuning").then(fine_tuning_flops(pl.col("params"), tokens, epochs))
-        .otherwise(pl.col("training_flops"))
-    )
+    flops = pl.when(method == "external").then(pl.col("training_flops")) \
+        .otherwise(formulas.method_flops(method, pl.col("params"), pl.col("teacher_params"), tokens, pl.col("epochs")))
     jobs = workloads.with_columns(training_tokens=tokens, training_flops=flops) \
         .with_columns(training_flops_low=pl.col("training_flops"), training_flops_high=pl.col("training_flops")) \
         .join(scenarios.select("scenario"), how="cross")  # a workload's FLOPs are the paper's inputs: no range of their own

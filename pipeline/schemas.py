@@ -7,8 +7,9 @@ from typing import Optional
 
 import pandera.polars as pa
 
+from pipeline.formulas import METHODS  # the training methods are the formulas' (and `external`)
+
 MODEL_TYPES = ["Vanilla", "Distilled", "Proprietary", "Teacher"]
-METHODS = ["pretraining", "distillation", "fine_tuning", "external"]
 FACT_KINDS = ["reported", "estimated", "published"]
 QUANTITIES = ["params_total", "params_active", "training_tokens", "training_datapoints", "distillation_samples",
               "tokens_per_sample", "epochs", "training_flops", "gpu_hours", "tco2e", "gpu_count", "training_days",

@@ -262,10 +262,11 @@ def test_a_speculative_estimate_gets_a_wider_range_than_a_confident_one():
     assert factors["Confident"] < factors["Likely"] < factors["Speculative"]
     inputs = pl.DataFrame({"scenario": ["d", "d"], "model_id": ["a", "b"], "method": ["external", "external"],
                            "declared_flops_kind": ["estimated", "estimated"], "distillation_samples": [None, None],
-                           "tokens_per_sample": [None, None], "params_used": [1e9, 1e9], "teacher_params_used": [None, None],
+                           "tokens_per_sample": [None, None], "training_tokens": [None, None], "params_used": [1e9, 1e9],
+                           "teacher_params_used": [None, None],
                            "epochs": [None, None], "params_active": [None, None], "params_total": [1e9, 1e9]},
-                          schema_overrides={c: pl.Float64 for c in ("distillation_samples", "tokens_per_sample", "teacher_params_used",
-                                                                    "epochs", "params_active")})
+                          schema_overrides={c: pl.Float64 for c in ("distillation_samples", "tokens_per_sample", "training_tokens",
+                                                                    "teacher_params_used", "epochs", "params_active")})
     candidates = pl.DataFrame({"scenario": ["d", "d"], "model_id": ["a", "b"], "flops_method": ["estimated", "estimated"],
                                "training_flops": [1e24, 1e24], "formula": ["as given"] * 2, "kind": ["estimated"] * 2,
                                "source": ["Epoch"] * 2, "scope": ["marginal"] * 2, "confidence": ["Confident", "Speculative"]})

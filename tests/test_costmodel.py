@@ -1,4 +1,4 @@
-"""The cost model's formulas: the paper's §4 case studies, and properties that must hold for any input."""
+"""The cost model: the paper's §4 case studies, and properties that must hold for any input."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import costmodel as cm
+from pipeline import formulas
 
 PAPER_H100 = {"peak_flops_per_s": 1000e12, "mfu": 0.38, "tdp_w": 700, "pue": 1.1, "grid": 0.429}
 
@@ -23,16 +24,16 @@ def sig(x: float, digits: int = 3) -> float:
 
 
 def paper_costs(flops: float) -> tuple[float, float]:
-    hours = value(cm.gpu_hours(flops, PAPER_H100["peak_flops_per_s"], PAPER_H100["mfu"]))
-    energy = value(cm.energy_mwh(hours, PAPER_H100["tdp_w"], PAPER_H100["pue"]))
-    return hours, value(cm.emissions_tco2e(energy, PAPER_H100["grid"]))
+    hours = value(formulas.gpu_hours(flops, PAPER_H100["peak_flops_per_s"], PAPER_H100["mfu"]))
+    energy = value(formulas.energy_mwh(hours, PAPER_H100["tdp_w"], PAPER_H100["pue"]))
+    return hours, value(formulas.emissions_tco2e(energy, PAPER_H100["grid"]))
 
 
 # §4.2 prints its FLOPs as "≈ 8.5 × 10^20" (two figures; the sum is 8.508e20), so FLOPs are
 # compared at the precision printed, capped at three figures.
 @pytest.mark.parametrize("flops_expr, flops, flops_digits, hours, tco2e", [
-    (cm.pretraining_flops(8e9, 36e12), 1.728e24, 3, 1_263_158, 417.25),                 # §4.1
-    (cm.distillation_flops(685e9, 8e9, 800_000 * 750), 8.5e20, 2, 621.9, 0.205),         # §4.2
+    (formulas.pretraining_flops(8e9, 36e12), 1.728e24, 3, 1_263_158, 417.25),                 # §4.1
+    (formulas.distillation_flops(685e9, 8e9, 800_000 * 750), 8.5e20, 2, 621.9, 0.205),         # §4.2
     (pl.lit(3.8e25), 3.8e25, 2, 27_777_778, 9175.83),                                    # §4.4
 ])
 def test_case_studies_of_section_4(flops_expr, flops, flops_digits, hours, tco2e):
@@ -45,7 +46,7 @@ def test_case_studies_of_section_4(flops_expr, flops, flops_digits, hours, tco2e
 
 def test_fine_tuning_case_study_where_the_paper_rounds_energy_before_emissions():
     # §4.3 prints 0.81 MWh and then 0.81 x 0.429 = 0.347 t; unrounded energy (0.8105 MWh) gives 0.3477 t.
-    flops = value(cm.fine_tuning_flops(8e9, 10e9, 3))
+    flops = value(formulas.fine_tuning_flops(8e9, 10e9, 3))
     hours, tco2e = paper_costs(flops)
     assert sig(flops) == 1.44e21
     assert sig(hours, 5) == 1052.6
@@ -55,9 +56,9 @@ def test_fine_tuning_case_study_where_the_paper_rounds_energy_before_emissions()
 
 
 def test_distillation_is_teacher_inference_plus_student_training():
-    assert value(cm.teacher_inference_flops(685e9, 6e8)) == pytest.approx(8.22e20)
-    assert value(cm.pretraining_flops(8e9, 6e8)) == pytest.approx(2.88e19)
-    assert value(cm.distillation_flops(685e9, 8e9, 6e8)) == pytest.approx(8.22e20 + 2.88e19)
+    assert value(formulas.teacher_inference_flops(685e9, 6e8)) == pytest.approx(8.22e20)
+    assert value(formulas.pretraining_flops(8e9, 6e8)) == pytest.approx(2.88e19)
+    assert value(formulas.distillation_flops(685e9, 8e9, 6e8)) == pytest.approx(8.22e20 + 2.88e19)
 
 
 positive = st.floats(min_value=1e-3, max_value=1e15, allow_nan=False, allow_infinity=False)
@@ -67,15 +68,15 @@ fraction = st.floats(min_value=0.01, max_value=1.0)
 @settings(max_examples=300, deadline=None)
 @given(n=positive, d=positive, k=st.floats(min_value=1.0, max_value=100.0))
 def test_pretraining_scales_linearly_in_params_and_tokens(n, d, k):
-    base = value(cm.pretraining_flops(n, d))
-    assert value(cm.pretraining_flops(n * k, d)) == pytest.approx(base * k, rel=1e-12)
-    assert value(cm.pretraining_flops(n, d * k)) == pytest.approx(base * k, rel=1e-12)
+    base = value(formulas.pretraining_flops(n, d))
+    assert value(formulas.pretraining_flops(n * k, d)) == pytest.approx(base * k, rel=1e-12)
+    assert value(formulas.pretraining_flops(n, d * k)) == pytest.approx(base * k, rel=1e-12)
 
 
 @settings(max_examples=300, deadline=None)
 @given(teacher=positive, student=positive, tokens=positive)
 def test_distillation_costs_more_than_training_the_student_alone(teacher, student, tokens):
-    assert value(cm.distillation_flops(teacher, student, tokens)) >= value(cm.pretraining_flops(student, tokens))
+    assert value(formulas.distillation_flops(teacher, student, tokens)) >= value(formulas.pretraining_flops(student, tokens))
 
 
 @settings(max_examples=300, deadline=None)
@@ -83,16 +84,16 @@ def test_distillation_costs_more_than_training_the_student_alone(teacher, studen
        low=fraction, high=fraction)
 def test_higher_mfu_means_fewer_gpu_hours(flops, peak, low, high):
     low, high = sorted((low, high))
-    assert value(cm.gpu_hours(flops, peak, high)) <= value(cm.gpu_hours(flops, peak, low))
+    assert value(formulas.gpu_hours(flops, peak, high)) <= value(formulas.gpu_hours(flops, peak, low))
 
 
 @settings(max_examples=300, deadline=None)
 @given(hours=positive, tdp=st.floats(min_value=1, max_value=5000), pue=st.floats(min_value=1, max_value=3),
        grid=st.floats(min_value=0, max_value=2))
 def test_units_energy_in_mwh_and_emissions_in_tonnes(hours, tdp, pue, grid):
-    energy = value(cm.energy_mwh(hours, tdp, pue))
+    energy = value(formulas.energy_mwh(hours, tdp, pue))
     assert energy == pytest.approx(hours * tdp * pue / 1e6, rel=1e-12)  # W·h -> MWh
-    assert value(cm.emissions_tco2e(energy, grid)) == pytest.approx(energy * grid, rel=1e-12)
+    assert value(formulas.emissions_tco2e(energy, grid)) == pytest.approx(energy * grid, rel=1e-12)
 
 
 def test_resolve_facts_follows_each_scenarios_precedence():
@@ -115,13 +116,13 @@ def test_moe_models_use_active_parameters_only_when_the_scenario_says_so():
     for convention, expected in (("total", 235e9), ("active", 22e9)):
         got = frame.select(cm._params_for(pl.col("total"), pl.col("active"), pl.lit(convention))).item()
         assert got == expected
-    assert math.isclose(value(cm.pretraining_flops(22e9, 36e12)), 4.752e24)
+    assert math.isclose(value(formulas.pretraining_flops(22e9, 36e12)), 4.752e24)
 
 
 def test_hardware_time_method_for_phi4():
     # 1,920 H100s for 21 days at the datasheet peak and 40 % MFU
-    assert value(cm.hardware_flops(1920, 21, 989.4e12, 0.40)) == pytest.approx(1920 * 21 * 24 * 3600 * 989.4e12 * 0.40)
-    assert sig(value(cm.hardware_flops(1920, 21, 1000e12, 0.38))) == 1.32e24
+    assert value(formulas.hardware_flops(1920, 21, 989.4e12, 0.40)) == pytest.approx(1920 * 21 * 24 * 3600 * 989.4e12 * 0.40)
+    assert sig(value(formulas.hardware_flops(1920, 21, 1000e12, 0.38))) == 1.32e24
 
 
 def test_inference_costs_two_flops_per_active_parameter():
@@ -248,27 +249,80 @@ def test_cost_is_linear_in_hours_and_price(hours, price, k):
 @settings(max_examples=200, deadline=None)
 @given(n=positive, d=positive, epochs=st.floats(min_value=1, max_value=10), k=st.floats(min_value=1, max_value=10))
 def test_fine_tuning_is_pretraining_times_epochs_and_linear_in_epochs(n, d, epochs, k):
-    once = value(cm.fine_tuning_flops(n, d, epochs))
-    assert once == pytest.approx(value(cm.pretraining_flops(n, d)) * epochs, rel=1e-12)
-    assert value(cm.fine_tuning_flops(n, d, epochs * k)) == pytest.approx(once * k, rel=1e-12)
+    once = value(formulas.fine_tuning_flops(n, d, epochs))
+    assert once == pytest.approx(value(formulas.pretraining_flops(n, d)) * epochs, rel=1e-12)
+    assert value(formulas.fine_tuning_flops(n, d, epochs * k)) == pytest.approx(once * k, rel=1e-12)
 
 
 @settings(max_examples=200, deadline=None)
 @given(gpus=st.integers(min_value=1, max_value=100_000), days=st.floats(min_value=0.01, max_value=365),
        peak=st.floats(min_value=1e12, max_value=1e16), mfu=fraction)
 def test_hardware_method_and_gpu_hours_invert_each_other(gpus, days, peak, mfu):
-    flops = value(cm.hardware_flops(gpus, days, peak, mfu))
-    assert value(cm.gpu_hours(flops, peak, mfu)) == pytest.approx(gpus * days * 24, rel=1e-9)
+    flops = value(formulas.hardware_flops(gpus, days, peak, mfu))
+    assert value(formulas.gpu_hours(flops, peak, mfu)) == pytest.approx(gpus * days * 24, rel=1e-9)
 
 
 @settings(max_examples=200, deadline=None)
 @given(n=positive, k=st.floats(min_value=1, max_value=100))
 def test_inference_flops_per_token_is_linear_in_active_parameters(n, k):
-    assert value(cm.inference_flops_per_token(n)) == 2 * n
-    assert value(cm.inference_flops_per_token(n * k)) == pytest.approx(2 * n * k, rel=1e-12)
+    assert value(formulas.inference_flops_per_token(n)) == 2 * n
+    assert value(formulas.inference_flops_per_token(n * k)) == pytest.approx(2 * n * k, rel=1e-12)
 
 
 @settings(max_examples=200, deadline=None)
 @given(flops=st.floats(min_value=1e15, max_value=1e28), k=st.floats(min_value=1, max_value=1000))
 def test_gpu_hours_are_linear_in_flops(flops, k):
-    assert value(cm.gpu_hours(flops * k, 1e15, 0.4)) == pytest.approx(value(cm.gpu_hours(flops, 1e15, 0.4)) * k, rel=1e-12)
+    assert value(formulas.gpu_hours(flops * k, 1e15, 0.4)) == pytest.approx(value(formulas.gpu_hours(flops, 1e15, 0.4)) * k, rel=1e-12)
+
+
+_HARDWARE_ROW = {"scenario": "s", "accelerator_id": "a", "peak_flops_per_s": 1e15, "mfu": 0.4, "mfu_low": 0.3,
+                 "mfu_high": 0.5, "tdp_w": 700.0, "pue": 1.1, "grid_tco2e_per_mwh": 0.4, "usd_per_gpu_hour": 2.0,
+                 "usd_per_gpu_hour_low": 1.0, "usd_per_gpu_hour_high": 3.0, "inference_mfu": 0.25}
+_maybe = st.one_of(st.none(), st.floats(min_value=1.0, max_value=1e6))
+
+
+@settings(max_examples=200, deadline=None)
+@given(method=st.sampled_from(list(formulas.TRAINING_FORMULAS)), params=st.floats(min_value=1e6, max_value=1e12),
+       teacher=st.floats(min_value=1e6, max_value=1e13), samples=_maybe, per_sample=_maybe,
+       tokens=st.floats(min_value=1e6, max_value=1e14),
+       epochs=st.one_of(st.none(), st.floats(min_value=0.5, max_value=20)))
+def test_a_models_card_and_a_workload_with_the_same_inputs_cost_the_same(method, params, teacher, samples, per_sample,
+                                                                          tokens, epochs):
+    """The per-model path (a card's chosen inputs) and the per-workload path (the paper's §4) price one run alike,
+    epochs included; the distillation split (teacher + student) adds up to the same figure."""
+    card = pl.DataFrame([{
+        "scenario": "s", "model_id": "m", "method": method, "params_used": params, "teacher_params_used": teacher,
+        "distillation_samples": samples, "tokens_per_sample": per_sample, "training_tokens": tokens, "epochs": epochs,
+        "gpu_count": None, "training_days": None, "hardware_peak": None, "hardware_mfu": None,
+        "params_active": None, "params_total": params, "declared_flops_kind": None}],
+        schema_overrides={c: pl.Float64 for c in ("distillation_samples", "tokens_per_sample", "epochs", "gpu_count",
+                                                  "training_days", "hardware_peak", "hardware_mfu", "params_active")}
+        | {"declared_flops_kind": pl.Utf8})
+    no_facts = pl.DataFrame(schema={"model_id": pl.Utf8, "quantity": pl.Utf8, "kind": pl.Utf8, "value": pl.Float64,
+                                    "source": pl.Utf8, "scope": pl.Utf8, "confidence": pl.Utf8, "tie_order": pl.Int64})
+    candidates = cm.flops_candidates(card, no_facts)
+    per_model = candidates.filter(pl.col("flops_method") == "formula").row(0, named=True)
+    workload = pl.DataFrame([{
+        "workload_id": "w", "name": "w", "section": "4", "method": method, "in_table2": False, "params": params,
+        "teacher_params": teacher, "samples": samples, "tokens_per_sample": per_sample, "tokens": tokens,
+        "epochs": epochs, "training_flops": None}],
+        schema_overrides={c: pl.Float64 for c in ("samples", "tokens_per_sample", "epochs", "training_flops")})
+    per_workload = cm.workload_costs(workload, pl.DataFrame({"scenario": ["s"]}), pl.DataFrame([_HARDWARE_ROW]))
+    assert per_workload["training_flops"].item() == pytest.approx(per_model["training_flops"], rel=1e-12)
+    assert per_model["formula"] == formulas.TRAINING_FORMULAS[method]
+    # the chosen row carries the split; for distillation the parts add up to the formula's figure
+    scenarios = pl.DataFrame({"scenario": ["s"], "flops_method_precedence": ["declared"]})
+    chosen = cm.choose_flops(card, candidates, scenarios, {}).row(0, named=True)
+    assert chosen["training_flops"] == pytest.approx(per_model["training_flops"], rel=1e-12)
+    if method == "distillation":
+        assert chosen["teacher_flops"] + chosen["student_flops"] == pytest.approx(chosen["training_flops"], rel=1e-12)
+
+
+def test_epochs_multiply_only_the_students_part_of_distillation():
+    # DeepSeek-R1-Distill-Llama-8B's inputs (800k samples x 750 tokens from a 685B teacher), trained for 2 epochs:
+    # the teacher writes its outputs once, the student reads them twice.
+    tokens = 800_000 * 750
+    two_epochs = value(formulas.distillation_flops(685e9, 8e9, tokens, 2))
+    assert two_epochs == pytest.approx(2 * 685e9 * tokens + 2 * 6 * 8e9 * tokens)
+    assert sig(two_epochs, 4) == 8.796e20
+    assert value(formulas.distillation_flops(685e9, 8e9, tokens)) == pytest.approx(8.508e20)  # the paper's, one epoch
