@@ -9,7 +9,7 @@ export PYTHONPATH := $(CURDIR)
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
 
-.PHONY: run test test-fast fuzz ui bench lock snapshot clean help
+.PHONY: run test test-fast fuzz ui bench docs lock snapshot clean help
 
 help:
 	@echo "make run   - install locked dependencies, materialise every asset, print output paths"
@@ -18,6 +18,7 @@ help:
 	@echo "make fuzz  - the shape-fuzzing tests with many more cases and mutants than make test runs"
 	@echo "make ui    - start the Dagster UI on http://$(UI_HOST):$(UI_PORT)"
 	@echo "make bench - time every stage and the baselines; writes out/bench/results.md"
+	@echo "make docs  - rewrite the generated parts of docs/ (source kinds) from their definitions"
 	@echo "make lock  - recompile requirements.lock from requirements.in (needs the package index)"
 	@echo "make snapshot FROM=file NAME=name - rebuild an embedded snapshot in data/snapshots/ from a newer upstream file"
 
@@ -53,6 +54,9 @@ ui: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 
 bench: $(BIN)/.synced
 	$(BIN)/python -m bench
+
+docs: $(BIN)/.synced
+	$(BIN)/python -m pipeline.docs
 
 # Rebuild one embedded snapshot (data/snapshots/NAME.parquet and its manifest row) from an upstream file;
 # a new one also needs KIND=, and ARGS='--licence ... --citation ...'.

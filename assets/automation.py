@@ -11,6 +11,8 @@ import dagster as dg
 from assets.housekeeping import dead_run_reaper
 from assets.ingest import source_asset_key
 from pipeline.catalogue import Source
+from pipeline.registry import check_names
+from pipeline.sources.kinds import REFRESH
 from pipeline.paths import PROJECT_ROOT
 
 # Downstream of the sources, an asset is rebuilt when the data version of something it depends on
@@ -72,23 +74,35 @@ def cards_fingerprint(folders: list[Path]) -> str:
     return digest.hexdigest()
 
 
+# A source's `refresh` (its kind's default unless the catalogue says) picks the schedule that re-reads it;
+# `manual` sources are re-read only when asked (`refresh_everything`, or the card sensor for a local card folder).
+SCHEDULES = {
+    "daily": ("daily_leaderboard_ingestion", "leaderboard_refresh", "0 6 * * *", "Every day at 06:00 UTC"),
+    "weekly": ("weekly_source_ingestion", "weekly_source_refresh", "0 6 * * 1", "Every Monday at 06:00 UTC"),
+}
+
+
+check_names(SCHEDULES, REFRESH, "refresh value")
+
+
 def build_automation(catalogue: list[Source]):
     card_sources = [s for s in catalogue if s.kind == "hf_model_cards"]
-    # Leaderboards and published tables, plus any live source refreshed daily.
-    leaderboard_sources = [s for s in catalogue if s.kind != "hf_model_cards" or (s.is_live and s.refresh == "daily")]
     jobs = [refresh_everything]
     schedules, sensors = [], [automation_sensor, dead_run_reaper]
-    if leaderboard_sources:
-        leaderboard_refresh = dg.define_asset_job(
-            "leaderboard_refresh",
-            selection=dg.AssetSelection.assets(*[source_asset_key(s.name) for s in leaderboard_sources]),
-            description="Re-read the leaderboard sources (fetching live ones); what depends on a source whose data "
-                        "changed is then rebuilt by the automation sensor.")
-        jobs.append(leaderboard_refresh)
+    for refresh, (schedule_name, job_name, cron, when) in SCHEDULES.items():
+        due = [s for s in catalogue if s.refresh == refresh]
+        if not due:
+            continue
+        job = dg.define_asset_job(
+            job_name, selection=dg.AssetSelection.assets(*[source_asset_key(s.name) for s in due]),
+            description=f"Re-read the sources refreshed {refresh} (fetching live ones); what depends on a source whose "
+                        "data changed is then rebuilt by the automation sensor.")
+        jobs.append(job)
         schedules.append(dg.ScheduleDefinition(
-            name="daily_leaderboard_ingestion", job=leaderboard_refresh, cron_schedule="0 6 * * *",
-            execution_timezone="UTC", default_status=dg.DefaultScheduleStatus.RUNNING,
-            description="Every day at 06:00 UTC: re-read the leaderboard sources; downstream follows if their data changed."))
+            name=schedule_name, job=job, cron_schedule=cron, execution_timezone="UTC",
+            default_status=dg.DefaultScheduleStatus.RUNNING,
+            description=f"{when}: re-read the sources with `refresh: {refresh}` ({', '.join(s.name for s in due)}); "
+                        "downstream follows if their data changed."))
     if card_sources:
         model_card_refresh = dg.define_asset_job(
             "model_card_refresh",

@@ -10,7 +10,6 @@ from assets import checks
 from assets.metadata import markdown_table, table_metadata
 from assets.resources import LedgerPaths
 from pipeline import warehouse
-from pipeline.catalogue import ANNOTATING_KINDS
 from pipeline.resolution import RESOLUTION_SOURCE, resolve
 
 CORE = "core"
@@ -103,7 +102,7 @@ def model_resolution(ledger: LedgerPaths, warehouse_db: DuckDBResource):
     """Entity resolution across sources through names, Hub ids, suffix-stripped versions and the alias table."""
     catalogue = ledger.catalogue()
     order = [s.name for s in catalogue]
-    annotating = {s.name for s in catalogue if s.kind in ANNOTATING_KINDS}
+    annotating = {s.name for s in catalogue if s.spec.annotates}
     organizations = pl.read_csv(ledger.data / "reference" / "organizations.csv", infer_schema=False)
     with warehouse_db.get_connection() as con:
         result = resolve(warehouse.read_table(con, "validated", "models"), warehouse.query_frame(con, MENTIONS_SQL),

@@ -29,10 +29,6 @@ FRAME_TABLE = {"models": "models", "facts": "model_facts", "benchmarks": "benchm
 SNAPSHOT_COLUMNS = {"source_name": pl.Utf8, "url": pl.Utf8, "fetched_at": pl.Utf8, "status": pl.Utf8, "http_status": pl.Int64,
                     "bytes": pl.Int64, "sha256": pl.Utf8, "etag": pl.Utf8, "last_modified": pl.Utf8,
                     "content_type": pl.Utf8, "error": pl.Utf8}
-KIND_TAGS = {"hf_model_cards": {"huggingface", "markdown"}, "epoch_models": {"csv"}, "epoch_benchmarks": {"csv"},
-             "epoch_model_versions": {"csv"}, "epoch_distilled": {"csv"},
-             "open_llm_leaderboard": {"csv", "parquet"}, "lm_eval": {"json"}, "simple_evals": {"json"}, "paper_table": {"csv"}}
-
 
 def ensure_raw_tables(con) -> None:
     existing = {row[0] for row in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
@@ -52,7 +48,7 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
     key = source_asset_key(source.name)
     step_checks = [_read_cleanly(source)]
 
-    @dg.asset(key=key, group_name=INGEST, kinds=KIND_TAGS[source.kind] | {"duckdb"}, check_specs=checks.specs(key, step_checks),
+    @dg.asset(key=key, group_name=INGEST, kinds=set(source.spec.tags) | {"duckdb"}, check_specs=checks.specs(key, step_checks),
               pool="duckdb_writer", tags={"source_kind": source.kind, "refresh": source.refresh},
               description=f"Source `{source.name}` ({source.kind}) from {where}. {source.description}".strip())
     def _asset(context: dg.AssetExecutionContext, ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.MaterializeResult:

@@ -17,6 +17,7 @@ from dagster_duckdb import DuckDBResource
 from assets import checks
 from assets.metadata import descriptions_from, table_metadata
 from pipeline import warehouse
+from pipeline.registry import check_names
 from pipeline.schemas import SQL_TABLE_SCHEMAS
 from pipeline.validation import split_valid
 from pipeline.paths import SQL_DIR
@@ -122,10 +123,20 @@ def sql_layer_asset(layer: str, group: str, materialize: str = "view") -> dg.Ass
 
 def sql_file_assets(layer: str, group: str, materialize: str,
                     more_checks: dict[str, list[checks.StepCheck]] | None = None) -> list[dg.AssetsDefinition]:
-    """One asset per `sql/<layer>/*.sql`; `more_checks` adds checks (by file name) to the schema check."""
+    """One asset per `sql/<layer>/*.sql`; `more_checks` adds checks (by file name) to the schema check. A name in
+    `more_checks` with no SQL file is a typo that would drop its checks without a word: it fails at load."""
+    paths = sorted((SQL_DIR / layer).glob("*.sql"))
+    check_names(more_checks or {}, [path.stem for path in paths], f"sql/{layer} file")
     return [_sql_file_asset(layer, path.stem, group, materialize, (more_checks or {}).get(path.stem, []))
-            for path in sorted((SQL_DIR / layer).glob("*.sql"))]
+            for path in paths]
 
 
+def check_schema_tables(schemas=SQL_TABLE_SCHEMAS) -> None:
+    """A schema filed under a table that has no SQL file would check nothing, silently: fail at load instead."""
+    check_names([f"{layer}/{name}" for layer, name in schemas],
+                [f"{path.parent.name}/{path.stem}" for path in SQL_DIR.glob("*/*.sql")], "SQL table given a schema")
+
+
+check_schema_tables()
 staging_assets = [sql_layer_asset("staging", "staging")]
 core_assets = [sql_layer_asset("core", "core")]

@@ -26,9 +26,7 @@ VALIDATED_TABLES: dict[str, tuple[type[pa.DataFrameModel], str]] = {
 
 def feeds(source: Source, table: str) -> bool:
     """Does this source write rows into `raw.<table>`? (So each validated table depends only on those.)"""
-    if source.kind == "paper_table":
-        return table == f"paper_{source.options.get('table', 'table1')}"
-    return table in ("models", "model_facts", "benchmark_results")
+    return table in source.spec.tables(source.options)
 
 
 def _validated_asset(table: str, schema: type[pa.DataFrameModel], id_column: str, catalogue: list[Source]):

@@ -10,13 +10,10 @@ from pathlib import Path
 import yaml
 
 from pipeline.paths import PROJECT_ROOT
+from pipeline.registry import UnknownName
+from pipeline.sources.kinds import KINDS, REFRESH, kind_of
 from pipeline.sources.safe_yaml import UnsafeYaml, check_yaml
 
-KINDS = ("hf_model_cards", "epoch_models", "epoch_benchmarks", "epoch_model_versions", "epoch_distilled",
-         "open_llm_leaderboard", "lm_eval", "simple_evals", "paper_table")
-# Kinds whose records name and describe models that other sources create, and never create one themselves.
-ANNOTATING_KINDS = ("epoch_model_versions", "epoch_distilled")
-REFRESH = ("daily", "weekly", "manual")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -30,9 +27,18 @@ class Source:
     kind: str
     path: Path | None = None
     url: str | None = None
-    refresh: str = "manual"
+    refresh: str | None = None  # daily, weekly or manual; None: the kind's default (pipeline/sources/kinds.py)
     description: str = ""
     options: dict = field(default_factory=dict)  # kind-specific keys (table, benchmark, model, repo_ids, ...)
+
+    def __post_init__(self) -> None:
+        if self.refresh is None:  # an unknown kind fails here, by name, not later as a source that reads nothing
+            object.__setattr__(self, "refresh", kind_of(self.kind).refresh)
+
+    @property
+    def spec(self):
+        """The kind's entry in the registry: adapter, options, tables it writes."""
+        return kind_of(self.kind)
 
     @property
     def is_live(self) -> bool:
@@ -127,9 +133,11 @@ def load_catalogue(path: Path | None = None) -> list[Source]:
             raise CatalogueError(f"{where}: name {name!r} must be lower-case letters, digits and _")
         if name in seen:
             raise CatalogueError(f"{where}: duplicate name {name!r}")
-        if kind not in KINDS:
-            raise CatalogueError(f"{where} ({name}): kind {kind!r} is not one of {', '.join(KINDS)}")
-        refresh = entry.get("refresh", "manual")
+        try:
+            spec = kind_of(kind)
+        except UnknownName:
+            raise CatalogueError(f"{where} ({name}): kind {kind!r} is not one of {', '.join(KINDS)}") from None
+        refresh = entry.get("refresh", spec.refresh)
         if refresh not in REFRESH:
             raise CatalogueError(f"{where} ({name}): refresh {refresh!r} is not one of {', '.join(REFRESH)}")
         local = entry.get("path")
@@ -137,6 +145,9 @@ def load_catalogue(path: Path | None = None) -> list[Source]:
         if not local and not entry.get("url") and not options.get("repo_ids"):
             raise CatalogueError(f"{where} ({name}): needs a `path`, a `url` or `repo_ids`")
         _check_locations(f"{where} ({name})", local, entry.get("url"), options.get("repo_ids"))
+        problems = spec.check_options(options)
+        if problems:
+            raise CatalogueError(f"{where} ({name}): " + "; ".join(problems))
         location = path.parent / Path(local).expanduser() if local else None  # relative to the catalogue; `~` is home
         if location is not None:
             _check_path(f"{where} ({name})", location, path.parent)

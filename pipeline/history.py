@@ -26,7 +26,7 @@ import polars as pl
 
 from pipeline import warehouse
 from pipeline.catalogue import Source
-from pipeline.ingest import PATTERNS, parse_inputs
+from pipeline.ingest import parse_inputs
 from pipeline.quarantine import QUARANTINE_SCHEMA
 from pipeline.sources.files import files_under
 from pipeline.sources.records import BENCHMARK_COLUMNS, FACT_COLUMNS, MODEL_COLUMNS
@@ -121,7 +121,7 @@ def snapshot_files(archive: Path, source: Source, snapshot_date: str) -> list[tu
     folder = archive / source.name / snapshot_date
     if not folder.is_dir():
         return []
-    return [(n, raw) for n, raw in files_under(folder, PATTERNS.get(source.kind, ("*",))) if n != MANIFEST]
+    return [(n, raw) for n, raw in files_under(folder, source.spec.patterns) if n != MANIFEST]
 
 
 def parse_snapshot(source: Source, files: list[tuple[str, bytes]]) -> dict[str, pl.DataFrame]:

@@ -17,7 +17,7 @@ from pipeline import contain
 from pipeline.catalogue import Source
 from pipeline.fetch import FetchRecord, SnapshotStore, fetch
 from pipeline.quarantine import source_problems
-from pipeline.sources import epoch, leaderboards, model_cards, paper_table
+from pipeline.sources import model_cards
 from pipeline.sources.files import files_under
 from pipeline.sources.records import Batch, unreadable
 
@@ -64,12 +64,6 @@ def _hub_headers() -> dict[str, str]:
     return {"authorization": f"Bearer {token}"} if token else {}
 
 
-PATTERNS = {
-    "hf_model_cards": ("*.md", "*.model.json"),
-    "lm_eval": ("results_*.json", "samples_*.jsonl"),
-}
-
-
 @dataclass
 class Input:
     name: str
@@ -101,7 +95,7 @@ def collect_inputs(source: Source, store: SnapshotStore, client=None, failed: li
     fetched_names = {i.name for i in inputs}
     if source.path is not None and (not urls or len(fetched_names) < len(urls)):
         try:
-            inputs += [Input(n, b) for n, b in files_under(source.path, PATTERNS.get(source.kind, ("*",)),
+            inputs += [Input(n, b) for n, b in files_under(source.path, source.spec.patterns,
                                                            max_bytes=MAX_SOURCE_FILE_BYTES, problems=problems, failed=failed)
                        if n not in fetched_names]
         except (FileNotFoundError, OSError) as exc:
@@ -115,50 +109,25 @@ FORMAT_CHECKS = {"format", "columns", "json", "lm_eval_results", "simple_evals",
                  "unreadable"}
 
 
-def _parse(source: Source, name: str, raw: bytes) -> tuple[Batch, dict | None]:
-    """Parse one input with the source kind's adapter."""
-    batch, paper_rows, opts = Batch(source.name), None, source.options
-    if source.kind == "hf_model_cards":
-        batch = model_cards.parse_one(name, raw, source.name)
-    elif source.kind == "epoch_models":
-        epoch.read_models(raw, batch, domains=opts.get("domains", ["Language"]),
-                          tasks=opts.get("tasks", epoch.LANGUAGE_MODEL_TASKS))
-    elif source.kind == "epoch_benchmarks":
-        epoch.read_benchmark(raw, batch, benchmark=str(opts.get("benchmark") or Path(name).stem))
-    elif source.kind == "epoch_model_versions":
-        epoch.read_model_versions(raw, batch)
-    elif source.kind == "epoch_distilled":
-        epoch.read_distilled(raw, batch)
-    elif source.kind == "open_llm_leaderboard":
-        leaderboards.read_open_llm_leaderboard(raw, batch)
-    elif source.kind == "lm_eval" and name.endswith(".jsonl"):
-        leaderboards.read_lm_eval_samples(raw, name, batch, model=opts.get("model"),
-                                          temperature=opts.get("temperature"), top_p=opts.get("top_p"))
-    elif source.kind == "lm_eval":
-        leaderboards.read_lm_eval_results(raw, name, batch, model=opts.get("model"))
-    elif source.kind == "simple_evals" and not (opts.get("model") and opts.get("benchmark")):
-        batch.reject(name, "a simple_evals source needs `model` and `benchmark` in the catalogue", check="catalogue")
-    elif source.kind == "simple_evals":
-        leaderboards.read_simple_evals(raw, name, batch, model=str(opts["model"]), benchmark=str(opts["benchmark"]))
-    elif source.kind == "paper_table":
-        reader = paper_table.read_table2 if opts.get("table") == "table2" else paper_table.read_table1
-        paper_rows = reader(raw, source.name)
-        batch.rejects += paper_rows["rejects"].to_dicts()
-    return batch, paper_rows
+def _parse(source: Source, name: str, raw: bytes) -> Batch:
+    """Parse one input with the source kind's adapter (pipeline/sources/kinds.py)."""
+    batch = Batch(source.name)
+    source.spec.read(raw, name, batch, source.options)
+    return batch
 
 
-def parse_each(source: Source, files: list[tuple[str, bytes]]) -> list[tuple[Batch, dict | None]]:
+def parse_each(source: Source, files: list[tuple[str, bytes]]) -> list[Batch]:
     """Every file of one source with its kind's parser, one (records, paper rows) pair per file in order, in
     worker processes (pipeline/contain.py): a file whose parse crashes, runs out of time or memory, or raises
     becomes one quarantine row saying so, and the other files go on. Cards are parsed in chunks, on every core
     when there are many; other kinds file by file."""
-    if source.kind == "hf_model_cards":
-        return [(part, None) for part in model_cards.parse_card_inputs(files, source.name)]
+    if source.kind == "hf_model_cards":  # many small files: parsed in chunks, on every core
+        return model_cards.parse_card_inputs(files, source.name)
     parsed, unguarded = contain.map_guarded(_parse, [(source, name, raw) for name, raw in files])
-    parts = [part if not isinstance(part, contain.Died) else (unreadable(source.name, name, part.reason), None)
+    parts = [part if not isinstance(part, contain.Died) else unreadable(source.name, name, part.reason)
              for (name, _), part in zip(files, parsed)]
     if unguarded and parts:
-        parts[0][0].reject("*", unguarded, check="source")
+        parts[0].reject("*", unguarded, check="source")
     return parts
 
 
@@ -166,15 +135,14 @@ def parse_inputs(source: Source, files: list[tuple[str, bytes]]) -> Batch:
     """Every file of one source into one Batch (no fetching, no fallback). A paper table's own rows are not
     records; its rejects are."""
     batch = Batch(source.name)
-    for part, _ in parse_each(source, files):
+    for part in parse_each(source, files):
         batch.extend(part)
     return batch
 
 
-def _unreadable(batch: Batch, paper_rows: dict | None) -> bool:
+def _unreadable(batch: Batch) -> bool:
     """The whole input failed to parse (wrong format), as opposed to a few bad records in it."""
-    produced = batch.models or batch.facts or batch.benchmarks or (paper_rows is not None and paper_rows["rows"].height)
-    return not produced and any(r["check_name"] in FORMAT_CHECKS for r in batch.rejects)
+    return not batch.record_count() and any(r["check_name"] in FORMAT_CHECKS for r in batch.rejects)
 
 
 def last_archived(source: Source, archive: Path) -> tuple[str, list[Input]] | None:
@@ -193,10 +161,6 @@ def last_archived(source: Source, archive: Path) -> tuple[str, list[Input]] | No
 # false` on a source in the catalogue accepts such a change.
 SHRINK_SHARE = 0.5
 SHRINK_MIN_RECORDS = 20
-
-
-def _records(part: Batch, rows: dict | None) -> int:
-    return len(part.models) + len(part.facts) + len(part.benchmarks) + (rows["rows"].height if rows is not None else 0)
 
 
 def shrunk(before: int, now: int) -> bool:
@@ -229,40 +193,37 @@ def read_source(source: Source, store: SnapshotStore, client=None, archive: Path
         inputs.append(Input(name, old))
         problems.append(f"{name}: its archived version of {guard.date} is used until it can be read again")
         stale_since = guard.date
-    batch, paper_rows = Batch(source.name), None
+    batch = Batch(source.name)
     used: list[tuple[str, bytes]] = []
     records: dict[str, int] = {}
     parsed = parse_each(source, [(i.name, i.raw) for i in inputs])
-    for item, (part, rows) in zip(inputs, parsed):
+    for item, part in zip(inputs, parsed):
         name, raw, record = item.name, item.raw, item.fetch
         fetched = record is not None and record.status in ("fetched", "not_modified")
-        if fetched and _unreadable(part, rows):
+        if fetched and _unreadable(part):
             good = store.last_good(source.name, record.url)
             if good and good[0]["sha256"] != record.sha256:
                 problems.append(f"{record.url}: fetched content is unreadable ({part.rejects[0]['reason']}); "
                                 "using the last good snapshot")
                 raw = good[1]
-                [(part, rows)] = parse_each(source, [(name, raw)])
+                [part] = parse_each(source, [(name, raw)])
         elif guard is not None and source.options.get("shrink_guard", True) is not False:
-            before, now = guard.records.get(name, 0), _records(part, rows)
+            before, now = guard.records.get(name, 0), part.record_count()
             old = guard.read(name) if shrunk(before, now) else None
             if old is not None and old != raw:
                 problems.append(f"{name}: {now} records where its archived version of {guard.date} gave {before} "
                                 "(a header-only reply, renamed columns?); that version is kept until the file reads "
                                 "whole again (`shrink_guard: false` accepts the change)")
                 raw, stale_since = old, guard.date
-                [(part, rows)] = parse_each(source, [(name, raw)])
+                [part] = parse_each(source, [(name, raw)])
             elif fetched and record.sha256:
                 store.mark_good(source.name, record.url, record.sha256)
         elif fetched and record.sha256:
             store.mark_good(source.name, record.url, record.sha256)
         batch.extend(part)
         used.append((name, raw))
-        records[name] = _records(part, rows)
-        paper_rows = rows if rows is not None else paper_rows
+        records[name] = part.record_count()
     frames = batch.frames()
-    if paper_rows is not None:
-        frames[f"paper_{source.options.get('table', 'table1')}"] = paper_rows["rows"]
     frames["rejects"] = pl.concat([frames["rejects"], source_problems(source.name, problems)])
     inputs = [(n, hashlib.sha256(b).hexdigest(), len(b)) for n, b in used]
     return SourceResult(source, frames, fetches, inputs, problems, batch.skipped, stale_since, contents=used,
@@ -282,7 +243,7 @@ def read_source_safely(source: Source, store: SnapshotStore, archive: Path | Non
         if fallback:
             snapshot_date, inputs = fallback
             batch = Batch(source.name)
-            for part, _ in parse_each(source, [(i.name, i.raw) for i in inputs]):
+            for part in parse_each(source, [(i.name, i.raw) for i in inputs]):
                 batch.extend(part)
             problems = [f"{problem}; using its archived snapshot of {snapshot_date} until it can be read again"]
             frames = batch.frames()

@@ -28,7 +28,8 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.paths import PROJECT_ROOT
-from pipeline.sources import epoch, leaderboards
+from pipeline.sources import epoch
+from pipeline.sources.kinds import KINDS
 from pipeline.sources.tabular import TableError, read_table
 
 SNAPSHOT_DIR = PROJECT_ROOT / "data" / "snapshots"
@@ -36,14 +37,8 @@ MANIFEST = SNAPSHOT_DIR / "manifest.csv"
 MANIFEST_COLUMNS = ["name", "file", "kind", "snapshot_date", "licence", "citation", "upstream_url", "repository",
                     "repository_path", "repository_commit", "upstream_sha256", "upstream_bytes", "upstream_rows",
                     "rows", "columns", "sha256", "filter"]
-# The columns each kind's reader looks for (its single definition lives beside the reader).
-READ_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
-    "epoch_models": epoch.MODEL_COLUMNS,
-    "epoch_benchmarks": epoch.BENCHMARK_COLUMNS,
-    "epoch_model_versions": epoch.VERSION_COLUMNS,
-    "epoch_distilled": epoch.DISTILLED_COLUMNS,
-    "open_llm_leaderboard": leaderboards.OLL_COLUMNS,
-}
+# The columns each kind's reader looks for (the registry holds them, beside each reader).
+READ_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {name: kind.columns for name, kind in KINDS.items() if kind.columns}
 # Date columns whose newest value says how fresh a file is, when no retrieval date is known.
 _DATE_COLUMNS = ("Publication date", "Started at", "started_at", "Release date", "Version release date",
                  "metadata_submission_date")

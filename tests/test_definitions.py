@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dagster as dg
+import pytest
 
 from assets.definitions import defs
 
@@ -91,3 +92,48 @@ def test_every_code_location_in_the_workspace_loads_with_documented_assets():
     history = importlib.import_module("assets.history").defs.get_repository_def()
     assert history.get_sensor_def("snapshot_date_sensor").default_status == dg.DefaultSensorStatus.RUNNING
     assert history.get_sensor_def("history_automation_sensor").default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_each_refresh_value_has_its_schedule_and_manual_sources_none(tmp_path):
+    from assets.definitions import build_definitions
+
+    catalogue = tmp_path / "sources.yaml"
+    catalogue.write_text("sources:\n"
+                         "  - {name: board, kind: epoch_benchmarks, benchmark: gpqa_diamond, path: gpqa.csv}\n"
+                         "  - {name: slow_board, kind: epoch_benchmarks, benchmark: aime, path: aime.csv, refresh: weekly}\n"
+                         "  - {name: kept, kind: open_llm_leaderboard, path: oll.csv, refresh: manual}\n"
+                         "  - {name: my_cards, kind: hf_model_cards, path: cards}\n")
+    repo = build_definitions(catalogue_file=catalogue, out_dir=tmp_path / "out", state_dir=tmp_path / "state") \
+        .get_repository_def()
+
+    def scheduled(name):
+        schedule = repo.get_schedule_def(name)
+        assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+        keys = repo.get_job(schedule.job_name).asset_layer.selected_asset_keys
+        return schedule.cron_schedule, {key.path[-1] for key in keys}
+
+    assert scheduled("daily_leaderboard_ingestion") == ("0 6 * * *", {"board"})  # the leaderboard kinds' default
+    assert scheduled("weekly_source_ingestion") == ("0 6 * * 1", {"slow_board"})
+    # `manual` and the cards (manual by default; a local folder has its sensor) are on no schedule
+    all_scheduled = {key.path[-1] for s in repo.schedule_defs for key in repo.get_job(s.job_name).asset_layer.selected_asset_keys}
+    assert "kept" not in all_scheduled and "my_cards" not in all_scheduled
+
+
+def test_a_misspelt_name_in_a_registry_fails_at_load_and_says_what_exists():
+    from assets import marts, sql_assets
+    from pipeline.catalogue import Source
+    from pipeline.registry import UnknownName
+
+    with pytest.raises(UnknownName, match=r"unknown sql/marts file 'model_comparsion'; known: distillation_pairs, "):
+        sql_assets.sql_file_assets("marts", "marts", "table", {"model_comparsion": marts.MART_CHECKS["model_comparison"]})
+    with pytest.raises(UnknownName, match="unknown source kind 'epoch_model'; known: hf_model_cards, epoch_models"):
+        Source(name="x", kind="epoch_model")
+    with pytest.raises(UnknownName, match="unknown SQL table given a schema 'marts/model_comparisons'"):
+        sql_assets.check_schema_tables(sql_assets.SQL_TABLE_SCHEMAS | {("marts", "model_comparisons"): object})
+
+
+def test_the_kinds_table_in_the_docs_is_the_registry():
+    from pipeline.paths import PROJECT_ROOT
+    from pipeline.sources.kinds import docs_table
+
+    assert docs_table() in (PROJECT_ROOT / "docs" / "sources.md").read_text(), "run `make docs` and commit docs/sources.md"

@@ -46,7 +46,7 @@ def _csv(frame: pl.DataFrame) -> bytes:
 
 
 def _read(source: Source, name: str, raw: bytes):
-    batch, rows = _parse(source, name, raw)
+    batch = _parse(source, name, raw)
     frames = batch.frames()  # the frames build: no value of the wrong type reaches polars
     assert all(r["reason"] for r in batch.rejects)
     return frames, batch

@@ -47,7 +47,19 @@ def test_catalogue_errors_are_clear(tmp_path):
                           ("sources:\n  - {name: x, kind: epoch_models, path: /etc/passwd}", "is under /etc"),
                           ("sources:\n  - {name: x, kind: hf_model_cards, path: ~/.cache/huggingface}", "hidden folder"),
                           ("sources:\n  - {name: x, kind: hf_model_cards, path: '" + str(Path.home()) + "/.ssh'}",
-                           "hidden folder ~/.ssh")]:
+                           "hidden folder ~/.ssh"),
+                          # every option is one the kind takes, of its type (pipeline/sources/kinds.py)
+                          ("sources:\n  - {name: x, kind: lm_eval, path: a, modle: m}",
+                           r"option `modle` is not one a lm_eval source takes \(it takes: citation, .*model"),
+                          ("sources:\n  - {name: x, kind: simple_evals, path: a, model: m}", "option `benchmark` is required"),
+                          ("sources:\n  - {name: x, kind: paper_table, path: a, table: table3}",
+                           "option `table` must be one of table1, table2, not 'table3'"),
+                          ("sources:\n  - {name: x, kind: epoch_benchmarks, path: a, benchmark: 5}",
+                           "option `benchmark` must be text, not int"),
+                          ("sources:\n  - {name: x, kind: epoch_models, path: a, shrink_guard: 'no'}",
+                           "option `shrink_guard` must be true or false"),
+                          ("sources:\n  - {name: x, kind: lm_eval, path: a, refresh: hourly}",
+                           "refresh 'hourly' is not one of daily, weekly, manual")]:
         bad.write_text(text)
         with pytest.raises(CatalogueError, match=message):
             load_catalogue(bad)

@@ -36,6 +36,7 @@ class Batch:
     benchmarks: list[dict] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)
     skipped: int = 0  # rows left out on purpose by a documented filter (counted, not silent)
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)  # rows of a table of its own (a paper table), by name
 
     def reject(self, record_id: str, reason: str, *, check: str, raw: str = "", column: str = "") -> None:
         self.rejects.append(quarantine_row(self.source_name, record_id, reason, raw_content=raw,
@@ -101,6 +102,11 @@ class Batch:
         self.benchmarks += other.benchmarks
         self.rejects += other.rejects
         self.skipped += other.skipped
+        for name, rows in other.tables.items():
+            self.tables[name] = pl.concat([self.tables[name], rows]) if name in self.tables else rows
+
+    def record_count(self) -> int:
+        return len(self.models) + len(self.facts) + len(self.benchmarks) + sum(t.height for t in self.tables.values())
 
     def frames(self) -> dict[str, pl.DataFrame]:
         return {
@@ -108,7 +114,7 @@ class Batch:
             "facts": pl.DataFrame(self.facts, schema=FACT_COLUMNS),
             "benchmarks": pl.DataFrame(self.benchmarks, schema=BENCHMARK_COLUMNS),
             "rejects": quarantine_frame(self.rejects),
-        }
+        } | self.tables
 
 
 def unreadable(source_name: str, record_id: str, reason: str) -> Batch:
