@@ -48,7 +48,7 @@ def _paper_table1_reproduced(con) -> dg.AssetCheckResult:
     in_table1 = "from marts.model_comparison where scenario = 'paper' and paper_training_flops is not null"
     matched = con.execute(f"select count(*) {in_table1} and paper_discrepancies = ''").fetchall()[0][0]
     differing, rows = count_and_first(con, f"""
-        select model, paper_discrepancies, training_flops, paper_training_flops, gpu_hours_h100,
+        select model, paper_discrepancies, training_flops, paper_training_flops, gpu_hours,
                paper_gpu_hours_h100, tco2e, paper_tco2e
         {in_table1} and paper_discrepancies <> '' order by model""")
     return dg.AssetCheckResult(

@@ -108,9 +108,10 @@ def report_page(ledger: LedgerPaths, warehouse_db: DuckDBResource) -> dg.Materia
         hardware = warehouse.read_table(con, "marts", "hardware_comparison")
         pairs = warehouse.read_table(con, "marts", "distillation_pairs")
         scenarios = warehouse.query_frame(con, """
-            select s.*, a.peak_flops_per_s / 1e12 as h100_peak_tflops, a.mfu as h100_mfu, a.tdp_w as h100_tdp_w
+            select s.*, a.name as comparison_accelerator_name, a.peak_flops_per_s / 1e12 as comparison_peak_tflops,
+                   a.mfu as comparison_mfu
             from staging.stg_scenarios s left join costs.scenario_accelerators a
-              on a.scenario = s.scenario and a.accelerator_id = 'h100_sxm' order by s.scenario_origin, s.scenario <> 'paper', s.scenario""")
+              on a.scenario = s.scenario and a.accelerator_id = s.comparison_accelerator order by s.scenario_origin, s.scenario <> 'paper', s.scenario""")
         sources = warehouse.query_frame(con, """
             select c.name, c.kind, coalesce(c.url, c.path, c.repo_ids) as location, c.snapshot_date, c.licence, c.citation,
                    c.upstream_url, c.sha256, l.loaded_at, l.fetch_status, l.rows, l.quarantined, l.stale_since, f.last_fetched
@@ -145,7 +146,7 @@ def published_warehouse(ledger: LedgerPaths) -> dg.MaterializeResult:
         raise
     files = place_release(staged)
     with warehouse.connect(ledger.published_db, read_only=True) as con:
-        preview = warehouse.query_frame(con, "select scenario, model, model_type, training_flops, gpu_hours_h100, tco2e, "
+        preview = warehouse.query_frame(con, "select scenario, model, model_type, training_flops, accelerator_id, gpu_hours, tco2e, "
                               "gpqa_diamond, aime_2024 from model_comparison order by scenario, training_flops desc")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(ledger.published_db)),

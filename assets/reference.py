@@ -88,6 +88,7 @@ class WhatIf(dg.Config):
     name: str = "what_if"
     base_scenario: str = "default"
     accelerator: Optional[str] = None  # the accelerator `mfu` and `price_usd_per_gpu_hour` apply to; all if unset
+    comparison_accelerator: Optional[str] = None  # the accelerator model_comparison's GPU-hours, energy and cost are on
     mfu: Optional[float] = None
     price_usd_per_gpu_hour: Optional[float] = None
     grid_region: Optional[str] = None
@@ -109,8 +110,9 @@ def _what_if_rows(con, config: WhatIf) -> tuple[pl.DataFrame, pl.DataFrame]:
             "select count(*) from ref.grid_intensity where region_id = ?", [config.grid_region]).fetchall()[0][0]:
         raise dg.Failure(f"unknown grid region {config.grid_region!r}: see data/reference/grid_intensity.csv")
     accelerators = [r[0] for r in con.execute("select accelerator_id from ref.accelerators order by 1").fetchall()]
-    if config.accelerator and config.accelerator not in accelerators:
-        raise dg.Failure(f"unknown accelerator {config.accelerator!r} (known: {', '.join(accelerators)})")
+    for chosen in (config.accelerator, config.comparison_accelerator):
+        if chosen and chosen not in accelerators:
+            raise dg.Failure(f"unknown accelerator {chosen!r} (known: {', '.join(accelerators)})")
     for key, value in [("mfu", config.mfu), ("price_usd_per_gpu_hour", config.price_usd_per_gpu_hour)]:
         if value is not None and not (value > 0 and (key != "mfu" or value <= 1)):
             raise dg.Failure(f"what-if {key} must be above 0{' and at most 1' if key == 'mfu' else ''}, not {value}")
@@ -118,7 +120,7 @@ def _what_if_rows(con, config: WhatIf) -> tuple[pl.DataFrame, pl.DataFrame]:
     row = base.to_dicts()[0]
     row.update(scenario=config.name, description=f"What-if on `{config.base_scenario}`: " + ", ".join(
         f"{k}={v}" for k, v in config.model_dump().items() if v is not None and k not in ("enabled", "drop")))
-    for key in ("grid_region", "grid_tco2e_per_mwh", "pue", "moe_params"):
+    for key in ("grid_region", "grid_tco2e_per_mwh", "pue", "moe_params", "comparison_accelerator"):
         if getattr(config, key) is not None:
             row[key] = getattr(config, key)
     valid, rejects = split_valid(pl.DataFrame([row], schema=reference.SCENARIO_COLUMNS), schemas.Scenario,

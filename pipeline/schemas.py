@@ -302,7 +302,9 @@ class ModelComparison(pa.DataFrameModel):
     training_flops: Optional[float] = pa.Field(nullable=True, gt=0, le=MAX_FLOPS, description="Training compute the scenario uses, FLOP")
     training_flops_kind: Optional[str] = pa.Field(nullable=True, isin=KINDS_WITH_COMPUTED, description="computed / reported / estimated / published")
     lineage_flops: Optional[float] = pa.Field(nullable=True, gt=0, description="Base model's lineage compute plus this model's, FLOP")
-    gpu_hours_h100: Optional[float] = pa.Field(nullable=True, gt=0, description="H100 SXM GPU-hours")
+    accelerator_id: str = pa.Field(description="The scenario's comparison accelerator, which the GPU-hours, energy, "
+                                   "emissions and cost are on")
+    gpu_hours: Optional[float] = pa.Field(nullable=True, gt=0, description="GPU-hours on the comparison accelerator")
     gpu_hours_low: Optional[float] = pa.Field(nullable=True, gt=0, description="GPU-hours at the high end of the MFU range")
     gpu_hours_high: Optional[float] = pa.Field(nullable=True, gt=0, description="GPU-hours at the low end of the MFU range")
     energy_mwh: Optional[float] = pa.Field(nullable=True, ge=0, description="Energy, MWh")

@@ -80,7 +80,7 @@ PAPER_TABLE1 = [  # model, training FLOPs, H100 GPU-hours, tCO2e, GPQA Diamond, 
 @pytest.mark.parametrize("model, flops, hours, tco2e, gpqa, aime", PAPER_TABLE1)
 def test_table1_rows_reproduced_under_the_paper_scenario(published, model, flops, hours, tco2e, gpqa, aime):
     row = published.execute(
-        "select training_flops, gpu_hours_h100, tco2e, gpqa_diamond, aime_2024, paper_discrepancies "
+        "select training_flops, gpu_hours, tco2e, gpqa_diamond, aime_2024, paper_discrepancies "
         "from model_comparison where scenario = 'paper' and model = ?", [model]).fetchall()
     assert len(row) == 1
     got_flops, got_hours, got_tco2e, got_gpqa, got_aime, discrepancies = row[0]
@@ -91,7 +91,7 @@ def test_table1_rows_reproduced_under_the_paper_scenario(published, model, flops
 
 def test_llama_rows_carry_metas_reported_figures_next_to_the_formula(published):
     rows = {r[0]: r[1:] for r in published.execute(
-        "select model, gpu_hours_h100_kind, gpu_hours_h100_computed, tco2e_kind, tco2e_computed, training_flops_kind "
+        "select model, gpu_hours_kind, gpu_hours_computed, tco2e_kind, tco2e_computed, training_flops_kind "
         "from model_comparison where scenario = 'paper' and model like 'Llama%'").fetchall()}
     kind, computed_hours, tco2e_kind, computed_tco2e, flops_kind = rows["Llama 3.1 8B"]
     assert (kind, tco2e_kind, flops_kind) == ("reported", "reported", "computed")
@@ -102,13 +102,13 @@ def test_llama_rows_carry_metas_reported_figures_next_to_the_formula(published):
 
 def test_o3_mini_pins_both_the_printed_and_the_computed_hours(published):
     row = published.execute(
-        "select training_flops, gpu_hours_h100, gpu_hours_h100_kind, paper_gpu_hours_h100, tco2e, paper_tco2e, "
+        "select training_flops, gpu_hours, gpu_hours_kind, paper_gpu_hours_h100, tco2e, paper_tco2e, "
         "paper_discrepancies from model_comparison where scenario = 'paper' and model = 'o3-mini'").fetchall()[0]
     flops, hours, kind, paper_hours, tco2e, paper_tco2e, discrepancies = row
     assert (sig(flops), kind) == (4.68e23, "computed")
     assert sig(hours) == 3.42e5 and paper_hours == 3.8e5
     assert sig(tco2e) == 1.13e2 and paper_tco2e == 1.26e2
-    assert "gpu_hours_h100 differs" in discrepancies and "tco2e differs" in discrepancies
+    assert "gpu_hours differs" in discrepancies and "tco2e differs" in discrepancies
 
 
 PAPER_TABLE2 = {  # (workload, accelerator): printed hours, printed tCO2e
@@ -191,7 +191,7 @@ def test_every_number_says_its_kind_and_source(published):
     rows = published.execute("""
         select count(*) from model_comparison
         where (training_flops is not null and (training_flops_kind is null or training_flops_source is null))
-           or (gpu_hours_h100 is not null and (gpu_hours_h100_kind is null or gpu_hours_h100_source is null))
+           or (gpu_hours is not null and (gpu_hours_kind is null or gpu_hours_source is null))
            or (tco2e is not null and (tco2e_kind is null or tco2e_source is null))
     """).fetchall()[0][0]
     assert rows == 0
@@ -309,19 +309,30 @@ def test_what_if_scenario_from_run_config(tmp_path):
     from assets.definitions import build_definitions
 
     defs = build_definitions(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")
+    # cheaper, cleaner A100s, and the comparison on them
     run_config = {"ops": {"what_if_scenario": {"config": {
-        "enabled": True, "name": "cheap_clean", "base_scenario": "default", "accelerator": "h100_sxm",
-        "mfu": 0.5, "grid_region": "FR", "pue": 1.2, "price_usd_per_gpu_hour": 2.0}}}}
+        "enabled": True, "name": "cheap_clean", "base_scenario": "default", "accelerator": "a100_sxm_80gb",
+        "comparison_accelerator": "a100_sxm_80gb", "mfu": 0.5, "grid_region": "FR", "pue": 1.2,
+        "price_usd_per_gpu_hour": 2.0}}}}
     with dg.instance_for_test() as instance:
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance, run_config=run_config)
     assert result.success
     with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
-        rows = dict(con.execute("select scenario, gpu_hours_h100 from model_comparison where model = 'Qwen3-8B'").fetchall())
+        rows = {r[0]: r[1:] for r in con.execute(
+            "select scenario, accelerator_id, gpu_hours, usd_per_gpu_hour from model_comparison where model = 'Qwen3-8B'").fetchall()}
+        a100 = dict((r[0], r[1:]) for r in con.execute(
+            "select c.scenario, c.gpu_hours, a.mfu from costs.model_costs c join costs.scenario_accelerators a "
+            "using (scenario, accelerator_id) where accelerator_id = 'a100_sxm_80gb' and c.model_id = "
+            "(select model_id from model_comparison where model = 'Qwen3-8B' limit 1)").fetchall())
         grid, pue = con.execute("select grid_tco2e_per_mwh, pue from costs.scenario_accelerators "
-                                "where scenario = 'cheap_clean' and accelerator_id = 'h100_sxm'").fetchall()[0]
-    assert set(rows) == {"paper", "default", "cheap_clean"}
-    assert rows["cheap_clean"] == pytest.approx(rows["default"] * 0.40 / 0.5)
+                                "where scenario = 'cheap_clean' and accelerator_id = 'a100_sxm_80gb'").fetchall()[0]
+        paper_hours_compared = con.execute("select count(gpu_hours_matches_paper) from model_comparison "
+                                           "where scenario = 'cheap_clean'").fetchall()[0][0]
+    assert {s: r[0] for s, r in rows.items()} == {"paper": "h100_sxm", "default": "h100_sxm", "cheap_clean": "a100_sxm_80gb"}
+    assert rows["cheap_clean"][1:] == (a100["cheap_clean"][0], 2.0) and a100["cheap_clean"][1] == 0.5
+    assert rows["cheap_clean"][1] == pytest.approx(a100["default"][0] * a100["default"][1] / 0.5)
     assert (grid, pue) == (0.056, 1.2)
+    assert paper_hours_compared == 0  # the paper's hours are H100 hours: nothing to compare A100 hours with
 
     # An invalid what-if fails with the reason, before anything downstream changes.
     run_config["ops"]["what_if_scenario"]["config"]["grid_region"] = "atlantis"

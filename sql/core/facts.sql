@@ -58,7 +58,8 @@ paper_table1 as (
         select model_id, source_name, 'training_flops' as quantity, training_flops as value, 'FLOP' as unit,
                training_flops_printed as printed, null as accelerator_id from core.paper_table1
         union all
-        select model_id, source_name, 'gpu_hours', gpu_hours_h100, 'GPU-hours', gpu_hours_h100_printed, 'h100_sxm' from core.paper_table1
+        select model_id, source_name, 'gpu_hours', gpu_hours_h100, 'GPU-hours', gpu_hours_h100_printed, gpu_hours_accelerator_id
+        from core.paper_table1
         union all
         select model_id, source_name, 'tco2e', tco2e, 'tCO2e', tco2e_printed, null from core.paper_table1
         union all

@@ -1,16 +1,17 @@
--- one row per (scenario, model): training compute (marginal and lineage), h100 gpu-hours, energy,
--- emissions, cost and inference cost, scores, the kind and source of every number, reconciliation
--- flags, and the paper's printed table 1 values beside them
-with h100_costs as (
-    select * from costs.model_costs where accelerator_id = 'h100_sxm'
+-- one row per (scenario, model): training compute (marginal and lineage), gpu-hours, energy, emissions, cost
+-- and inference cost on the scenario's comparison accelerator, scores, the kind and source of every number,
+-- reconciliation flags, and the paper's printed table 1 values beside them
+with comparison_accelerators as (
+    select * from costs.scenario_accelerators where accelerator_id = comparison_accelerator
+),
+
+comparison_costs as (
+    select c.* from costs.model_costs as c
+    join comparison_accelerators as a on a.scenario = c.scenario and a.accelerator_id = c.accelerator_id
 ),
 
 training as (
     select * from costs.model_flops
-),
-
-h100 as (
-    select * from costs.scenario_accelerators where accelerator_id = 'h100_sxm'
 ),
 
 models as (
@@ -98,12 +99,13 @@ compared as (
         l.lineage_flops,
         l.lineage_flops_with_teacher_share,
         l.lineage_path,
+        c.accelerator_id,
         h.peak_flops_per_s,
         h.mfu,
-        c.gpu_hours as gpu_hours_h100,
-        c.gpu_hours_kind as gpu_hours_h100_kind,
-        c.gpu_hours_source as gpu_hours_h100_source,
-        c.gpu_hours_computed as gpu_hours_h100_computed,
+        c.gpu_hours,
+        c.gpu_hours_kind,
+        c.gpu_hours_source,
+        c.gpu_hours_computed,
         c.gpu_hours_low,
         c.gpu_hours_high,
         c.energy_mwh,
@@ -135,14 +137,17 @@ compared as (
         p.gpqa_diamond as paper_gpqa_diamond,
         p.aime_2024 as paper_aime_2024,
         same_at_sig(c.training_flops, p.training_flops, least(p.training_flops_sig_digits, 3)) as training_flops_matches_paper,
-        same_at_sig(c.gpu_hours, p.gpu_hours_h100, least(p.gpu_hours_h100_sig_digits, 3)) as gpu_hours_h100_matches_paper,
+        -- the paper's hours are on its accelerator: on another, there is nothing to compare
+        case when c.accelerator_id = p.gpu_hours_accelerator_id
+            then same_at_sig(c.gpu_hours, p.gpu_hours_h100, least(p.gpu_hours_h100_sig_digits, 3))
+        end as gpu_hours_matches_paper,
         same_at_sig(c.tco2e, p.tco2e, least(p.tco2e_sig_digits, 3)) as tco2e_matches_paper,
         (s.gpqa_diamond = p.gpqa_diamond and s.aime_2024 = p.aime_2024) as scores_match_paper,
         f.reconciliation_flags,
         l.lineage_note
-    from h100_costs as c
+    from comparison_costs as c
     join training as t on t.scenario = c.scenario and t.model_id = c.model_id
-    join h100 as h on h.scenario = c.scenario
+    join comparison_accelerators as h on h.scenario = c.scenario
     join models as m on m.model_id = c.model_id
     left join lineage as l on l.scenario = c.scenario and l.model_id = c.model_id
     left join scores as s on s.scenario = c.scenario and s.model_id = c.model_id
@@ -154,7 +159,7 @@ select
     * exclude (reconciliation_flags, lineage_note),
     concat_ws('; ',
         case when not training_flops_matches_paper then 'training_flops differs from the paper' end,
-        case when not gpu_hours_h100_matches_paper then 'gpu_hours_h100 differs from the paper' end,
+        case when not gpu_hours_matches_paper then 'gpu_hours differs from the paper' end,
         case when not tco2e_matches_paper then 'tco2e differs from the paper' end,
         case when not scores_match_paper then 'scores differ from the paper' end,
         case when paper_training_flops is null then 'not in the paper''s Table 1' end

@@ -1,4 +1,4 @@
--- published table-1 rows as printed, one per model name
+-- published table-1 rows as printed, one per model name; its gpu-hours column is headed "gpu-hours (h100)"
 with printed as (
     select * from validated.paper_table1
 )
@@ -14,6 +14,7 @@ select
     gpu_hours_h100,
     gpu_hours_h100_printed,
     gpu_hours_h100_sig_digits,
+    'h100_sxm' as gpu_hours_accelerator_id,
     tco2e,
     tco2e_printed,
     tco2e_sig_digits,
