@@ -9,12 +9,14 @@ export PYTHONPATH := $(CURDIR)
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
 
-.PHONY: run test test-fast fuzz ui bench docs lock snapshot clean help
+.PHONY: run test test-fast fuzz lint launch ui bench docs lock snapshot clean help
 
 help:
 	@echo "make run   - install locked dependencies, materialise every asset, print output paths"
 	@echo "make test  - run the test suite"
 	@echo "make test-fast - the unit layer alone (no Dagster run), for the inner loop"
+	@echo "make lint  - ruff (Python), sqlfluff (sql/, DuckDB dialect) and dg check defs; CI runs it before the tests"
+	@echo "make launch SELECT='sources/*' - materialise an asset selection with dg launch"
 	@echo "make fuzz  - the shape-fuzzing tests with many more cases and mutants than make test runs"
 	@echo "make ui    - start the Dagster UI on http://$(UI_HOST):$(UI_PORT)"
 	@echo "make bench - time every stage and the baselines; writes out/bench/results.md"
@@ -48,6 +50,17 @@ test-fast: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 # The same properties as in make test, with 40x the hypothesis cases and a whole run over 100 mutants per kind.
 fuzz: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 	LEDGER_FUZZ_EXAMPLES=2500 LEDGER_FUZZ_MUTANTS=100 $(BIN)/python -m pytest -q tests/test_shape_fuzz.py tests/test_totality.py
+
+lint: $(BIN)/.synced
+	$(BIN)/ruff check pipeline assets tests bench
+	$(BIN)/sqlfluff lint sql/
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg check defs
+
+# `dg launch` runs a selection in the project's Dagster home (the UI lists the run); make run is the whole graph
+# with a summary at the end.
+launch: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
+	@test -n "$(SELECT)" || { echo "usage: make launch SELECT='sources/*'   (a Dagster asset selection)"; exit 2; }
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg launch --assets "$(SELECT)"
 
 ui: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT)

@@ -11,9 +11,9 @@ import dagster as dg
 from assets.housekeeping import dead_run_reaper
 from assets.ingest import source_asset_key
 from pipeline.catalogue import Source
+from pipeline.paths import PROJECT_ROOT
 from pipeline.registry import check_names
 from pipeline.sources.kinds import REFRESH
-from pipeline.paths import PROJECT_ROOT
 
 # Downstream of the sources, an asset is rebuilt when the data version of something it depends on
 # changed (or is about to): an unchanged source re-materialised by the schedule triggers nothing.

@@ -76,8 +76,8 @@ def build_history_definitions() -> dg.Definitions:
 
     @dg.sensor(job=backfill, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
                description="Adds each new snapshot date in the archive as a partition and requests its backfill run.")
-    def snapshot_date_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-        paths = build_resources()["ledger"]
+    def snapshot_date_sensor(context: dg.SensorEvaluationContext, ledger: LedgerPaths) -> dg.SensorResult:
+        paths = ledger  # the location's own resource: the archive its assets read
         known = set(context.instance.get_dynamic_partitions(SNAPSHOT_DATES.name))
         new = [d for d in history.snapshot_dates(paths.archive_dir, [s.name for s in catalogue]) if d not in known]
         return dg.SensorResult(run_requests=[dg.RunRequest(partition_key=d, run_key=f"snapshot-{d}") for d in new],
@@ -96,4 +96,6 @@ def history_backfill_job() -> dg.JobDefinition:
     return build_history_definitions().resolve_job_def("history_backfill")
 
 
-defs = build_history_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_history_definitions()

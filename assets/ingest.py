@@ -3,7 +3,7 @@ that source's rows in the shared `raw` tables, records every fetch in `ops.sourc
 puts what it could not read in `ops.quarantine`."""
 
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import polars as pl
@@ -15,9 +15,9 @@ from assets.resources import LedgerPaths
 from pipeline import history, warehouse
 from pipeline.catalogue import Source
 from pipeline.fetch import SnapshotStore, record_dict
-from pipeline.schemas import printable
 from pipeline.ingest import read_source_safely
 from pipeline.quarantine import source_problems
+from pipeline.schemas import printable
 from pipeline.sources.paper_table import TABLE1_SCHEMA, TABLE2_SCHEMA
 from pipeline.sources.records import BENCHMARK_COLUMNS, FACT_COLUMNS, MODEL_COLUMNS
 
@@ -55,7 +55,7 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
         result = read_source_safely(source, SnapshotStore(ledger.snapshots_dir), archive=ledger.archive_dir)
         if result.contents and result.stale_since is None:  # today's snapshot, for the history location's partitions
             try:
-                history.archive_inputs(ledger.archive_dir, source.name, datetime.now(timezone.utc).date().isoformat(),
+                history.archive_inputs(ledger.archive_dir, source.name, datetime.now(UTC).date().isoformat(),
                                        result.contents, result.data_version, result.records)
             except OSError as exc:  # a full or failing disk costs today's snapshot, not the load
                 problem = f"today's snapshot could not be archived ({exc.strerror or exc})"
@@ -84,7 +84,7 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
             warehouse.append_rows(con, "ops", "source_snapshots",
                                   pl.DataFrame([record_dict(r) for r in result.fetches], schema=SNAPSHOT_COLUMNS))
             warehouse.append_rows(con, "ops", "source_loads", pl.DataFrame([{
-                "source_name": source.name, "kind": source.kind, "loaded_at": datetime.now(timezone.utc),
+                "source_name": source.name, "kind": source.kind, "loaded_at": datetime.now(UTC),
                 "data_version": result.data_version, "inputs": len(result.inputs), "rows": sum(counts.values()),
                 "quarantined": rejects.height, "stale_since": result.stale_since,
                 "fetch_status": ", ".join(sorted({r.status for r in result.fetches})) or "local"}],

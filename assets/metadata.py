@@ -15,7 +15,6 @@ import vl_convert as vlc
 
 from pipeline import warehouse
 
-
 PREVIEW_ROWS = 10
 
 

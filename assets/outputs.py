@@ -3,7 +3,6 @@ published into `out/` together with the warehouse."""
 
 from __future__ import annotations
 
-
 import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
@@ -12,8 +11,7 @@ from assets.marts import HARDWARE_COMPARISON, MODEL_COMPARISON
 from assets.metadata import chart_metadata, markdown_table
 from assets.resources import LedgerPaths
 from pipeline import charts, report, warehouse
-from pipeline.export import (csv_safe, discard_release, place_release, remove_leftovers, replace_into, stage_release,
-                             staging_dir)
+from pipeline.export import csv_safe, discard_release, place_release, remove_leftovers, replace_into, stage_release, staging_dir
 
 OUTPUTS = "outputs"
 PUBLISH = "publish"

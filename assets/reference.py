@@ -13,7 +13,6 @@ from dagster_duckdb import DuckDBResource
 from assets.metadata import descriptions_from, table_metadata
 from assets.resources import LedgerPaths
 from pipeline import schemas, warehouse
-
 from pipeline.sources import reference
 from pipeline.validation import split_valid
 

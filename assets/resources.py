@@ -80,6 +80,7 @@ class WarehouseDB(DuckDBResource):
 
     @contextmanager
     def get_connection(self):
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)  # the state folder, on first use
         for wait in (*LOCK_WAIT_S, None):
             try:
                 conn = duckdb.connect(self.database, read_only=False, config=dict(self.connection_config))
@@ -99,7 +100,6 @@ def build_resources(data_dir: Path | None = None, out_dir: Path | None = None, s
                     sources_file: Path | None = None) -> dict[str, dg.ConfigurableResource]:
     paths = LedgerPaths(data_dir=str(data_dir or default_data_dir()), out_dir=str(out_dir or default_out_dir()),
                         state_dir=str(state_dir or default_state_dir()), sources_file=str(sources_file or catalogue_path()))
-    paths.working_db.parent.mkdir(parents=True, exist_ok=True)
     # DuckDB caches up to 80% of RAM by default; a limit makes it write finished blocks out and spill big
     # sorts and joins to disk instead (LEDGER_DUCKDB_MEMORY_LIMIT, e.g. "1GB"; unset: DuckDB's default).
     memory_limit = os.environ.get("LEDGER_DUCKDB_MEMORY_LIMIT")

@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         defs = importlib.import_module(args.module).defs
+        defs = defs() if callable(defs) else defs  # a lazy `@dg.definitions` entry point
     except CatalogueError as exc:  # before any work: the run cannot know what to read
         print(f"The sources catalogue is not valid, nothing was run: {exc}", file=sys.stderr)
         return 2

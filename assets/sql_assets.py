@@ -17,10 +17,10 @@ from dagster_duckdb import DuckDBResource
 from assets import checks
 from assets.metadata import descriptions_from, table_metadata
 from pipeline import warehouse
+from pipeline.paths import SQL_DIR
 from pipeline.registry import check_names
 from pipeline.schemas import SQL_TABLE_SCHEMAS
 from pipeline.validation import split_valid
-from pipeline.paths import SQL_DIR
 
 
 def _first_comment(sql: str) -> str:

@@ -13,7 +13,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.generate import write_cards
@@ -79,7 +79,7 @@ def main() -> None:
 
 def render(results: list[dict]) -> str:
     by = {(r["stage"], r["n"]): r for r in results}
-    lines = [f"Distill Ledger benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+    lines = [f"Distill Ledger benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
              f"Python {platform.python_version()}; medians of the repeats shown; each run in its own process.", "",
              "| stage | n | repeats | median s | rows/s | peak RSS MiB | notes |", "|---|---|---|---|---|---|---|"]
     for r in results:

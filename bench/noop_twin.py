@@ -30,8 +30,10 @@ def _noop_step(real: dg.AssetsDefinition) -> dg.AssetsDefinition:
 
 
 def build() -> dg.Definitions:
-    return dg.Definitions(assets=[_noop_step(real) for real in assets.definitions.defs.assets],
+    return dg.Definitions(assets=[_noop_step(real) for real in assets.definitions.defs().assets],
                           executor=dg.in_process_executor)
 
 
-defs = build()
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build()

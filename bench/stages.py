@@ -17,7 +17,6 @@ import polars as pl
 from bench.generate import cost_rows, fact_rows
 from pipeline import formulas
 
-
 WARM_UP_ROWS = 1_000
 TIMED_RUNS = 5  # timed runs of a vectorised cost contender in one process (median kept)
 
@@ -70,8 +69,8 @@ DAGSTER_CARD_STAGES = {"cards_step_python_m_dagster": "module", "cards_step_dags
 def run(stage: str, n: int, folder: str | None) -> dict:
     timings: dict[str, float] = {}
     if stage in CARD_STAGES:
-        from pipeline.sources.model_cards import available_cores, read_card_files
         from pipeline.sources.files import files_under
+        from pipeline.sources.model_cards import available_cores, read_card_files
         from pipeline.sources.records import Batch
         loader, workers = CARD_STAGES[stage]
         files = files_under(Path(folder), ("*.md",))[:n]
@@ -143,7 +142,7 @@ def pipeline_warehouse(n: int, root: Path):
 
     from assets.definitions import build_definitions
     from pipeline import warehouse
-    from pipeline.catalogue import load_catalogue, catalogue_path
+    from pipeline.catalogue import catalogue_path, load_catalogue
 
     facts, _ = fact_rows(n)
     card_source = next(s.name for s in load_catalogue(catalogue_path()) if s.kind == "hf_model_cards")
@@ -237,6 +236,7 @@ def storage_floor(database: Path, tables: list[list[str]]) -> dict:
 
 def _charts(n: int) -> dict:
     import numpy as np
+
     from pipeline import charts
     gen = np.random.default_rng(7)
     frame = pl.DataFrame({"model": [f"model-{i}" for i in range(n)], "model_type": gen.choice(["Vanilla", "Distilled", "Proprietary"], n),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -87,7 +88,7 @@ def score_vs_compute(frame: pl.DataFrame, score_column: str, score_title: str, t
     to_px = lambda f, s: ((math.log10(f) - math.log10(lo)) / span * WIDTH, HEIGHT - s / 100 * HEIGHT)  # noqa: E731
     frontier_rows = pareto_frontier(everything, "training_flops", score_column)
     corners = [to_px(f, v) for f, v in frontier_rows.select("training_flops", score_column).iter_rows()]
-    step_path = [p for a, b in zip(corners, corners[1:]) for p in (a, (b[0], a[1]))] + corners[-1:]  # step-after
+    step_path = [p for a, b in itertools.pairwise(corners) for p in (a, (b[0], a[1]))] + corners[-1:]  # step-after
     placements = place_labels([(*to_px(f, v), m) for m, f, v in data.select("model", "training_flops", score_column).iter_rows()],
                               WIDTH, HEIGHT, obstacles=polyline_boxes(step_path))
     data = data.with_columns(

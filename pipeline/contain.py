@@ -15,6 +15,7 @@ at all (a daemonic process, a platform without spawn), calls run in this process
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -206,10 +207,8 @@ def shutdown() -> None:
     with _lock:
         for workers in _pool.values():
             for worker in workers:
-                try:
+                with contextlib.suppress(OSError):  # a worker that already died
                     worker.conn.send_bytes(b"")
-                except OSError:
-                    pass
                 worker.stop()
         _pool.clear()
 
@@ -249,7 +248,7 @@ def map_contained(func, calls: list[tuple], *, workers: int = 1, chunk: int = 1,
                 del busy[worker]
                 values = worker.take() if finished else None
                 if values is not None:
-                    for member, (status, value) in zip(members, values):
+                    for member, (status, value) in zip(members, values, strict=True):
                         results[member] = value if status == "ok" else Died(f"could not be read: {value}")
                     idle.append(worker)
                     continue

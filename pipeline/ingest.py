@@ -125,7 +125,7 @@ def parse_each(source: Source, files: list[tuple[str, bytes]]) -> list[Batch]:
         return model_cards.parse_card_inputs(files, source.name)
     parsed, unguarded = contain.map_guarded(_parse, [(source, name, raw) for name, raw in files])
     parts = [part if not isinstance(part, contain.Died) else unreadable(source.name, name, part.reason)
-             for (name, _), part in zip(files, parsed)]
+             for (name, _), part in zip(files, parsed, strict=True)]
     if unguarded and parts:
         parts[0].reject("*", unguarded, check="source")
     return parts
@@ -197,7 +197,7 @@ def read_source(source: Source, store: SnapshotStore, client=None, archive: Path
     used: list[tuple[str, bytes]] = []
     records: dict[str, int] = {}
     parsed = parse_each(source, [(i.name, i.raw) for i in inputs])
-    for item, part in zip(inputs, parsed):
+    for item, part in zip(inputs, parsed, strict=True):
         name, raw, record = item.name, item.raw, item.fetch
         fetched = record is not None and record.status in ("fetched", "not_modified")
         if fetched and _unreadable(part):

@@ -7,6 +7,7 @@ no placed label, no point and stays inside the plot. Pure and deterministic, so 
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ class Box:
     x1: float
     y1: float
 
-    def overlaps(self, other: "Box") -> bool:
+    def overlaps(self, other: Box) -> bool:
         return self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
 
 
@@ -56,7 +57,7 @@ def _candidates():
 def polyline_boxes(path: list[tuple[float, float]], step: float = 4.0, pad: float = 2.0) -> list[Box]:
     """Small boxes along a line (e.g. a frontier drawn on the chart) so that labels keep off it."""
     boxes = []
-    for (x0, y0), (x1, y1) in zip(path, path[1:]):
+    for (x0, y0), (x1, y1) in itertools.pairwise(path):
         count = max(1, int(math.hypot(x1 - x0, y1 - y0) / step))
         for i in range(count + 1):
             x, y = x0 + (x1 - x0) * i / count, y0 + (y1 - y0) * i / count

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
@@ -67,7 +67,7 @@ def coverage(rows: list[dict]) -> dict:
     costed = [r["training_flops"] is not None for r in rows]
     scored = [r["gpqa_diamond"] is not None for r in rows]
     return {"models": len(rows), "costed": sum(costed), "gpqa": sum(scored),
-            "both": sum(c and s for c, s in zip(costed, scored))}
+            "both": sum(c and s for c, s in zip(costed, scored, strict=True))}
 
 
 def render_report(models: pl.DataFrame, hardware: pl.DataFrame, pairs: pl.DataFrame, scenarios: pl.DataFrame,
@@ -80,7 +80,7 @@ def render_report(models: pl.DataFrame, hardware: pl.DataFrame, pairs: pl.DataFr
     model_tables = {s: _footnoted(models.filter(pl.col("scenario") == s).to_dicts()) for s in names}
     pairs_by_scenario = {s: pairs.filter(pl.col("scenario") == s).to_dicts() for s in names}
     html = _ENV.get_template("report.html.j2").render(
-        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         scenarios=scenarios.to_dicts(),
         models_by_scenario={s: rows for s, (rows, _) in model_tables.items()},
         footnotes_by_scenario={s: notes for s, (_, notes) in model_tables.items()},

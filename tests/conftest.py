@@ -48,7 +48,7 @@ def pipeline_run(tmp_path_factory):
 
 # The inner loop's subset (`make test-fast`): modules that test pure functions, adapters, single SQL files and
 # fetching against a loopback server, and never start a Dagster run. `make test` still runs everything.
-UNIT_MODULES = {"test_costmodel", "test_labels", "test_resolution", "test_validation", "test_totality", "test_fuzz",
+UNIT_MODULES = {"test_costmodel", "test_definitions", "test_labels", "test_resolution", "test_validation", "test_totality", "test_fuzz",
                 "test_card_tables", "test_sql", "test_fetch", "test_shape_fuzz"}
 NOT_UNIT = {"test_a_whole_run_over_mutants_beside_good_files_keeps_every_good_record"}  # a whole Dagster run
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bench import stages
-from pipeline import costmodel
 from bench.generate import write_cards
+from pipeline import costmodel
 
 
 def test_the_pipeline_stage_runs_the_pipelines_own_assets_on_the_generated_rows():
@@ -27,8 +27,10 @@ def test_the_three_card_parsing_stages_read_the_same_cards(tmp_path):
 
 
 def test_the_no_op_twin_has_the_real_graphs_assets_and_checks():
-    from assets.definitions import defs
-    from bench.noop_twin import defs as twin
+    from assets.definitions import defs as lazy_defs
+    from bench.noop_twin import defs as lazy_twin
+
+    defs, twin = lazy_defs(), lazy_twin()
 
     real, copy = defs.resolve_asset_graph(), twin.resolve_asset_graph()
     assert copy.get_all_asset_keys() == real.get_all_asset_keys()

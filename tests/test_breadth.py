@@ -77,17 +77,17 @@ def test_the_runs_export_is_split_by_task_and_keeps_each_runs_setting():
 
 
 def test_model_versions_give_aliases_only_for_a_models_own_release_or_the_release_epoch_names():
-    raw = ("id,Model,Version release date,Hugging Face developer id,Link,Display name\n"
-           "claude-3-7-sonnet-20250219,Claude 3.7 Sonnet,,,,\n"
-           "claude-3-7-sonnet-20250219_32K,Claude 3.7 Sonnet,,,,\n"
-           "Llama-3.1-8B-Instruct,Llama 3.1-8B,,meta-llama,https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct,\n"
-           "Llama-3.1-405B,Llama 3.1-405B,,meta-llama,https://huggingface.co/meta-llama/Llama-3.1-405B,\n"
-           "gpt-4o-2024-11-20,GPT-4o,2024-11-20,,,GPT-4o (Nov 2024)\n"
-           "gpt-4o-2024-05-13,GPT-4o,2024-05-13,,,GPT-4o (May 2024)\n"
-           "o1-2024-12-17_high,o1,,,,o1 (high)\n"
-           "mistral-large-2411,Mistral Large 2,,,,\n"
-           "DeepSeek-R1,DeepSeek-R1,,deepseek-ai,,\n"
-           "DeepSeek-R1-0528,DeepSeek-R1,,deepseek-ai,,DeepSeek-R1 (May 2025)\n").encode()
+    raw = (b"id,Model,Version release date,Hugging Face developer id,Link,Display name\n"
+           b"claude-3-7-sonnet-20250219,Claude 3.7 Sonnet,,,,\n"
+           b"claude-3-7-sonnet-20250219_32K,Claude 3.7 Sonnet,,,,\n"
+           b"Llama-3.1-8B-Instruct,Llama 3.1-8B,,meta-llama,https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct,\n"
+           b"Llama-3.1-405B,Llama 3.1-405B,,meta-llama,https://huggingface.co/meta-llama/Llama-3.1-405B,\n"
+           b"gpt-4o-2024-11-20,GPT-4o,2024-11-20,,,GPT-4o (Nov 2024)\n"
+           b"gpt-4o-2024-05-13,GPT-4o,2024-05-13,,,GPT-4o (May 2024)\n"
+           b"o1-2024-12-17_high,o1,,,,o1 (high)\n"
+           b"mistral-large-2411,Mistral Large 2,,,,\n"
+           b"DeepSeek-R1,DeepSeek-R1,,deepseek-ai,,\n"
+           b"DeepSeek-R1-0528,DeepSeek-R1,,deepseek-ai,,DeepSeek-R1 (May 2025)\n")
     batch = Batch("versions")
     epoch.read_model_versions(raw, batch)
     models = {m["model_name"]: m for m in batch.models}

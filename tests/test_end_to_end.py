@@ -427,9 +427,9 @@ def test_distillation_pairs_say_how_each_was_found_and_the_report_counts_them(pu
 
 def test_the_readmes_duckdb_shell_reads_the_published_copy_read_only(pipeline_run):
     # README, How to query: the shell installed beside the project opens the file read-only and refuses writes.
-    from pathlib import Path
     import subprocess
     import sys
+    from pathlib import Path
     shell = Path(sys.executable).parent / "duckdb"
     assert shell.exists(), "duckdb-cli is in requirements.in: make run installs .venv/bin/duckdb"
     db = str(pipeline_run["out"] / "warehouse.duckdb")
@@ -438,8 +438,8 @@ def test_the_readmes_duckdb_shell_reads_the_published_copy_read_only(pipeline_ru
                           capture_output=True, text=True, timeout=120)
     assert read.returncode == 0 and read.stdout.split() == ["count_star()", "16"], read.stderr
     from pipeline.paths import PROJECT_ROOT
-    coverage = subprocess.run([str(shell), "-readonly", db], stdin=open(PROJECT_ROOT / "examples/queries/default_coverage.sql"),
-                              capture_output=True, text=True, timeout=120)
+    with open(PROJECT_ROOT / "examples/queries/default_coverage.sql") as queries:
+        coverage = subprocess.run([str(shell), "-readonly", db], stdin=queries, capture_output=True, text=True, timeout=120)
     assert coverage.returncode == 0 and coverage.stdout and not coverage.stderr, coverage.stderr
     write = subprocess.run([str(shell), "-readonly", db, "-c", "create table mine as select 1"],
                            capture_output=True, text=True, timeout=120)

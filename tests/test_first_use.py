@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import duckdb
@@ -73,7 +73,7 @@ def test_a_vanished_path_keeps_the_archived_data_and_says_it_is_stale(tmp_path):
     shutil.rmtree(cards)
     _, checks = _materialize(tmp_path, catalogue)
     assert _models(tmp_path, "my_cards") == before  # nothing lost
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     check = checks[("sources/my_cards", "source_read_cleanly")]
     assert not check.passed and check.metadata["stale_since"].value == today
     assert f"archived snapshot of {today}" in check.description
@@ -133,7 +133,7 @@ def test_make_run_prints_a_short_summary_that_names_what_did_not_pass(tmp_path):
 
     shutil.rmtree(cards)
     shown = _make_run(tmp_path, catalogue)
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     assert f"Stale sources: my_cards (archived {today})" in shown
     assert "my_cards: nothing could be read from this source; using its archived snapshot" in shown  # the warning, as it happens
     assert "<strong>stale</strong>" in (tmp_path / "out" / "report" / "index.html").read_text()
@@ -198,10 +198,9 @@ def test_a_step_that_raises_does_not_leave_the_working_database_open(tmp_path):
     import pytest
 
     db = build_resources(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")["warehouse_db"]
-    with pytest.raises(ValueError):
-        with db.get_connection() as con:
-            con.execute("create table t as select 1 as x")
-            raise ValueError("the step failed")
+    with pytest.raises(ValueError), db.get_connection() as con:
+        con.execute("create table t as select 1 as x")
+        raise ValueError("the step failed")
     # a second connection with other settings in the same process fails while the first is still open
     with duckdb.connect(db.database, read_only=True) as con:
         assert con.execute("select x from t").fetchall() == [(1,)]
@@ -230,9 +229,8 @@ def test_a_working_database_held_by_another_process_is_reported_in_seconds_not_m
     try:
         assert holder.stdout.readline().strip() == "ready"
         started = time.monotonic()
-        with pytest.raises(RuntimeError, match="Another process holds it") as refused:
-            with db.get_connection():
-                pass
+        with pytest.raises(RuntimeError, match="Another process holds it") as refused, db.get_connection():
+            pass
         # not a speed target: the stock resource retried for about 102 s before it said anything
         assert time.monotonic() - started < 60 and f"PID {holder.pid}" in str(refused.value)
     finally:
@@ -261,7 +259,7 @@ def test_content_that_suddenly_shrinks_keeps_its_archived_version_and_names_the_
         assert _query(tmp_path, scores) == [(34,)]
         check = checks[("sources/runs", "source_read_cleanly")]
         assert not check.passed and "a.csv: " in check.description and "archived version" in check.description
-        assert check.metadata["stale_since"].value == datetime.now(timezone.utc).date().isoformat()
+        assert check.metadata["stale_since"].value == datetime.now(UTC).date().isoformat()
     # told to accept it, the source takes the smaller file
     catalogue.write_text("sources:\n  - {name: runs, kind: epoch_benchmarks, benchmark: gpqa_diamond, path: runs, "
                          "shrink_guard: false}\n")
@@ -323,7 +321,7 @@ def test_a_source_whose_step_fails_outside_its_data_leaves_the_rest_running_on_i
             stale = con.execute("select source_name, stale_since from source_loads qualify row_number() over "
                                 "(partition by source_name order by loaded_at desc) = 1 and stale_since is not null").fetchall()
         assert "another/model" in published and before <= published
-        today = datetime.now(timezone.utc).date().isoformat()
+        today = datetime.now(UTC).date().isoformat()
         assert stale == [("my_cards", today)]
         assert "my_cards" in (tmp_path / "out" / "report" / "index.html").read_text()
         run = instance.get_run_by_id(result.run_id)

@@ -79,10 +79,10 @@ def test_a_backfill_parses_each_date_with_one_process_per_source_then_one_writer
     with dg.instance_for_test(temp_dir=str(home)) as instance:
         defs = build_history_definitions()
         sensor = defs.resolve_sensor_def("snapshot_date_sensor")
-        found = sensor(dg.build_sensor_context(instance=instance))
+        found = sensor(dg.build_sensor_context(instance=instance, resources=defs.resources))
         assert [r.partition_key for r in found.run_requests] == DATES
         instance.add_dynamic_partitions(SNAPSHOT_DATES.name, DATES)
-        assert not sensor(dg.build_sensor_context(instance=instance)).run_requests  # nothing new the second time
+        assert not sensor(dg.build_sensor_context(instance=instance, resources=defs.resources)).run_requests  # nothing new the second time
 
         for snapshot_date in DATES:
             result = dg.execute_job(dg.reconstructable(history_backfill_job), instance=instance,

@@ -3,10 +3,11 @@ be used is listed with a reason; a live source that turns to garbage leaves the 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 import duckdb
 import pytest
-from pathlib import Path
 
 from pipeline.catalogue import CatalogueError, load_catalogue
 from pipeline.paths import PROJECT_ROOT

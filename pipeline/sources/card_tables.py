@@ -186,7 +186,7 @@ def table_facts(body: str, model_name: str) -> list[dict]:
         for j, heading in enumerate(header):  # a column per quantity, a row per model
             if j == 0 or not quantity_of(heading):
                 continue
-            for row, entity in zip(rows, first):
+            for row, entity in zip(rows, first, strict=True):
                 if len(row) > j and _family(entity) == family and first.count(entity) == 1:
                     keep(entity, heading, row[j], before)
         for row in rows:  # a row per quantity, a column per model (DeepSeek's `# Total Params` row)

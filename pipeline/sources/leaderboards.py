@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from datetime import UTC
 from statistics import fmean
 
 from pipeline.sources.records import Batch, number, text, to_percent
@@ -139,8 +140,8 @@ def _date(value) -> str | None:
     seconds = number(value)
     if seconds is None or not 0 < seconds < 4e9:
         return None
-    from datetime import datetime, timezone
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).date().isoformat()
+    from datetime import datetime
+    return datetime.fromtimestamp(seconds, tz=UTC).date().isoformat()
 
 
 _SAMPLES_NAME = re.compile(r"samples_(?P<task>.+?)_(?P<stamp>\d{4}-\d{2}-\d{2}T[\d\-.]+)\.jsonl$")

@@ -21,9 +21,9 @@ from huggingface_hub.repocard import REGEX_YAML_BLOCK
 from huggingface_hub.repocard_data import _validate_eval_results, model_index_to_eval_results
 
 from pipeline import contain
-from pipeline.sources.files import files_under
 from pipeline.sources.card_tables import table_facts
-from pipeline.sources.records import Batch, describe, unreadable, distillation_decision, is_unbounded_metric, number, text, to_percent
+from pipeline.sources.files import files_under
+from pipeline.sources.records import Batch, describe, distillation_decision, is_unbounded_metric, number, text, to_percent, unreadable
 from pipeline.sources.safe_yaml import UnsafeYaml, check_yaml, front_matter
 
 MAX_CARD_BYTES = 1_000_000  # real cards are < 100 kB; anything larger is not a card
@@ -361,7 +361,7 @@ def parse_card_inputs(files: list[tuple[str, bytes]], source_name: str, loader: 
     parsed, unguarded = contain.map_guarded(parse_one, [(name, raw, source_name, loader) for name, raw in files],
                                             workers=workers, chunk=CHUNK_CARDS)
     batches = [part if isinstance(part, Batch) else unreadable(source_name, name, part.reason)
-               for (name, _), part in zip(files, parsed)]
+               for (name, _), part in zip(files, parsed, strict=True)]
     if unguarded and batches:
         batches[0].reject("*", unguarded, check="source")
     return batches

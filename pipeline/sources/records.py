@@ -96,7 +96,7 @@ class Batch:
     def benchmark(self, **values) -> None:
         self._add(self.benchmarks, BENCHMARK_COLUMNS, values)
 
-    def extend(self, other: "Batch") -> None:
+    def extend(self, other: Batch) -> None:
         self.models += other.models
         self.facts += other.facts
         self.benchmarks += other.benchmarks

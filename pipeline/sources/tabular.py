@@ -100,7 +100,7 @@ def _unique(columns: list[str]) -> list[str]:
 
 
 def _unique_names(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.rename(dict(zip(frame.columns, _unique(frame.columns))))
+    return frame.rename(dict(zip(frame.columns, _unique(frame.columns), strict=True)))
 
 
 def pick(frame: pl.DataFrame, *candidates: str) -> str | None:

@@ -14,7 +14,9 @@ fact_records as (
         f.confidence, f.source_name,
         f.source_name || ':' || f.record_id as origin,
         'fact' as origin_kind,
-        row_number() over (order by c.snapshot_date desc nulls last, c.source_rank nulls last, f.source_name, f.source_row)
+        row_number() over (
+            order by c.snapshot_date desc nulls last, c.source_rank asc nulls last, f.source_name asc, f.source_row asc
+        )
             as tie_order
     from staging.stg_fact_records as f
     join core.name_resolution as r on r.source_name = f.source_name and r.model_name = f.model_name
@@ -40,7 +42,7 @@ scores as (
         s.source_name as origin,
         'benchmark_score' as origin_kind
     from core.benchmark_scores as s
-    left join core.model_profiles as m using (model_id)
+    left join core.model_profiles as m on m.model_id = s.model_id
     left join catalogue as c on c.source_name = s.source_name
     where s.score_pct is not null and s.model_id is not null
 ),
@@ -63,10 +65,11 @@ paper_table1 as (
         union all
         select model_id, source_name, 'tco2e', tco2e, 'tCO2e', tco2e_printed, null from core.paper_table1
         union all
-        select model_id, source_name, 'gpqa_diamond_score', gpqa_diamond, 'percent', cast(gpqa_diamond as varchar), null from core.paper_table1
+        select model_id, source_name, 'gpqa_diamond_score', gpqa_diamond, 'percent', cast(gpqa_diamond as varchar), null
+        from core.paper_table1
         union all
         select model_id, source_name, 'aime_2024_score', aime_2024, 'percent', cast(aime_2024 as varchar), null from core.paper_table1
-    )
+    ) as printed_cells
     where model_id is not null
 )
 

@@ -32,8 +32,8 @@ ranked_scores as (
     -- named, else `medium`, the default reasoning effort), then the newest; never the best of several
     select s.scenario, b.*, row_number() over (
         partition by s.scenario, b.model_id, b.benchmark_id
-        order by coalesce(list_position(s.score_kinds, b.kind), 99), b.source_rank, b.source_name,
-                 case when b.setting is null then 0 when lower(b.setting) = 'medium' then 1 else 2 end,
+        order by coalesce(list_position(s.score_kinds, b.kind), 99) asc, b.source_rank asc, b.source_name asc,
+                 case when b.setting is null then 0 when lower(b.setting) = 'medium' then 1 else 2 end asc,
                  b.as_of desc nulls last, b.score_pct desc) as pick
     from core.benchmark_scores as b
     cross join scenarios as s
@@ -171,4 +171,4 @@ select
         case when training_flops is null then 'training compute unknown: no formula inputs or given figure' end
     ) as flags
 from compared
-order by scenario, training_flops desc nulls last, model_id
+order by scenario asc, training_flops desc nulls last, model_id asc

@@ -4,7 +4,9 @@ with facts as (
 ),
 
 accelerator_names as (
-    select accelerator_id, regexp_replace(lower(trim(unnest(string_split(aliases || '|' || accelerator_id, '|')))), '[^a-z0-9]', '', 'g') as alias_key
+    select
+        accelerator_id,
+        regexp_replace(lower(trim(unnest(string_split(aliases || '|' || accelerator_id, '|')))), '[^a-z0-9]', '', 'g') as alias_key
     from ref.accelerators
 ),
 
@@ -39,4 +41,4 @@ select
     f.confidence,
     f.fact_row as source_row
 from facts_keyed as f
-left join accelerator_matches as m using (fact_row)
+left join accelerator_matches as m on m.fact_row = f.fact_row
