@@ -20,7 +20,7 @@ help:
 	@echo "make fuzz  - the shape-fuzzing tests with many more cases and mutants than make test runs"
 	@echo "make ui    - start the Dagster UI on http://$(UI_HOST):$(UI_PORT)"
 	@echo "make bench - time every stage and the baselines; writes out/bench/results.md"
-	@echo "make docs  - rewrite the generated parts of docs/ (source kinds) from their definitions"
+	@echo "make docs  - rewrite the generated parts of docs/ (source kinds, column reference) after make run"
 	@echo "make lock  - recompile requirements.lock from requirements.in (needs the package index)"
 	@echo "make snapshot FROM=file NAME=name - rebuild an embedded snapshot in data/snapshots/ from a newer upstream file"
 

@@ -14,6 +14,7 @@ import polars as pl
 import vl_convert as vlc
 
 from pipeline import warehouse
+from pipeline.fields import describe
 
 PREVIEW_ROWS = 10
 
@@ -52,8 +53,8 @@ def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str,
     # Count and the first rows only: reading a million-row table back for its metadata would cost more than building it.
     rows = warehouse.row_count(con, schema, table) if rows is None else rows
     preview = warehouse.head(con, schema, table, PREVIEW_ROWS, preview_columns)
-    docs = column_docs or {}
-    columns = [dg.TableColumn(name=name, type=dtype, description=docs.get(name) or None)
+    docs = column_docs or {}  # a table's own wording first, else the field dictionary's (pipeline/fields.py)
+    columns = [dg.TableColumn(name=name, type=dtype, description=docs.get(name) or describe(name))
                for name, dtype in warehouse.column_types(con, schema, table)]
     return {
         "dagster/row_count": rows,

@@ -7,6 +7,7 @@ from typing import Optional
 
 import pandera.polars as pa
 
+from pipeline.fields import describe
 from pipeline.formulas import METHODS  # the training methods are the formulas' (and `external`)
 
 MODEL_TYPES = ["Vanilla", "Distilled", "Proprietary", "Teacher"]
@@ -55,10 +56,9 @@ class _NamedRecords(pa.DataFrameModel):
 
 class ModelRecord(_NamedRecords):
     source_name: str = pa.Field(description="Catalogue name of the source the record came from")
-    record_id: str = pa.Field(description="File, row or id of the record within its source")
-    model_name: str = pa.Field(str_length={"min_value": 1, "max_value": 300},
-                               description="The model's name as the source writes it")
-    hub_id: Optional[str] = pa.Field(nullable=True, description="Hugging Face repo id, where known")
+    record_id: str = pa.Field()
+    model_name: str = pa.Field(str_length={"min_value": 1, "max_value": 300})
+    hub_id: Optional[str] = pa.Field(nullable=True)
     ledger_id: Optional[str] = pa.Field(nullable=True, description="`ledger.id` of a Distill Ledger card")
     aliases: Optional[str] = pa.Field(nullable=True, description="Other names, `|`-separated")
     organization: Optional[str] = pa.Field(nullable=True, description="Developer")
@@ -84,16 +84,16 @@ class ModelRecord(_NamedRecords):
 
 
 class ModelFact(_NamedRecords):
-    source_name: str = pa.Field(description="Catalogue name of the source")
+    source_name: str = pa.Field()
     record_id: str = pa.Field(description="File or row the fact was read from")
-    model_name: str = pa.Field(description="The model's name as the source writes it")
+    model_name: str = pa.Field()
     quantity: str = pa.Field(isin=QUANTITIES, description="What is measured")
     value: float = pa.Field(gt=0, le=MAX_FLOPS, description="Value in `unit`; finite and positive")
     value_raw: Optional[str] = pa.Field(nullable=True, description="Value as written in the source")
     unit: str = pa.Field(description="Unit of `value`")
     kind: str = pa.Field(isin=FACT_KINDS, description="reported (developer) / estimated (third party) / published (the paper)")
     source: str = pa.Field(str_length={"min_value": 1}, description="Where the value comes from")
-    url: str = pa.Field(str_matches=r"^https://", description="Link to the source")
+    url: str = pa.Field(str_matches=r"^https://")
     accelerator: Optional[str] = pa.Field(nullable=True, description="Accelerator a GPU figure refers to")
     basis: Optional[str] = pa.Field(nullable=True, description="Accounting basis, e.g. location-based emissions")
     scope: Optional[str] = pa.Field(nullable=True, isin=["marginal", "cumulative"],
@@ -114,10 +114,10 @@ class ModelFact(_NamedRecords):
 
 
 class BenchmarkResult(_NamedRecords):
-    source_name: str = pa.Field(description="Catalogue name of the source")
+    source_name: str = pa.Field()
     record_id: str = pa.Field(description="File or row the result was read from")
-    model_name: str = pa.Field(description="The model's name as the source writes it")
-    benchmark: str = pa.Field(description="Benchmark as the source names it")
+    model_name: str = pa.Field()
+    benchmark: str = pa.Field()
     dataset_type: Optional[str] = pa.Field(nullable=True, description="Dataset id (model-index)")
     dataset_config: Optional[str] = pa.Field(nullable=True, description="Dataset config (model-index)")
     metric: Optional[str] = pa.Field(nullable=True, description="Metric, e.g. pass@1, acc, mean_score")
@@ -130,7 +130,7 @@ class BenchmarkResult(_NamedRecords):
     top_p: Optional[float] = pa.Field(nullable=True, ge=0, le=1, description="Nucleus-sampling top-p")
     n_questions: Optional[int] = pa.Field(nullable=True, ge=0, description="Questions scored")
     source: Optional[str] = pa.Field(nullable=True, description="Who measured it")
-    url: Optional[str] = pa.Field(nullable=True, description="Link to the source")
+    url: Optional[str] = pa.Field(nullable=True)
     as_of: Optional[str] = pa.Field(nullable=True, description="Date of the result")
     setting: Optional[str] = pa.Field(nullable=True, description="Run setting the source names (reasoning effort, thinking "
                                       "budget); null for the model's default")
@@ -174,7 +174,7 @@ class PaperTable2Cell(pa.DataFrameModel):
 
 
 class Accelerator(pa.DataFrameModel):
-    accelerator_id: str = pa.Field(unique=True, description="Catalogue id")
+    accelerator_id: str = pa.Field(unique=True)
     name: str = pa.Field(description="Product name")
     peak_bf16_dense_tflops: float = pa.Field(gt=0, le=100_000, description="Dense BF16 peak, TFLOP/s (datasheet)")
     tdp_w: float = pa.Field(gt=0, le=10_000, description="Thermal design power, W (datasheet)")
@@ -203,12 +203,12 @@ def _ordered(values: list[str]) -> str:
 
 
 class Scenario(pa.DataFrameModel):
-    scenario: str = pa.Field(unique=True, str_matches=r"^[a-z][a-z0-9_]*$", description="Scenario name")
+    scenario: str = pa.Field(unique=True, str_matches=r"^[a-z][a-z0-9_]*$")
     description: str = pa.Field(description="What the scenario assumes")
     comparison_accelerator: str = pa.Field(description="Accelerator the reported GPU-hours and tCO2e attach to by default")
-    grid_region: str = pa.Field(description="Region id in ref.grid_intensity")
+    grid_region: str = pa.Field()
     grid_tco2e_per_mwh: Optional[float] = pa.Field(nullable=True, ge=0, le=2, description="Override of the region's grid intensity, tCO2e/MWh")
-    pue: float = pa.Field(ge=1, le=3, description="Power usage effectiveness")
+    pue: float = pa.Field(ge=1, le=3)
     moe_params: str = pa.Field(isin=["total", "active"], description="N for mixture-of-experts models")
     fact_precedence: str = pa.Field(str_matches=_ordered(FACT_KINDS), description="Kinds of fact in order of preference, `|`-separated")
     score_precedence: Optional[str] = pa.Field(nullable=True, str_matches=_ordered(FACT_KINDS),
@@ -217,7 +217,7 @@ class Scenario(pa.DataFrameModel):
     flops_method_precedence: str = pa.Field(
         str_matches=_ordered(FLOPS_METHODS),
         description="Training-FLOPs methods in order of preference, `|`-separated")
-    inference_mfu: float = pa.Field(gt=0, le=1, description="MFU assumed when serving")
+    inference_mfu: float = pa.Field(gt=0, le=1)
     fact_sources: Optional[str] = pa.Field(nullable=True, description="Sources whose facts the scenario reads, by name or by "
                                            "the file or folder they read, `|`-separated (null: every source); its models "
                                            "are the ones they give facts for")
@@ -227,7 +227,7 @@ class Scenario(pa.DataFrameModel):
 
 
 class Workload(pa.DataFrameModel):
-    workload_id: str = pa.Field(unique=True, description="Workload id")
+    workload_id: str = pa.Field(unique=True)
     name: str = pa.Field(description="Workload as named in the paper")
     method: str = pa.Field(isin=METHODS, description="Estimation method")
 
@@ -236,23 +236,23 @@ class Workload(pa.DataFrameModel):
 
 
 class GridIntensity(pa.DataFrameModel):
-    region_id: str = pa.Field(unique=True, description="Region id (country code, cloud region or study)")
+    region_id: str = pa.Field(unique=True)
     name: str = pa.Field(description="Region name")
     kind: str = pa.Field(isin=["study", "world", "country", "cloud_region"], description="What the region is")
     gco2e_per_kwh: float = pa.Field(ge=0, le=2000, description="Grid carbon intensity, gCO2e/kWh")
     year: int = pa.Field(ge=2000, le=2100, description="Data year")
-    url: str = pa.Field(str_matches=r"^https://", description="Source link")
+    url: str = pa.Field(str_matches=r"^https://")
 
     class Config:
         strict = False
 
 
 class Price(pa.DataFrameModel):
-    accelerator_id: str = pa.Field(unique=True, description="Catalogue id")
+    accelerator_id: str = pa.Field(unique=True)
     usd_per_gpu_hour_low: float = pa.Field(gt=0, le=1000, description="Low end of the on-demand price, USD per GPU-hour")
     usd_per_gpu_hour_high: float = pa.Field(gt=0, le=1000, description="High end of the on-demand price, USD per GPU-hour")
     as_of: str = pa.Field(description="Month the price was observed")
-    url: str = pa.Field(str_matches=r"^https://", description="Source link")
+    url: str = pa.Field(str_matches=r"^https://")
 
     class Config:
         strict = False
@@ -269,8 +269,8 @@ KINDS_WITH_COMPUTED = ["computed", *FACT_KINDS]
 
 
 class StgFactRecord(pa.DataFrameModel):
-    source_name: str = pa.Field(description="Catalogue name of the source")
-    model_name: str = pa.Field(description="The model's name as the source writes it")
+    source_name: str = pa.Field()
+    model_name: str = pa.Field()
     quantity: str = pa.Field(isin=QUANTITIES, description="What is measured")
     value: float = pa.Field(gt=0, le=MAX_FLOPS, description="Value in `unit`")
     unit: str = pa.Field(description="Unit of `value`")
@@ -283,20 +283,20 @@ class StgFactRecord(pa.DataFrameModel):
 
 
 class StgBenchmarkRecord(pa.DataFrameModel):
-    source_name: str = pa.Field(description="Catalogue name of the source")
-    model_name: str = pa.Field(description="The model's name as the source writes it")
+    source_name: str = pa.Field()
+    model_name: str = pa.Field()
     benchmark_id: str = pa.Field(description="Canonical benchmark id, or `unmapped:<name>` kept apart")
-    score_pct: Optional[float] = pa.Field(nullable=True, ge=0, le=100, description="Score in percent")
+    score_pct: Optional[float] = pa.Field(nullable=True, ge=0, le=100)
 
     class Config:
         strict = False
 
 
 class ModelComparison(pa.DataFrameModel):
-    scenario: str = pa.Field(description="Scenario the numbers are computed under")
-    model_id: str = pa.Field(description="Canonical model id")
-    model: str = pa.Field(description="Display name")
-    model_type: str = pa.Field(isin=MODEL_TYPES, description="Vanilla / Distilled / Proprietary / Teacher")
+    scenario: str = pa.Field()
+    model_id: str = pa.Field()
+    model: str = pa.Field()
+    model_type: str = pa.Field(isin=MODEL_TYPES)
     model_as_of: Optional[str] = pa.Field(nullable=True, description="The model's date: its publication date where the first "
                                           "source naming it gives one (Epoch AI), else when its card's facts were collected")
     training_flops: Optional[float] = pa.Field(nullable=True, gt=0, le=MAX_FLOPS, description="Training compute the scenario uses, FLOP")
@@ -307,11 +307,11 @@ class ModelComparison(pa.DataFrameModel):
     gpu_hours: Optional[float] = pa.Field(nullable=True, gt=0, description="GPU-hours on the comparison accelerator")
     gpu_hours_low: Optional[float] = pa.Field(nullable=True, gt=0, description="GPU-hours at the high end of the MFU range")
     gpu_hours_high: Optional[float] = pa.Field(nullable=True, gt=0, description="GPU-hours at the low end of the MFU range")
-    energy_mwh: Optional[float] = pa.Field(nullable=True, ge=0, description="Energy, MWh")
-    tco2e: Optional[float] = pa.Field(nullable=True, ge=0, description="Emissions, tonnes CO2e")
-    cost_usd: Optional[float] = pa.Field(nullable=True, ge=0, description="Training cost, USD")
-    gpqa_diamond: Optional[float] = pa.Field(nullable=True, ge=0, le=100, description="GPQA Diamond, percent")
-    aime_2024: Optional[float] = pa.Field(nullable=True, ge=0, le=100, description="AIME 2024, percent")
+    energy_mwh: Optional[float] = pa.Field(nullable=True, ge=0)
+    tco2e: Optional[float] = pa.Field(nullable=True, ge=0)
+    cost_usd: Optional[float] = pa.Field(nullable=True, ge=0)
+    gpqa_diamond: Optional[float] = pa.Field(nullable=True, ge=0, le=100)
+    aime_2024: Optional[float] = pa.Field(nullable=True, ge=0, le=100)
     flags: Optional[str] = pa.Field(nullable=True, description="Reconciliation flags and notes")
 
     class Config:
@@ -324,20 +324,20 @@ class ModelComparison(pa.DataFrameModel):
 
 
 class HardwareComparison(pa.DataFrameModel):
-    scenario: str = pa.Field(description="Scenario the numbers are computed under")
-    workload_id: str = pa.Field(description="Workload id")
-    accelerator_id: str = pa.Field(description="Accelerator id")
+    scenario: str = pa.Field()
+    workload_id: str = pa.Field()
+    accelerator_id: str = pa.Field()
     training_flops: float = pa.Field(gt=0, description="Training compute, FLOP")
-    mfu: float = pa.Field(gt=0, le=1, description="Model FLOPs utilisation")
-    gpu_hours: float = pa.Field(gt=0, description="GPU-hours")
-    tco2e: float = pa.Field(ge=0, description="Emissions, tonnes CO2e")
+    mfu: float = pa.Field(gt=0, le=1)
+    gpu_hours: float = pa.Field(gt=0)
+    tco2e: float = pa.Field(ge=0)
 
     class Config:
         strict = False
 
 
 class DistillationPair(pa.DataFrameModel):
-    scenario: str = pa.Field(description="Scenario the numbers are computed under")
+    scenario: str = pa.Field()
     student_id: str = pa.Field(description="The distilled model")
     vanilla_id: str = pa.Field(description="Its vanilla counterpart (its base model)")
     marginal_multiplier: Optional[float] = pa.Field(nullable=True, gt=0, description="Vanilla training ÷ distilled marginal compute (the paper's view)")
@@ -349,9 +349,9 @@ class DistillationPair(pa.DataFrameModel):
 
 class StgScenario(pa.DataFrameModel):
     scenario: str = pa.Field(unique=True, description="Scenario name (presets and any what-if)")
-    grid_region: str = pa.Field(description="Region id in ref.grid_intensity")
+    grid_region: str = pa.Field()
     grid_tco2e_per_mwh: float = pa.Field(ge=0, le=2, description="Grid intensity used, tCO2e/MWh (null if the region is unknown)")
-    pue: float = pa.Field(ge=1, le=3, description="Power usage effectiveness")
+    pue: float = pa.Field(ge=1, le=3)
 
     class Config:
         strict = False
@@ -359,7 +359,7 @@ class StgScenario(pa.DataFrameModel):
 
 class StgPaperTable2Cell(pa.DataFrameModel):
     workload_name: str = pa.Field(description="Workload as printed")
-    accelerator_label: str = pa.Field(description="Accelerator heading as printed")
+    accelerator_label: str = pa.Field()
     gpu_hours: float = pa.Field(gt=0, description="GPU-hours as printed")
     tco2e: float = pa.Field(gt=0, description="tCO2e as printed")
 
@@ -377,3 +377,19 @@ SQL_TABLE_SCHEMAS: dict[tuple[str, str], type[pa.DataFrameModel]] = {
     ("marts", "hardware_comparison"): HardwareComparison,
     ("marts", "distillation_pairs"): DistillationPair,
 }
+
+
+def polars_columns(model: type[pa.DataFrameModel]) -> dict:
+    """The model's columns and their polars types, in order: the frame an adapter builds of such records."""
+    return {name: column.dtype.type for name, column in model.to_schema().columns.items()}
+
+
+def _describe_from_the_field_dictionary() -> None:
+    """A schema column without wording of its own takes the field dictionary's (pipeline/fields.py)."""
+    for model in [obj for obj in globals().values() if isinstance(obj, type) and issubclass(obj, pa.DataFrameModel)]:
+        for name, (_, info) in model.__fields__.items():
+            if not info.description:
+                info.description = describe(name)
+
+
+_describe_from_the_field_dictionary()

@@ -444,3 +444,22 @@ def test_the_readmes_duckdb_shell_reads_the_published_copy_read_only(pipeline_ru
     write = subprocess.run([str(shell), "-readonly", db, "-c", "create table mine as select 1"],
                            capture_output=True, text=True, timeout=120)
     assert "read-only mode" in write.stdout + write.stderr
+
+
+def test_every_published_column_has_one_meaning_and_the_column_reference_is_current(pipeline_run, published):
+    from pipeline import docs
+    from pipeline.fields import field
+    from pipeline.paths import PROJECT_ROOT
+
+    columns = published.execute("select distinct column_name from information_schema.columns "
+                                "where table_catalog = current_database()").fetchall()
+    assert [name for (name,) in columns if field(name) is None] == []  # each has a unit and meaning in pipeline/fields.py
+    generated = docs.column_reference(pipeline_run["out"] / "warehouse.duckdb")
+    committed = (PROJECT_ROOT / "docs" / "columns.md").read_text()
+    assert generated in committed, "docs/columns.md is stale: `make run && make docs`, then commit it"
+    # and Dagster shows the same words as each table's column schema
+    from assets.metadata import table_metadata
+    from pipeline import warehouse
+    with warehouse.connect(pipeline_run["state"] / "warehouse.duckdb", read_only=True) as con:
+        schema = table_metadata(con, "marts", "model_comparison")["dagster/column_schema"]
+    assert all(column.description for column in schema.columns)

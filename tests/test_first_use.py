@@ -224,6 +224,7 @@ def test_a_working_database_held_by_another_process_is_reported_in_seconds_not_m
     import pytest
 
     db = build_resources(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")["warehouse_db"]
+    (tmp_path / "state").mkdir()  # the holder opens the file first, before the resource has made its folder
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
                                "print('ready', flush=True); time.sleep(120)", db.database], stdout=subprocess.PIPE, text=True)
     try:

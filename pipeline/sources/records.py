@@ -8,24 +8,12 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from pipeline.quarantine import quarantine_frame, quarantine_row
+from pipeline.schemas import BenchmarkResult, ModelFact, ModelRecord, polars_columns
 
-MODEL_COLUMNS = {
-    "source_name": pl.Utf8, "record_id": pl.Utf8, "model_name": pl.Utf8, "hub_id": pl.Utf8, "ledger_id": pl.Utf8,
-    "aliases": pl.Utf8, "organization": pl.Utf8, "model_type": pl.Utf8, "method": pl.Utf8, "base_model": pl.Utf8,
-    "teacher": pl.Utf8, "license": pl.Utf8, "tags": pl.Utf8, "distilled": pl.Boolean, "distilled_basis": pl.Utf8,
-    "as_of": pl.Utf8, "content_sha256": pl.Utf8, "origin": pl.Utf8,
-}
-FACT_COLUMNS = {
-    "source_name": pl.Utf8, "record_id": pl.Utf8, "model_name": pl.Utf8, "quantity": pl.Utf8, "value": pl.Float64,
-    "value_raw": pl.Utf8, "unit": pl.Utf8, "kind": pl.Utf8, "source": pl.Utf8, "url": pl.Utf8, "accelerator": pl.Utf8,
-    "basis": pl.Utf8, "scope": pl.Utf8, "note": pl.Utf8, "as_of": pl.Utf8, "confidence": pl.Utf8,
-}
-BENCHMARK_COLUMNS = {
-    "source_name": pl.Utf8, "record_id": pl.Utf8, "model_name": pl.Utf8, "benchmark": pl.Utf8, "dataset_type": pl.Utf8,
-    "dataset_config": pl.Utf8, "metric": pl.Utf8, "score_raw": pl.Utf8, "score": pl.Float64, "scale": pl.Utf8,
-    "score_pct": pl.Float64, "k": pl.Int64, "temperature": pl.Float64, "top_p": pl.Float64, "n_questions": pl.Int64,
-    "source": pl.Utf8, "url": pl.Utf8, "as_of": pl.Utf8, "setting": pl.Utf8, "kind": pl.Utf8,
-}
+# The record shapes are the pandera models' (pipeline/schemas.py): one definition of each column and its type.
+MODEL_COLUMNS = polars_columns(ModelRecord)
+FACT_COLUMNS = polars_columns(ModelFact)
+BENCHMARK_COLUMNS = polars_columns(BenchmarkResult)
 
 
 @dataclass
