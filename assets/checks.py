@@ -1,10 +1,9 @@
 """Checks that run inside the step of the asset they check, on the connection that just wrote it.
 
 Each check is still its own check in the UI (name, description, blocking, history), but it is not its own
-step: a separate step cost a DuckDB connection and Dagster's per-step bookkeeping each (see the README's
-*Orchestration*). Re-running a check means re-materialising its asset, which on
-the embedded default takes well under a second. A blocking check that fails still fails the step, so
-nothing downstream (publishing included) runs on data that broke it.
+step: a separate step costs a DuckDB connection and Dagster's per-step bookkeeping each (docs/architecture.md,
+*Orchestration*). The price is that re-running a check means re-materialising its asset. A blocking check that
+fails still fails the step, so nothing downstream (publishing included) runs on data that broke it.
 """
 
 from __future__ import annotations

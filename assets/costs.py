@@ -76,8 +76,8 @@ def model_flops(ledger: LedgerPaths, warehouse_db: DuckDBResource):
         scenarios = warehouse.read_table(con, "staging", "stg_scenarios")
         models = warehouse.query_frame(con, "select model_id, model_type, method, teacher_id as teacher, "
                                             "base_model_id as base_model from core.model_profiles")
-        # Only chosen facts feed the inputs, and only given training FLOPs the candidates: at a million facts
-        # reading the rest back from DuckDB cost more than the arithmetic.
+        # Only chosen facts feed the inputs, and only given training FLOPs the candidates: reading every fact back
+        # from DuckDB would cost more than the arithmetic done on them.
         inputs = costmodel.model_inputs(models, _chosen_facts(con), scenarios,
                                         warehouse.read_table(con, "costs", "scenario_accelerators"))
         candidates = costmodel.flops_candidates(inputs, _facts(con, ("training_flops",)))
@@ -114,7 +114,7 @@ def model_costs(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
         flops = warehouse.read_table(con, "costs", "model_flops", costmodel.MODEL_COSTS_INPUTS)
         hardware = warehouse.read_table(con, "costs", "scenario_accelerators")
         # Each (scenario, model) row is priced on its own, so the table is built a slice of models at a time:
-        # every model on every accelerator at once was the pipeline's largest step in memory (2.2 GiB at 1e6 facts).
+        # every model on every accelerator at once would make it the run's largest step in memory.
         slices = flops.iter_slices(COST_SLICE_MODELS)
         warehouse.write_table_in_slices(con, "costs", "model_costs", costmodel.model_costs(next(slices, flops.clear()), hardware),
                                         (costmodel.model_costs(part, hardware) for part in slices))

@@ -231,7 +231,7 @@ def hardware_comparison(frame: pl.DataFrame, title: str) -> alt.Chart:
 _SPEC_SENTINEL = {"distill_ledger_spec_placeholder": True}
 _html_shells: dict[str, tuple[str, str]] = {}
 # The bundle belongs to the installed vl-convert, so the Makefile prepares it right after installing
-# (`python -m pipeline.charts`): a new state folder's first run does not pay the ~1.3 s of bundling.
+# (`python -m pipeline.charts`): a new state folder's first run does not pay for bundling.
 INSTALL_CACHE = Path(sys.prefix) / "share" / "distill-ledger"
 
 

@@ -51,8 +51,9 @@ def resolve_facts(facts: pl.DataFrame, scenarios: pl.DataFrame) -> pl.DataFrame:
     being dropped. Ties go to `tie_order` (core.facts: the newest snapshot, then catalogue order, then the
     source's row order). A scenario with `fact_sources` reads only those sources' facts.
     """
-    # One integer per fact orders it within its group (kind rank, then tie order), so the winner is a
-    # windowed minimum: no sort on the string keys, which costs 5x more at a million facts.
+    # One integer per fact orders it within its group: the kind's rank in the high bits, the tie order in the low
+    # 40 (room for 1e12 facts), so the winner is a windowed minimum instead of a sort on the string keys, whose
+    # cost grows with the keys' length as well as the rows'.
     tie_order_bits = 40
     return (
         _scenario_reads(facts.lazy().with_columns(pl.col("accelerator").fill_null("")), scenarios)
@@ -233,8 +234,8 @@ def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
     """
     frame = flops.select(LINEAGE_INPUTS).join(parents, on="model_id", how="left") \
         .with_columns(pl.col("base_unresolved").fill_null(False))
-    # A model without a base model is its own lineage, so only models with one are walked: most have none,
-    # and re-joining every model on each step cost half a second at a million models.
+    # A model without a base model is its own lineage, so only models with one are walked: most have none, and
+    # each step is a join, so walking only them keeps a step's cost to the fine-tunes rather than every model.
     roots = frame.filter(pl.col("parent_id").is_null()).select(
         "scenario", "model_id", pl.col("training_flops").alias("lineage_flops"), pl.lit(0, dtype=pl.Int64).alias("lineage_depth"),
         pl.col("model_id").alias("lineage_path"))
@@ -341,8 +342,8 @@ def scenario_accelerators(accelerators: pl.DataFrame, scenarios: pl.DataFrame, o
 def price_hardware(jobs: FrameT, hardware: FrameT) -> FrameT:
     """Cross every (scenario, job) with that scenario's accelerators; add GPU-hours with the MFU range.
 
-    No sort here: at a million models sorting the crossed rows by their string keys costs more than
-    the arithmetic, and every table built from these rows orders itself."""
+    No sort here: the crossed rows are the largest frame of the run and sorting them by their string keys costs
+    more than the arithmetic, while every table built from them orders itself."""
     # A figure with a range of its own (an estimate's confidence) widens the hours' range beyond the MFU range.
     low, high = pl.col("training_flops_low"), pl.col("training_flops_high")
     return (
@@ -383,7 +384,7 @@ def inference_costs(frame: FrameT) -> FrameT:
 
 # Per (scenario, model, accelerator) only what depends on the accelerator: the model's inputs and the provenance of its
 # training FLOPs are in `model_flops` (one row per scenario and model), the hardware profile in `scenario_accelerators`.
-# Repeating them on every accelerator's row made the table 2x wider and 3x slower to load at a million models.
+# This table has a row per accelerator, so whatever does not vary with the accelerator is kept out of it.
 MODEL_COST_COLUMNS = [
     "scenario", "model_id", "accelerator_id", "training_flops",
     "gpu_hours_computed", "gpu_hours", "gpu_hours_low", "gpu_hours_high", "gpu_hours_kind", "gpu_hours_source",
@@ -406,8 +407,8 @@ def model_costs(flops: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
     for (their range collapses to the reported value), and reported emissions replace computed ones
     on that same row; the computed values stay in `*_computed` columns so neither hides the other.
     """
-    # One lazy plan: the crossed rows are built once with only the columns the expressions below read,
-    # and repeated sub-expressions are computed once (an eager chain copied 3 M rows per step at a million models).
+    # One lazy plan: the crossed rows (models x accelerators) are built once with only the columns the expressions
+    # below read, and repeated sub-expressions are computed once, where an eager chain would copy them per step.
     jobs = flops.lazy().select(MODEL_COSTS_INPUTS)
     priced = price_hardware(jobs, hardware.lazy())
     on_reported = (pl.col("accelerator_id") == pl.col("reported_gpu_hours_accelerator")) & pl.col("reported_gpu_hours_value").is_not_null()

@@ -375,8 +375,8 @@ def test_a_view_layer_is_one_step_and_builds_any_subset_in_dependency_order(pipe
 
 
 def test_the_readmes_coverage_and_epoch_agreement_figures_hold(published):
-    # The README quotes these two queries (examples/queries/): the default's coverage, and how the figure `default`
-    # uses compares with Epoch AI's own estimate.
+    # The README and docs/cost-model.md quote these two queries (examples/queries/): the default's coverage, and how
+    # the figure `default` uses compares with Epoch AI's own estimate.
     from pipeline.paths import PROJECT_ROOT
     coverage = {r[0]: r[1:] for r in published.execute((PROJECT_ROOT / "examples/queries/default_coverage.sql").read_text()).fetchall()}
     models, costed, gpqa, _ = coverage["default"]
@@ -389,7 +389,7 @@ def test_the_readmes_coverage_and_epoch_agreement_figures_hold(published):
 
 
 def test_the_readmes_name_resolution_figures_hold(published):
-    # README, Inputs and sources: the counts examples/queries/name_resolution.sql gives on the embedded default
+    # docs/sources.md: the counts examples/queries/name_resolution.sql gives on the embedded default
     from pipeline.paths import PROJECT_ROOT
     row = published.execute((PROJECT_ROOT / "examples/queries/name_resolution.sql").read_text()).fetchone()
     assert row == (1643, 588, 938, 117, 4046, 0)

@@ -344,7 +344,7 @@ def _parse_slice(files: list[tuple[str, bytes]], source_name: str, loader: str) 
     return [parse_one(name, raw, source_name, loader) for name, raw in files]
 
 
-CHUNK_CARDS = 250  # cards handed to a worker at a time: about 65 ms of parsing, and one round trip
+CHUNK_CARDS = 250  # cards handed to a worker at a time: enough work to hide a round trip, few enough to share out
 
 
 def parse_card_inputs(files: list[tuple[str, bytes]], source_name: str, loader: str = "fast",
