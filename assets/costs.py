@@ -25,7 +25,7 @@ def _facts(con, quantities: tuple[str, ...] | None = None) -> pl.DataFrame:
     # Inputs only: not benchmark scores, and not the paper's printed table (held beside, never used as input).
     # `quantities` narrows the read to what a step uses (their order among themselves is kept).
     only = "and quantity in (select unnest(?::varchar[]))" if quantities else ""
-    return warehouse.query_frame(con, "select model_id, quantity, value, kind, source, url, accelerator_id as accelerator, "
+    return warehouse.query_frame(con, "select model_id, quantity, value, kind, source, url, accelerator_id, "
                                       "scope, confidence, source_name, tie_order from core.facts "
                                       f"where origin_kind = 'fact' {only} order by tie_order",
                                  [list(quantities)] if quantities else None)
@@ -88,7 +88,7 @@ def model_flops(ledger: LedgerPaths, warehouse_db: DuckDBResource):
         yield dg.MaterializeResult(asset_key=["costs", "flops_candidates"], metadata=table_metadata(con, "costs", "flops_candidates"))
         yield dg.MaterializeResult(asset_key=["costs", "model_flops"], metadata=table_metadata(
             con, "costs", "model_flops", preview_columns=["scenario", "model_id", "training_flops", "training_flops_kind",
-                                                          "training_flops_chosen_by", "training_flops_scope"]))
+                                                          "training_flops_method", "training_flops_scope"]))
 
 
 @_asset("lineage", [["costs", "model_flops"], ["core", "lineage_edges"]],

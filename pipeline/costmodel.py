@@ -56,11 +56,11 @@ def resolve_facts(facts: pl.DataFrame, scenarios: pl.DataFrame) -> pl.DataFrame:
     # cost grows with the keys' length as well as the rows'.
     tie_order_bits = 40
     return (
-        _scenario_reads(facts.lazy().with_columns(pl.col("accelerator").fill_null("")), scenarios)
+        _scenario_reads(facts.lazy(), scenarios)
         .join(_precedence(scenarios, "fact_precedence", "kind").lazy(), on=["scenario", "kind"], how="left")
         .with_columns(_order=pl.col("kind_rank").fill_null(99).cast(pl.Int64) * (1 << tie_order_bits)
                       + pl.col("tie_order").cast(pl.Int64))
-        .with_columns(chosen=pl.col("_order") == pl.col("_order").min().over("scenario", "model_id", "quantity", "accelerator"))
+        .with_columns(chosen=pl.col("_order") == pl.col("_order").min().over("scenario", "model_id", "quantity", "accelerator_id"))
         .drop("kind_rank", "_order")
         .collect()
     )
@@ -79,7 +79,7 @@ def _chosen(resolved: pl.DataFrame, quantity: str, prefix: str) -> pl.DataFrame:
         resolved.filter(pl.col("chosen") & (pl.col("quantity") == quantity))
         .select("scenario", "model_id", pl.col("value").alias(f"{prefix}_value"), pl.col("kind").alias(f"{prefix}_kind"),
                 pl.col("source").alias(f"{prefix}_source"), pl.col("scope").alias(f"{prefix}_scope"),
-                pl.col("accelerator").replace("", None).alias(f"{prefix}_accelerator"))
+                pl.col("accelerator_id").alias(f"{prefix}_accelerator"))
         .unique(["scenario", "model_id"], keep="first", maintain_order=True)
     )
 
@@ -96,7 +96,7 @@ def model_inputs(models: pl.DataFrame, resolved: pl.DataFrame, scenarios: pl.Dat
     wide = wide.select("scenario", "model_id", *(pl.col(q) if q in wide.columns else pl.lit(None, dtype=pl.Float64).alias(q)
                                                  for q in _INPUT_QUANTITIES))
     gpu_accelerator = chosen.filter(pl.col("quantity") == "gpu_count").select(
-        "scenario", "model_id", pl.col("accelerator").alias("hardware_accelerator")).unique(["scenario", "model_id"], keep="first",
+        "scenario", "model_id", pl.col("accelerator_id").alias("hardware_accelerator")).unique(["scenario", "model_id"], keep="first",
                                                                                         maintain_order=True)
     hardware_profile = hardware.select("scenario", pl.col("accelerator_id").alias("hardware_accelerator"),
                                        pl.col("peak_flops_per_s").alias("hardware_peak"), pl.col("mfu").alias("hardware_mfu"))
@@ -190,9 +190,9 @@ def choose_flops(inputs: pl.DataFrame, candidates: pl.DataFrame, scenarios: pl.D
         pool.join(_precedence(scenarios, "flops_method_precedence", "flops_method"), on=["scenario", "flops_method"])
         .filter(pl.col("flops_method_rank") == pl.col("flops_method_rank").min().over("scenario", "model_id"))
         .unique(["scenario", "model_id"], keep="first", maintain_order=True)
-        .select("scenario", "model_id", "training_flops", pl.col("formula").alias("training_flops_method"),
+        .select("scenario", "model_id", "training_flops", pl.col("formula").alias("training_flops_formula"),
                 pl.col("kind").alias("training_flops_kind"), pl.col("source").alias("training_flops_source"),
-                pl.col("scope").alias("training_flops_scope"), pl.col("declared_as").alias("training_flops_chosen_by"),
+                pl.col("scope").alias("training_flops_scope"), pl.col("declared_as").alias("training_flops_method"),
                 pl.col("confidence").alias("training_flops_confidence"))
         .with_columns(_factor=pl.col("training_flops_confidence").replace_strict(factors, default=1.0, return_dtype=pl.Float64))
         .with_columns(training_flops_low=pl.col("training_flops") / pl.col("_factor"),
@@ -475,7 +475,7 @@ def _ratio_rows(frame: pl.DataFrame, quantity: str, label: str) -> pl.DataFrame:
 
 
 RECONCILE_FLOPS_INPUTS = ["scenario", "model_id", "training_flops", "training_flops_kind", "training_flops_source",
-                          "training_flops_chosen_by"]
+                          "training_flops_method"]
 
 
 def reconcile(flops: pl.DataFrame, costs: pl.DataFrame, candidates: pl.DataFrame, resolved: pl.DataFrame) -> pl.DataFrame:
@@ -491,7 +491,7 @@ def reconcile(flops: pl.DataFrame, costs: pl.DataFrame, candidates: pl.DataFrame
         "training_flops": "value_used", "training_flops_kind": "used_kind", "training_flops_source": "used_source"})
     flops_pairs = (
         used_flops.join(candidates, on=["scenario", "model_id"])
-        .filter(pl.col("flops_method") != pl.col("training_flops_chosen_by"))
+        .filter(pl.col("flops_method") != pl.col("training_flops_method"))
         .select("scenario", "model_id", pl.lit(None, dtype=pl.Utf8).alias("accelerator_id"), "value_used", "used_kind", "used_source",
                 pl.col("training_flops").alias("value_other"),
                 pl.format("{}: {}", pl.col("flops_method"), pl.col("formula")).alias("other_kind"),
@@ -503,7 +503,7 @@ def reconcile(flops: pl.DataFrame, costs: pl.DataFrame, candidates: pl.DataFrame
         pl.lit("computed from training FLOPs").alias("other_kind"), pl.lit("Distill Ledger").alias("other_source"))
     chosen = resolved.filter(pl.col("chosen"))
     count = chosen.filter(pl.col("quantity") == "gpu_count").select("scenario", "model_id", pl.col("value").alias("gpus"),
-                                                                     pl.col("accelerator").alias("accelerator_id"))
+                                                                     "accelerator_id")
     days = chosen.filter(pl.col("quantity") == "training_days").select("scenario", "model_id", pl.col("value").alias("days"),
                                                                        pl.col("source").alias("days_source"))
     hardware_hours = (

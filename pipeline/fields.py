@@ -81,8 +81,8 @@ FIELDS: dict[str, Field] = {
     "finetune_flops": F("FLOP", "The source's own figure for the fine-tuning step alone (Epoch AI's Finetune compute)"),
     # compute
     "training_flops": F("FLOP", "Training compute"),
-    "training_flops_method": F("", "The formula behind the figure (6*N*D, ...) or `as given`"),
-    "training_flops_chosen_by": F("", "Which method of the scenario's `flops_method_precedence` gave the figure"),
+    "training_flops_formula": F("", "The formula behind the figure (6*N*D, ...) or `as given`"),
+    "training_flops_method": F("", "Which method of the scenario's `flops_method_precedence` gave the figure"),
     "flops_method": F("", "Method of one estimate: formula, hardware, or the kind of a given figure"),
     "formula": F("", "The formula an estimate was computed with, or `as given`"),
     "teacher_flops": F("FLOP", "The teacher's part of a distillation: 2 * N_teacher * D"),
@@ -97,7 +97,7 @@ FIELDS: dict[str, Field] = {
     "inference_flops_per_token": F("FLOP/token", "Serving compute: 2 * N_active"),
     # hardware and the cost model
     "accelerator_id": F("", "Accelerator id in data/reference/accelerators.csv"),
-    "accelerator": F("", "Accelerator a value is on (an id where resolved)"),
+    "accelerator": F("", "The accelerator by name, as its datasheet or the source writes it"),
     "accelerator_label": F("", "Accelerator heading as printed"),
     "comparison_accelerator": F("", "The accelerator the scenario's comparison tables are on"),
     "name": F("", "Name as written (accelerator, workload or region)"),
@@ -252,6 +252,7 @@ FIELDS: dict[str, Field] = {
     "params": F("parameters", "N of the workload's model"),
     "teacher_params": F("parameters", "N of the workload's teacher"),
     "student_params": F("parameters", "N of the distilled model"),
+    "student_flops_formula": F("", "The formula behind the distilled model's training compute"),
     "samples": F("samples", "Samples of the workload's distillation"),
     "tokens": F("tokens", "Tokens of the workload"),
     "workload_name": F("", "Workload as the paper's Table 2 prints it"),

@@ -198,7 +198,7 @@ def test_a_suggestion_never_changes_the_size_generation_or_version(name, known, 
 
 def _facts(rows):
     return pl.DataFrame(rows, schema={"model_id": pl.Utf8, "quantity": pl.Utf8, "value": pl.Float64, "kind": pl.Utf8,
-                                      "source": pl.Utf8, "url": pl.Utf8, "accelerator": pl.Utf8, "scope": pl.Utf8,
+                                      "source": pl.Utf8, "url": pl.Utf8, "accelerator_id": pl.Utf8, "scope": pl.Utf8,
                                       "confidence": pl.Utf8, "source_name": pl.Utf8, "tie_order": pl.Int64})
 
 
@@ -211,7 +211,7 @@ def test_ties_among_facts_of_one_kind_follow_tie_order_whatever_the_row_order():
             ("m", "params_total", 8e9, "estimated", "listed later", 3)]
     for seed in range(5):
         shuffled = random.Random(seed).sample(rows, len(rows))
-        facts = _facts([{"model_id": m, "quantity": q, "value": v, "kind": k, "source": s, "url": "https://x", "accelerator": None,
+        facts = _facts([{"model_id": m, "quantity": q, "value": v, "kind": k, "source": s, "url": "https://x", "accelerator_id": None,
                          "scope": None, "confidence": None, "source_name": "epoch", "tie_order": t} for m, q, v, k, s, t in shuffled])
         chosen = costmodel.resolve_facts(facts, SCENARIOS).filter(pl.col("chosen") & (pl.col("scenario") == "default"))
         assert chosen["value"].to_list() == [7e9]
@@ -219,7 +219,7 @@ def test_ties_among_facts_of_one_kind_follow_tie_order_whatever_the_row_order():
 
 def test_a_scenario_with_fact_sources_reads_only_them():
     facts = _facts([{"model_id": "m", "quantity": "params_total", "value": v, "kind": "reported", "source": s, "url": "https://x",
-                     "accelerator": None, "scope": None, "confidence": None, "source_name": s, "tie_order": t}
+                     "accelerator_id": None, "scope": None, "confidence": None, "source_name": s, "tie_order": t}
                     for v, s, t in ((1e9, "epoch", 1), (2e9, "cards", 2))])
     resolved = costmodel.resolve_facts(facts, SCENARIOS)
     assert resolved.filter(pl.col("scenario") == "paper")["source_name"].to_list() == ["cards"]

@@ -100,8 +100,8 @@ def test_resolve_facts_follows_each_scenarios_precedence():
     facts = pl.DataFrame({
         "model_id": ["m", "m"], "quantity": ["params_total", "params_total"], "value": [8e9, 8.2e9],
         "kind": ["published", "reported"], "source": ["paper", "developer"], "url": ["https://a", "https://b"],
-        "accelerator": [None, None], "source_name": ["cards", "cards"], "tie_order": [1, 2]},
-        schema_overrides={"accelerator": pl.Utf8})
+        "accelerator_id": [None, None], "source_name": ["cards", "cards"], "tie_order": [1, 2]},
+        schema_overrides={"accelerator_id": pl.Utf8})
     scenarios = pl.DataFrame({"scenario": ["paper", "default"],
                               "fact_precedence": ["published|reported|estimated", "reported|estimated|published"],
                               "fact_sources": [None, None]}, schema_overrides={"fact_sources": pl.Utf8})

@@ -17,7 +17,7 @@ compared as (
         m.training_flops,
         e.epoch_flops,
         m.training_flops / e.epoch_flops as ratio,
-        m.training_flops_chosen_by
+        m.training_flops_method
     from epoch as e
     join model_comparison as m on m.model_id = e.model_id and m.scenario = 'default'
     where e.epoch_flops is not null and e.has_params and e.has_dataset
@@ -27,6 +27,6 @@ select
     count(*) as models,
     count(*) filter (where greatest(ratio, 1 / ratio) > 2) as differ_over_2x,
     count(*) filter (where greatest(ratio, 1 / ratio) > 1.01) as differ_at_all,
-    string_agg(model_id || ' ' || round(ratio, 2) || 'x (' || training_flops_chosen_by || ')', '; ' order by model_id)
+    string_agg(model_id || ' ' || round(ratio, 2) || 'x (' || training_flops_method || ')', '; ' order by model_id)
         filter (where greatest(ratio, 1 / ratio) > 1.01) as which
 from compared

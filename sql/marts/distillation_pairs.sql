@@ -20,7 +20,7 @@ select
     'base model of the student (' || s.base_model || ')' as vanilla_identified_by,
     s.marginal_flops is not null and v.training_flops is not null as both_costed,
     s.params_used as student_params,
-    s.training_flops_method as student_flops_method,
+    s.training_flops_formula as student_flops_formula,
     s.teacher_flops,
     s.student_flops,
     s.marginal_flops as student_marginal_flops,
