@@ -478,6 +478,14 @@ RECONCILE_FLOPS_INPUTS = ["scenario", "model_id", "training_flops", "training_fl
                           "training_flops_method"]
 
 
+def _pairs(frame: pl.DataFrame, accelerator, used, used_kind, used_source, other, other_kind, other_source) -> pl.DataFrame:
+    """`frame` as pairs of figures of one quantity, in reconcile's shape; each argument a column name or an expression."""
+    named = {"accelerator_id": accelerator, "value_used": used, "used_kind": used_kind, "used_source": used_source,
+             "value_other": other, "other_kind": other_kind, "other_source": other_source}
+    return frame.select("scenario", "model_id",
+                        *((pl.col(v) if isinstance(v, str) else v).alias(k) for k, v in named.items()))
+
+
 def reconcile(flops: pl.DataFrame, costs: pl.DataFrame, candidates: pl.DataFrame, resolved: pl.DataFrame) -> pl.DataFrame:
     """Every pair of values for one quantity: the one used against each alternative, with the ratio.
 
@@ -487,53 +495,37 @@ def reconcile(flops: pl.DataFrame, costs: pl.DataFrame, candidates: pl.DataFrame
     - tCO2e: a reported figure against one computed from the hours, and against other reported figures.
     A pair is flagged when the two differ by more than RECONCILIATION_THRESHOLD in either direction.
     """
-    used_flops = flops.select(RECONCILE_FLOPS_INPUTS).rename({
-        "training_flops": "value_used", "training_flops_kind": "used_kind", "training_flops_source": "used_source"})
-    flops_pairs = (
-        used_flops.join(candidates, on=["scenario", "model_id"])
-        .filter(pl.col("flops_method") != pl.col("training_flops_method"))
-        .select("scenario", "model_id", pl.lit(None, dtype=pl.Utf8).alias("accelerator_id"), "value_used", "used_kind", "used_source",
-                pl.col("training_flops").alias("value_other"),
-                pl.format("{}: {}", pl.col("flops_method"), pl.col("formula")).alias("other_kind"),
-                pl.col("source").alias("other_source"))
-    )
-    reported_hours = costs.filter(pl.col("gpu_hours_kind") != "computed").select(
-        "scenario", "model_id", "accelerator_id", pl.col("gpu_hours").alias("value_used"), pl.col("gpu_hours_kind").alias("used_kind"),
-        pl.col("gpu_hours_source").alias("used_source"), pl.col("gpu_hours_computed").alias("value_other"),
-        pl.lit("computed from training FLOPs").alias("other_kind"), pl.lit("Distill Ledger").alias("other_source"))
+    no_accelerator, ledger = pl.lit(None, dtype=pl.Utf8), pl.lit("Distill Ledger")
+    flops_pairs = _pairs(
+        flops.select(RECONCILE_FLOPS_INPUTS).join(candidates, on=["scenario", "model_id"], suffix="_other")
+        .filter(pl.col("flops_method") != pl.col("training_flops_method")),
+        no_accelerator, "training_flops", "training_flops_kind", "training_flops_source", "training_flops_other",
+        pl.format("{}: {}", pl.col("flops_method"), pl.col("formula")), "source")
+    # a reported figure against the one the formula gives on the same accelerator
+    reported = {quantity: _pairs(costs.filter(pl.col(f"{quantity}_kind") != "computed"), "accelerator_id", quantity,
+                                 f"{quantity}_kind", f"{quantity}_source", f"{quantity}_computed", pl.lit(other), ledger)
+                for quantity, other in (("gpu_hours", "computed from training FLOPs"), ("tco2e", "computed from GPU-hours"))}
     chosen = resolved.filter(pl.col("chosen"))
     count = chosen.filter(pl.col("quantity") == "gpu_count").select("scenario", "model_id", pl.col("value").alias("gpus"),
                                                                      "accelerator_id")
     days = chosen.filter(pl.col("quantity") == "training_days").select("scenario", "model_id", pl.col("value").alias("days"),
                                                                        pl.col("source").alias("days_source"))
-    hardware_hours = (
+    hardware_hours = _pairs(
         count.join(days, on=["scenario", "model_id"]).join(
-            costs.select("scenario", "model_id", "accelerator_id", "gpu_hours_computed"), on=["scenario", "model_id", "accelerator_id"])
-        .select("scenario", "model_id", "accelerator_id", (pl.col("gpus") * pl.col("days") * 24).alias("value_used"),
-                pl.lit("reported GPU count x days").alias("used_kind"), pl.col("days_source").alias("used_source"),
-                pl.col("gpu_hours_computed").alias("value_other"), pl.lit("computed from training FLOPs").alias("other_kind"),
-                pl.lit("Distill Ledger").alias("other_source"))
-    )
-    reported_tco2e = costs.filter(pl.col("tco2e_kind") != "computed").select(
-        "scenario", "model_id", "accelerator_id", pl.col("tco2e").alias("value_used"), pl.col("tco2e_kind").alias("used_kind"),
-        pl.col("tco2e_source").alias("used_source"), pl.col("tco2e_computed").alias("value_other"),
-        pl.lit("computed from GPU-hours").alias("other_kind"), pl.lit("Distill Ledger").alias("other_source"))
+            costs.select("scenario", "model_id", "accelerator_id", "gpu_hours_computed"), on=["scenario", "model_id", "accelerator_id"]),
+        "accelerator_id", pl.col("gpus") * pl.col("days") * 24, pl.lit("reported GPU count x days"), "days_source",
+        "gpu_hours_computed", pl.lit("computed from training FLOPs"), ledger)
+    # the chosen tCO2e figure against every other one given
     all_tco2e = resolved.filter(pl.col("quantity") == "tco2e")
-    tco2e_conflicts = (
-        all_tco2e.filter(pl.col("chosen")).select("scenario", "model_id", pl.col("value").alias("value_used"),
-                                                  pl.col("kind").alias("used_kind"), pl.col("source").alias("used_source"))
-        .join(all_tco2e.filter(~pl.col("chosen")).select("scenario", "model_id", pl.col("value").alias("value_other"),
-                                                          pl.col("kind").alias("other_kind"), pl.col("source").alias("other_source")),
-              on=["scenario", "model_id"])
-        .with_columns(accelerator_id=pl.lit(None, dtype=pl.Utf8))
-    )
+    tco2e_conflicts = _pairs(
+        all_tco2e.filter(pl.col("chosen")).join(all_tco2e.filter(~pl.col("chosen")), on=["scenario", "model_id"], suffix="_other"),
+        no_accelerator, "value", "kind", "source", "value_other", "kind_other", "source_other")
     parts = [
         _ratio_rows(flops_pairs, "training_flops", "training FLOPs"),
-        _ratio_rows(reported_hours, "gpu_hours", "GPU-hours"),
+        _ratio_rows(reported["gpu_hours"], "gpu_hours", "GPU-hours"),
         _ratio_rows(hardware_hours, "gpu_hours", "GPU-hours"),
-        _ratio_rows(reported_tco2e, "tco2e", "tCO2e"),
-        _ratio_rows(tco2e_conflicts.select("scenario", "model_id", "accelerator_id", "value_used", "used_kind", "used_source",
-                                           "value_other", "other_kind", "other_source"), "tco2e", "tCO2e"),
+        _ratio_rows(reported["tco2e"], "tco2e", "tCO2e"),
+        _ratio_rows(tco2e_conflicts, "tco2e", "tCO2e"),
     ]
     return pl.concat([p.select(list(RECONCILIATION_COLUMNS)) for p in parts], how="vertical_relaxed") \
         .cast(RECONCILIATION_COLUMNS).sort("scenario", "model_id", "quantity", "value_other")
