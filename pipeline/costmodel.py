@@ -132,6 +132,13 @@ def _card_tokens() -> pl.Expr:
     return formulas.training_tokens(pl.col("distillation_samples"), pl.col("tokens_per_sample"), pl.col("training_tokens"))
 
 
+def _computed_candidate(base: pl.DataFrame, method: str, column: str, formula: pl.Expr, basis: str) -> pl.DataFrame:
+    """One estimate the ledger computes, as a candidate row: marginal, with no confidence label of its own."""
+    return base.select("scenario", "model_id", pl.lit(method).alias("flops_method"), pl.col(column).alias("training_flops"),
+                       formula.alias("formula"), pl.lit("computed").alias("kind"), pl.lit(f"Distill Ledger, {basis}").alias("source"),
+                       pl.lit("marginal").alias("scope"), pl.lit(None, dtype=pl.Utf8).alias("confidence"))
+
+
 def flops_candidates(inputs: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFrame:
     """Every available estimate of each model's training FLOPs, one row per (scenario, model, method)."""
     method = pl.col("method")
@@ -141,15 +148,11 @@ def flops_candidates(inputs: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFrame:
                          formulas.method_formula(method).alias("formula_text"),
                          formulas.hardware_flops(pl.col("gpu_count"), pl.col("training_days"), pl.col("hardware_peak"),
                                         pl.col("hardware_mfu")).alias("hardware_flops"))
-    formula = base.select("scenario", "model_id", pl.lit("formula").alias("flops_method"),
-                          pl.col("formula_flops").alias("training_flops"), pl.col("formula_text").alias("formula"),
-                          pl.lit("computed").alias("kind"), pl.lit("Distill Ledger, from the card's inputs").alias("source"),
-                          pl.lit("marginal").alias("scope"), pl.lit(None, dtype=pl.Utf8).alias("confidence"))
-    hardware = base.select("scenario", "model_id", pl.lit("hardware").alias("flops_method"),
-                           pl.col("hardware_flops").alias("training_flops"),
-                           pl.lit(formulas.HARDWARE_FORMULA).alias("formula"), pl.lit("computed").alias("kind"),
-                           pl.lit("Distill Ledger, from the card's GPU count and training days").alias("source"),
-                           pl.lit("marginal").alias("scope"), pl.lit(None, dtype=pl.Utf8).alias("confidence"))
+    computed = [
+        _computed_candidate(base, "formula", "formula_flops", pl.col("formula_text"), "from the card's inputs"),
+        _computed_candidate(base, "hardware", "hardware_flops", pl.lit(formulas.HARDWARE_FORMULA),
+                            "from the card's GPU count and training days"),
+    ]
     # one given figure per kind: the first in tie order
     given = (
         facts.filter(pl.col("quantity") == "training_flops")
@@ -158,7 +161,7 @@ def flops_candidates(inputs: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFrame:
         .select("scenario", "model_id", pl.col("kind").alias("flops_method"), pl.col("value").alias("training_flops"),
                 pl.lit("as given").alias("formula"), "kind", "source", pl.col("scope").fill_null("marginal"), "confidence")
     )
-    return pl.concat([formula, hardware, given.select(list(CANDIDATE_COLUMNS))], how="vertical_relaxed") \
+    return pl.concat([*computed, given.select(list(CANDIDATE_COLUMNS))], how="vertical_relaxed") \
         .filter(pl.col("training_flops").is_not_null()).cast(CANDIDATE_COLUMNS).sort("scenario", "model_id", "flops_method")
 
 
