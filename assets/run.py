@@ -137,7 +137,10 @@ def main(argv: list[str] | None = None) -> int:
                 outcome["error"] = exc
 
         worker = threading.Thread(target=execute, name="refresh_everything", daemon=True)
+        # Both stop the run at once. SIGINT is set too: a process started in the background by a shell inherits it
+        # ignored, and Python keeps an inherited "ignore", so Ctrl-C (or kill -INT) would otherwise do nothing.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             worker.start()
             while worker.is_alive():

@@ -198,4 +198,8 @@ def test_the_dagster_ui_shows_the_graph_and_a_chart_image(tmp_path, browser):
         assert scenarios == {"paper", "default", "cheap_clean"}
     finally:
         os.killpg(server.pid, 15)
-        server.wait(timeout=60)
+        try:  # the UI and its code servers stop on SIGTERM; whatever has not within two minutes is killed, not left
+            server.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, 9)
+            server.wait(timeout=30)

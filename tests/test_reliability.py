@@ -90,8 +90,10 @@ def _run_and_signal_at(tmp_path: Path, step: str, signum: int = signal.SIGKILL) 
     """Run `make run`'s command and send `signum` as soon as `step` starts; the process once it has exited, with
     `signalled` (whether it reached the step) and `shown` (the lines it printed)."""
     # With Dagster's step events printed, so the watcher can see each step start.
+    # Started with SIGINT ignored, as a shell starts a background job: the run must stop on it all the same.
     process = subprocess.Popen([sys.executable, "-m", "assets.run", "--verbose"], cwd=PROJECT_ROOT, env=make_run_env(tmp_path),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     sent, process.shown = threading.Event(), []
 
     def watch():
