@@ -51,17 +51,19 @@ def render(text: str, name: str, body: str) -> str:
 
 
 def main() -> int:
-    if not (default_out_dir() / "warehouse.duckdb").exists():
-        print("no published warehouse to read the tables of: `make run` first", file=sys.stderr)
-        return 2
+    published = (default_out_dir() / "warehouse.duckdb").exists()
     for (relative, name), build in GENERATED.items():
+        if name == "columns" and not published:  # the kinds table needs no run; the column reference reads one
+            print("docs/columns.md not rewritten: no published warehouse to read the tables of (`make run` first)",
+                  file=sys.stderr)
+            continue
         path = PROJECT_ROOT / relative
         text = path.read_text(encoding="utf-8")
         updated = render(text, name, build())
         if updated != text:
             path.write_text(updated, encoding="utf-8")
             print(f"updated {relative} ({name})")
-    return 0
+    return 0 if published else 2
 
 
 if __name__ == "__main__":

@@ -267,7 +267,7 @@ FIELDS: dict[str, Field] = {
     "citation": F("", "How to credit the data"),
 }
 
-# What a family rule calls a base column (else its name in words), and bases that are not columns themselves.
+# What a family rule calls a base column (else the first clause of its description), and bases that are not columns.
 NOUNS = {
     "training_flops": "training compute", "gpu_hours": "GPU-hours", "energy_mwh": "energy", "tco2e": "emissions",
     "cost_usd": "training cost", "gpqa_diamond": "GPQA Diamond score", "aime_2024": "AIME 2024 score",

@@ -57,6 +57,8 @@ def test_catalogue_errors_are_clear(tmp_path):
                            "option `table` must be one of table1, table2, not 'table3'"),
                           ("sources:\n  - {name: x, kind: epoch_benchmarks, path: a, benchmark: 5}",
                            "option `benchmark` must be text, not int"),
+                          ("sources:\n  - {name: x, kind: lm_eval, path: a, temperature: hot}",
+                           "option `temperature` must be a number, not str"),
                           ("sources:\n  - {name: x, kind: epoch_models, path: a, shrink_guard: 'no'}",
                            "option `shrink_guard` must be true or false"),
                           ("sources:\n  - {name: x, kind: lm_eval, path: a, refresh: hourly}",

@@ -25,7 +25,7 @@ class Option:
 
     def problem(self, value) -> str | None:
         if not isinstance(value, self.types) or isinstance(value, bool) and bool not in self.types:
-            return f"must be {' or '.join(_TYPE_WORDS[t] for t in self.types)}, not {type(value).__name__}"
+            return f"must be {' or '.join(dict.fromkeys(_TYPE_WORDS[t] for t in self.types))}, not {type(value).__name__}"
         if self.choices and value not in self.choices:
             return f"must be one of {', '.join(self.choices)}, not {value!r}"
         if list in self.types and not all(isinstance(v, str) for v in value):
