@@ -53,6 +53,7 @@ fuzz: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 
 lint: $(BIN)/.synced
 	$(BIN)/ruff check pipeline assets tests bench
+	$(BIN)/ruff format --check pipeline assets tests bench
 	$(BIN)/sqlfluff lint sql/
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg check defs
 

@@ -21,13 +21,17 @@ ANY_DEP_DATA_CHANGED = dg.AutomationCondition.any_deps_match(
     (dg.AutomationCondition.data_version_changed() & ~dg.AutomationCondition.executed_with_root_target())
     | dg.AutomationCondition.will_be_requested()
 ).with_label("any_deps_data_changed")
-ON_UPSTREAM_DATA_CHANGE = dg.AutomationCondition.eager().replace("any_deps_updated", ANY_DEP_DATA_CHANGED) \
-    .with_label("eager_on_upstream_data_change")
+ON_UPSTREAM_DATA_CHANGE = (
+    dg.AutomationCondition.eager().replace("any_deps_updated", ANY_DEP_DATA_CHANGED).with_label("eager_on_upstream_data_change")
+)
 
 automation_sensor = dg.AutomationConditionSensorDefinition(
-    "default_automation_condition_sensor", target=dg.AssetSelection.all(), default_status=dg.DefaultSensorStatus.RUNNING,
+    "default_automation_condition_sensor",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
-    description="Rebuilds whatever depends on a source whose data changed (each asset's automation condition).")
+    description="Rebuilds whatever depends on a source whose data changed (each asset's automation condition).",
+)
 
 
 OWNERS = ["team:distill-ledger"]
@@ -50,18 +54,19 @@ def code_version() -> str:
 def with_conventions(assets: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
     """Every asset gets the team as owner; every asset but the sources gets the data-change condition and, unless
     it has its own, the project's code version (the sources and reference tables version their data instead)."""
+
     def convention(spec: dg.AssetSpec) -> dg.AssetSpec:
         spec = spec.replace_attributes(owners=OWNERS)
         if spec.key.path[0] == "sources":
             return spec
-        return spec.replace_attributes(automation_condition=ON_UPSTREAM_DATA_CHANGE,
-                                       code_version=spec.code_version or code_version())
+        return spec.replace_attributes(automation_condition=ON_UPSTREAM_DATA_CHANGE, code_version=spec.code_version or code_version())
 
     return [asset.map_asset_specs(convention) for asset in assets]
 
 
-refresh_everything = dg.define_asset_job("refresh_everything", selection=dg.AssetSelection.all(),
-                                         description="Materialise every asset on the current inputs.")
+refresh_everything = dg.define_asset_job(
+    "refresh_everything", selection=dg.AssetSelection.all(), description="Materialise every asset on the current inputs."
+)
 
 
 def cards_fingerprint(folders: list[Path]) -> str:
@@ -94,25 +99,38 @@ def build_automation(catalogue: list[Source]):
         if not due:
             continue
         job = dg.define_asset_job(
-            job_name, selection=dg.AssetSelection.assets(*[source_asset_key(s.name) for s in due]),
+            job_name,
+            selection=dg.AssetSelection.assets(*[source_asset_key(s.name) for s in due]),
             description=f"Re-read the sources refreshed {refresh} (fetching live ones); what depends on a source whose "
-                        "data changed is then rebuilt by the automation sensor.")
+            "data changed is then rebuilt by the automation sensor.",
+        )
         jobs.append(job)
-        schedules.append(dg.ScheduleDefinition(
-            name=schedule_name, job=job, cron_schedule=cron, execution_timezone="UTC",
-            default_status=dg.DefaultScheduleStatus.RUNNING,
-            description=f"{when}: re-read the sources with `refresh: {refresh}` ({', '.join(s.name for s in due)}); "
-                        "downstream follows if their data changed."))
+        schedules.append(
+            dg.ScheduleDefinition(
+                name=schedule_name,
+                job=job,
+                cron_schedule=cron,
+                execution_timezone="UTC",
+                default_status=dg.DefaultScheduleStatus.RUNNING,
+                description=f"{when}: re-read the sources with `refresh: {refresh}` ({', '.join(s.name for s in due)}); "
+                "downstream follows if their data changed.",
+            )
+        )
     if card_sources:
         model_card_refresh = dg.define_asset_job(
             "model_card_refresh",
             selection=dg.AssetSelection.assets(*[source_asset_key(s.name) for s in card_sources]),
-            description="Re-read the model cards; the automation sensor then rebuilds what depends on them.")
+            description="Re-read the model cards; the automation sensor then rebuilds what depends on them.",
+        )
         jobs.append(model_card_refresh)
         folders = [s.path for s in card_sources if s.path is not None]
 
-        @dg.sensor(job=model_card_refresh, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
-                   description="Watches the model-card folders and refreshes when a card is added, removed or changed.")
+        @dg.sensor(
+            job=model_card_refresh,
+            minimum_interval_seconds=30,
+            default_status=dg.DefaultSensorStatus.RUNNING,
+            description="Watches the model-card folders and refreshes when a card is added, removed or changed.",
+        )
         def model_card_sensor(context: dg.SensorEvaluationContext):
             fingerprint = cards_fingerprint(folders)
             if context.cursor == fingerprint:

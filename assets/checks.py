@@ -35,17 +35,23 @@ def evaluate(con: duckdb.DuckDBPyConnection, asset: dg.AssetKey, checks: list[St
     results = []
     for check in checks:
         result = check.evaluate(con)
-        results.append(dg.AssetCheckResult(asset_key=asset, check_name=check.name, passed=result.passed,
-                                           severity=result.severity, metadata=result.metadata,
-                                           description=result.description))
+        results.append(
+            dg.AssetCheckResult(
+                asset_key=asset,
+                check_name=check.name,
+                passed=result.passed,
+                severity=result.severity,
+                metadata=result.metadata,
+                description=result.description,
+            )
+        )
     return results
 
 
 LISTED = 200  # rows a check lists in its metadata; its counts are always whole, so the event log stays small at any size
 
 
-def count_and_first(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None,
-                    limit: int = LISTED) -> tuple[int, list[tuple]]:
+def count_and_first(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None, limit: int = LISTED) -> tuple[int, list[tuple]]:
     """How many rows `sql` returns, and the first `limit` of them."""
     count = con.execute(f"select count(*) from ({sql})", params or []).fetchall()[0][0]
     return count, con.execute(f"{sql} limit {int(limit)}", params or []).fetchall()

@@ -30,12 +30,29 @@ def build_definitions(catalogue_file: Path | None = None, **resource_paths) -> d
     source_assets = build_ingest(catalogue)
     validated_assets = build_validated(catalogue)
     jobs, schedules, sensors = build_automation(catalogue)
-    assets = with_conventions([*source_assets, *reference_assets, *validated_assets, *staging_assets, *core_python_assets,
-                               *core_assets, *cost_assets, *mart_assets, *output_assets])
+    assets = with_conventions(
+        [
+            *source_assets,
+            *reference_assets,
+            *validated_assets,
+            *staging_assets,
+            *core_python_assets,
+            *core_assets,
+            *cost_assets,
+            *mart_assets,
+            *output_assets,
+        ]
+    )
     # DuckDB has one writer, so steps run one after another in the run's own process. Checks run inside the
     # step of the asset they check (assets/checks.py).
-    return dg.Definitions(assets=assets, jobs=jobs, schedules=schedules, sensors=sensors,
-                          resources=build_resources(sources_file=catalogue_file, **resource_paths), executor=dg.in_process_executor)
+    return dg.Definitions(
+        assets=assets,
+        jobs=jobs,
+        schedules=schedules,
+        sensors=sensors,
+        resources=build_resources(sources_file=catalogue_file, **resource_paths),
+        executor=dg.in_process_executor,
+    )
 
 
 @dg.definitions

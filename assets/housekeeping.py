@@ -66,8 +66,11 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     for record in instance.get_run_records(filters=dg.RunsFilter(statuses=NOT_FINISHED_STATUSES), limit=200):
         run = record.dagster_run
         if is_orphaned(instance, run.run_id):
-            instance.report_run_failed(run, "Its process ended without finishing the run (killed, out of memory or "
-                                            "crashed); released so the next run does not wait for its pool slot.")
+            instance.report_run_failed(
+                run,
+                "Its process ended without finishing the run (killed, out of memory or "
+                "crashed); released so the next run does not wait for its pool slot.",
+            )
             released.append(run.run_id)
     storage = instance.event_log_storage
     if storage.supports_global_concurrency_limits:
@@ -79,10 +82,16 @@ def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     return released
 
 
-@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Releases runs whose process died (killed, out of memory): marks them failed and frees their "
-                       "duckdb_writer pool slot, which would otherwise block every later run.")
+@dg.sensor(
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Releases runs whose process died (killed, out of memory): marks them failed and frees their "
+    "duckdb_writer pool slot, which would otherwise block every later run.",
+)
 def dead_run_reaper(context: dg.SensorEvaluationContext):
     released = release_dead_runs(context.instance)
-    return dg.SkipReason(f"released {len(released)} dead run(s): {', '.join(r[:8] for r in released)}" if released
-                         else f"no dead run ({time.strftime('%H:%M:%S')})")
+    return dg.SkipReason(
+        f"released {len(released)} dead run(s): {', '.join(r[:8] for r in released)}"
+        if released
+        else f"no dead run ({time.strftime('%H:%M:%S')})"
+    )

@@ -46,16 +46,23 @@ def descriptions_from(schema: type[pa.DataFrameModel] | None) -> dict[str, str]:
     return {name: column.description or "" for name, column in schema.to_schema().columns.items()}
 
 
-def table_metadata(con: duckdb.DuckDBPyConnection, schema: str, table: str,
-                   column_docs: dict[str, str] | None = None, preview_columns: list[str] | None = None,
-                   rows: int | None = None) -> dict:
+def table_metadata(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    column_docs: dict[str, str] | None = None,
+    preview_columns: list[str] | None = None,
+    rows: int | None = None,
+) -> dict:
     """`rows`: the row count when the caller has it already (counting a view runs its query again)."""
     # Count and the first rows only: reading a million-row table back for its metadata would cost more than building it.
     rows = warehouse.row_count(con, schema, table) if rows is None else rows
     preview = warehouse.head(con, schema, table, PREVIEW_ROWS, preview_columns)
     docs = column_docs or {}  # a table's own wording first, else the field dictionary's (pipeline/fields.py)
-    columns = [dg.TableColumn(name=name, type=dtype, description=docs.get(name) or describe(name))
-               for name, dtype in warehouse.column_types(con, schema, table)]
+    columns = [
+        dg.TableColumn(name=name, type=dtype, description=docs.get(name) or describe(name))
+        for name, dtype in warehouse.column_types(con, schema, table)
+    ]
     return {
         "dagster/row_count": rows,
         "dagster/column_schema": dg.TableSchema(columns=columns),
@@ -69,5 +76,8 @@ def chart_metadata(png: Path, svg: Path, label: str = "chart") -> dict:
     one pixel per CSS pixel: the UI shows a Markdown image at its pixel width, and the 2x PNG written for
     print would run past the modal's edge."""
     preview = base64.b64encode(vlc.svg_to_png(svg.read_text(), scale=1)).decode()
-    return {label: dg.MetadataValue.md(f"![{label}](data:image/png;base64,{preview})"),
-            f"{label}_path": dg.MetadataValue.path(str(png)), "svg_path": dg.MetadataValue.path(str(svg))}
+    return {
+        label: dg.MetadataValue.md(f"![{label}](data:image/png;base64,{preview})"),
+        f"{label}_path": dg.MetadataValue.path(str(png)),
+        "svg_path": dg.MetadataValue.path(str(svg)),
+    }

@@ -25,6 +25,7 @@ class LedgerPaths(dg.ConfigurableResource):
 
     def catalogue(self):
         from pipeline.catalogue import load_catalogue
+
         return load_catalogue(Path(self.sources_file))
 
     @property
@@ -87,8 +88,10 @@ class WarehouseDB(DuckDBResource):
                 break
             except duckdb.IOException as exc:
                 if wait is None or "lock" not in str(exc).lower():
-                    raise RuntimeError(f"the working database {self.database} cannot be opened for writing: {exc}. "
-                                       "Another process holds it: stop that process (or wait for it) and run again.") from exc
+                    raise RuntimeError(
+                        f"the working database {self.database} cannot be opened for writing: {exc}. "
+                        "Another process holds it: stop that process (or wait for it) and run again."
+                    ) from exc
                 time.sleep(wait)
         try:
             yield conn
@@ -96,12 +99,21 @@ class WarehouseDB(DuckDBResource):
             conn.close()
 
 
-def build_resources(data_dir: Path | None = None, out_dir: Path | None = None, state_dir: Path | None = None,
-                    sources_file: Path | None = None) -> dict[str, dg.ConfigurableResource]:
-    paths = LedgerPaths(data_dir=str(data_dir or default_data_dir()), out_dir=str(out_dir or default_out_dir()),
-                        state_dir=str(state_dir or default_state_dir()), sources_file=str(sources_file or catalogue_path()))
+def build_resources(
+    data_dir: Path | None = None, out_dir: Path | None = None, state_dir: Path | None = None, sources_file: Path | None = None
+) -> dict[str, dg.ConfigurableResource]:
+    paths = LedgerPaths(
+        data_dir=str(data_dir or default_data_dir()),
+        out_dir=str(out_dir or default_out_dir()),
+        state_dir=str(state_dir or default_state_dir()),
+        sources_file=str(sources_file or catalogue_path()),
+    )
     # DuckDB caches up to 80% of RAM by default; a limit makes it write finished blocks out and spill big
     # sorts and joins to disk instead (LEDGER_DUCKDB_MEMORY_LIMIT, e.g. "1GB"; unset: DuckDB's default).
     memory_limit = os.environ.get("LEDGER_DUCKDB_MEMORY_LIMIT")
-    return {"ledger": paths, "warehouse_db": WarehouseDB(database=str(paths.working_db),
-                                                          connection_config={"memory_limit": memory_limit} if memory_limit else {})}
+    return {
+        "ledger": paths,
+        "warehouse_db": WarehouseDB(
+            database=str(paths.working_db), connection_config={"memory_limit": memory_limit} if memory_limit else {}
+        ),
+    }

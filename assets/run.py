@@ -46,8 +46,11 @@ def summarise(instance, run_id: str, paths) -> list[str]:
     from assets.ingest import STALE_TAG
 
     stale_sources = run.tags.get(STALE_TAG)
-    lines = [f"Run {run_id[:8]} {run.status.value.lower()}" + (f" with warnings (stale data: {stale_sources})" if stale_sources else "")
-             + f": {len(materialised)} assets materialised, {len(checks)} checks, {len(checks) - len(not_passed)} passed."]
+    lines = [
+        f"Run {run_id[:8]} {run.status.value.lower()}"
+        + (f" with warnings (stale data: {stale_sources})" if stale_sources else "")
+        + f": {len(materialised)} assets materialised, {len(checks)} checks, {len(checks) - len(not_passed)} passed."
+    ]
     for e in failed_steps:
         error = e.event_specific_data.error
         lines.append(f"  FAILED  {e.step_key}: {error.message.strip().splitlines()[0] if error else 'see the run log'}")
@@ -64,14 +67,23 @@ def summarise(instance, run_id: str, paths) -> list[str]:
                     select coalesce(try(json_extract_string(raw_content, '$.source_name')), source_name), count(*)
                     from ops.quarantine group by 1 order by 1""").fetchall()
                 total = sum(n for _, n in counts)
-                lines.append(f"Quarantined: {total} rows" + (" (" + ", ".join(f"{s} {n}" for s, n in counts) + ")" if counts else "")
-                             + (" — select * from quarantine" if total else ""))
-            has_stale = con.execute("select count(*) from duckdb_columns() where schema_name = 'ops' and "
-                                    "table_name = 'source_loads' and column_name = 'stale_since'").fetchall()[0][0]
-            stale = con.execute("""
+                lines.append(
+                    f"Quarantined: {total} rows"
+                    + (" (" + ", ".join(f"{s} {n}" for s, n in counts) + ")" if counts else "")
+                    + (" — select * from quarantine" if total else "")
+                )
+            has_stale = con.execute(
+                "select count(*) from duckdb_columns() where schema_name = 'ops' and "
+                "table_name = 'source_loads' and column_name = 'stale_since'"
+            ).fetchall()[0][0]
+            stale = (
+                con.execute("""
                 select source_name, stale_since from ops.source_loads
                 qualify row_number() over (partition by source_name order by loaded_at desc) = 1
-                order by 1""").fetchall() if has_stale else []
+                order by 1""").fetchall()
+                if has_stale
+                else []
+            )
             stale = [(s, d) for s, d in stale if d]
             lines.append("Stale sources: " + (", ".join(f"{s} (archived {d})" for s, d in stale) if stale else "none"))
     return lines
@@ -84,9 +96,14 @@ def _short(text: str, limit: int = 240) -> str:
 
 def outputs(paths) -> list[str]:
     out = paths.out
-    return ["", "Distill Ledger outputs:",
-            f"  warehouse  {out / 'warehouse.duckdb'}   (select * from model_comparison where scenario='paper')",
-            f"  tables     {out / 'tables'}/", f"  charts     {out / 'charts'}/", f"  report     {out / 'report' / 'index.html'}"]
+    return [
+        "",
+        "Distill Ledger outputs:",
+        f"  warehouse  {out / 'warehouse.duckdb'}   (select * from model_comparison where scenario='paper')",
+        f"  tables     {out / 'tables'}/",
+        f"  charts     {out / 'charts'}/",
+        f"  report     {out / 'report' / 'index.html'}",
+    ]
 
 
 def stop(instance, run_id: str) -> NoReturn:
@@ -131,8 +148,9 @@ def main(argv: list[str] | None = None) -> int:
 
         def execute() -> None:
             try:
-                outcome["result"] = job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
-                                                           run_config={} if args.verbose else QUIET_LOGGERS)
+                outcome["result"] = job.execute_in_process(
+                    instance=instance, raise_on_error=False, run_id=run_id, run_config={} if args.verbose else QUIET_LOGGERS
+                )
             except BaseException as exc:  # reported by the main thread
                 outcome["error"] = exc
 

@@ -38,13 +38,24 @@ def _schema_check(layer: str, name: str, schema) -> checks.StepCheck:
         frame = warehouse.read_table(con, layer, name, columns)
         valid, failures = split_valid(frame, schema, f"{layer}.{name}")
         first = failures.row(0, named=True) if failures.height else None
-        return dg.AssetCheckResult(passed=failures.height == 0, description=checks.summary([
-            f"{frame.height - valid.height} row(s) break the schema, first: {first['reason']}" if first else ""]), metadata={
-            "rows": frame.height, "failing_rows": frame.height - valid.height,
-            "failures": dg.MetadataValue.json(failures.select("column_name", "check_name", "reason").head(50).to_dicts())})
+        return dg.AssetCheckResult(
+            passed=failures.height == 0,
+            description=checks.summary(
+                [f"{frame.height - valid.height} row(s) break the schema, first: {first['reason']}" if first else ""]
+            ),
+            metadata={
+                "rows": frame.height,
+                "failing_rows": frame.height - valid.height,
+                "failures": dg.MetadataValue.json(failures.select("column_name", "check_name", "reason").head(50).to_dicts()),
+            },
+        )
 
-    return checks.StepCheck("schema_holds", f"`{layer}.{name}` satisfies the `{schema.__name__}` schema (every failure listed).",
-                            evaluate, blocking=layer == "marts")  # a mart that breaks its schema must not be published
+    return checks.StepCheck(
+        "schema_holds",
+        f"`{layer}.{name}` satisfies the `{schema.__name__}` schema (every failure listed).",
+        evaluate,
+        blocking=layer == "marts",
+    )  # a mart that breaks its schema must not be published
 
 
 def _deps(sql: str) -> list[dg.AssetKey]:
@@ -64,8 +75,7 @@ def _step_checks(layer: str, name: str, more_checks: list[checks.StepCheck]) -> 
     return ([_schema_check(layer, name, schema)] if schema else []) + more_checks
 
 
-def _build(con, layer: str, name: str, materialize: str, step_checks: list[checks.StepCheck],
-           wanted_checks=None) -> dg.MaterializeResult:
+def _build(con, layer: str, name: str, materialize: str, step_checks: list[checks.StepCheck], wanted_checks=None) -> dg.MaterializeResult:
     """Build `layer.name` and run its checks (of those in `wanted_checks` when a subset leaves some out)."""
     key = dg.AssetKey([layer, name])
     rows = warehouse.build_from_sql(con, layer, name, materialize)
@@ -75,16 +85,22 @@ def _build(con, layer: str, name: str, materialize: str, step_checks: list[check
     return dg.MaterializeResult(asset_key=key, metadata=meta, check_results=checks.evaluate(con, key, chosen))
 
 
-def _sql_file_asset(layer: str, name: str, group: str, materialize: str,
-                    more_checks: list[checks.StepCheck]) -> dg.AssetsDefinition:
+def _sql_file_asset(layer: str, name: str, group: str, materialize: str, more_checks: list[checks.StepCheck]) -> dg.AssetsDefinition:
     sql = (SQL_DIR / layer / f"{name}.sql").read_text()
     deps = _deps(sql)
     key = dg.AssetKey([layer, name])
     step_checks = _step_checks(layer, name, more_checks)
 
-    @dg.asset(key=key, deps=deps, group_name=group, kinds={"sql", "duckdb"}, pool="duckdb_writer",
-              check_specs=checks.specs(key, step_checks), description=_description(layer, name, sql, materialize),
-              code_version=_code_version(sql))
+    @dg.asset(
+        key=key,
+        deps=deps,
+        group_name=group,
+        kinds={"sql", "duckdb"},
+        pool="duckdb_writer",
+        check_specs=checks.specs(key, step_checks),
+        description=_description(layer, name, sql, materialize),
+        code_version=_code_version(sql),
+    )
     def _asset(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
         with warehouse_db.get_connection() as con:
             warehouse.install_macros(con)
@@ -98,16 +114,31 @@ def sql_layer_asset(layer: str, group: str, materialize: str = "view") -> dg.Ass
     queries = {path.stem: path.read_text() for path in sorted((SQL_DIR / layer).glob("*.sql"))}
     deps = {name: _deps(sql) for name, sql in queries.items()}
     # A view is bound when it is created, so one that reads another of the layer is created after it.
-    order = list(graphlib.TopologicalSorter({
-        name: [d.path[1] for d in keys if d.path[0] == layer and d.path[1] in queries] for name, keys in deps.items()
-    }).static_order())
+    order = list(
+        graphlib.TopologicalSorter(
+            {name: [d.path[1] for d in keys if d.path[0] == layer and d.path[1] in queries] for name, keys in deps.items()}
+        ).static_order()
+    )
     step_checks = {name: _step_checks(layer, name, []) for name in queries}
-    specs = [dg.AssetSpec([layer, name], deps=deps[name], group_name=group, kinds={"sql", "duckdb"},
-                          description=_description(layer, name, sql, materialize), code_version=_code_version(sql))
-             for name, sql in queries.items()]
+    specs = [
+        dg.AssetSpec(
+            [layer, name],
+            deps=deps[name],
+            group_name=group,
+            kinds={"sql", "duckdb"},
+            description=_description(layer, name, sql, materialize),
+            code_version=_code_version(sql),
+        )
+        for name, sql in queries.items()
+    ]
 
-    @dg.multi_asset(name=f"{layer}_sql", specs=specs, can_subset=True, pool="duckdb_writer",
-                    check_specs=[spec for name in queries for spec in checks.specs(dg.AssetKey([layer, name]), step_checks[name])])
+    @dg.multi_asset(
+        name=f"{layer}_sql",
+        specs=specs,
+        can_subset=True,
+        pool="duckdb_writer",
+        check_specs=[spec for name in queries for spec in checks.specs(dg.AssetKey([layer, name]), step_checks[name])],
+    )
     def _layer(context, warehouse_db: DuckDBResource):
         """The selected views of the layer, each created, described and checked in dependency order."""
         with warehouse_db.get_connection() as con:
@@ -121,20 +152,23 @@ def sql_layer_asset(layer: str, group: str, materialize: str = "view") -> dg.Ass
     return _layer
 
 
-def sql_file_assets(layer: str, group: str, materialize: str,
-                    more_checks: dict[str, list[checks.StepCheck]] | None = None) -> list[dg.AssetsDefinition]:
+def sql_file_assets(
+    layer: str, group: str, materialize: str, more_checks: dict[str, list[checks.StepCheck]] | None = None
+) -> list[dg.AssetsDefinition]:
     """One asset per `sql/<layer>/*.sql`; `more_checks` adds checks (by file name) to the schema check. A name in
     `more_checks` with no SQL file is a typo that would drop its checks without a word: it fails at load."""
     paths = sorted((SQL_DIR / layer).glob("*.sql"))
     check_names(more_checks or {}, [path.stem for path in paths], f"sql/{layer} file")
-    return [_sql_file_asset(layer, path.stem, group, materialize, (more_checks or {}).get(path.stem, []))
-            for path in paths]
+    return [_sql_file_asset(layer, path.stem, group, materialize, (more_checks or {}).get(path.stem, [])) for path in paths]
 
 
 def check_schema_tables(schemas=SQL_TABLE_SCHEMAS) -> None:
     """A schema filed under a table that has no SQL file would check nothing, silently: fail at load instead."""
-    check_names([f"{layer}/{name}" for layer, name in schemas],
-                [f"{path.parent.name}/{path.stem}" for path in SQL_DIR.glob("*/*.sql")], "SQL table given a schema")
+    check_names(
+        [f"{layer}/{name}" for layer, name in schemas],
+        [f"{path.parent.name}/{path.stem}" for path in SQL_DIR.glob("*/*.sql")],
+        "SQL table given a schema",
+    )
 
 
 check_schema_tables()

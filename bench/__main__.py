@@ -1,7 +1,7 @@
 """Run every benchmark stage in its own process, repeatedly, and report medians, rows/s and peak RSS.
 
-    python -m bench            # what `make bench` runs
-    python -m bench --quick    # smaller sizes, for a smoke test
+python -m bench            # what `make bench` runs
+python -m bench --quick    # smaller sizes, for a smoke test
 """
 
 from __future__ import annotations
@@ -23,16 +23,23 @@ from pipeline.paths import default_out_dir
 def measure(stage: str, n: int, repeats: int, folder: Path | None = None) -> dict:
     runs = []
     for _ in range(repeats):
-        result = subprocess.run([sys.executable, "-m", "bench.stages", stage, str(n), *([str(folder)] if folder else [])],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.stages", stage, str(n), *([str(folder)] if folder else [])], capture_output=True, text=True
+        )
         if result.returncode:
             raise RuntimeError(f"bench stage {stage} at n={n} failed:\n{result.stderr[-3000:]}")
         runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
     seconds = statistics.median(r["seconds"] for r in runs)
     extra = {k: v for k, v in runs[0].items() if k not in ("seconds", "rss_mib")}
-    return {"stage": stage, "n": n, "repeats": repeats, "median_s": seconds, "rows_per_s": n / seconds if seconds else None,
-            "peak_rss_mib": max(r["rss_mib"] for r in runs), **{k: statistics.median(r[k] for r in runs)
-                                                                 if isinstance(v, float) else v for k, v in extra.items()}}
+    return {
+        "stage": stage,
+        "n": n,
+        "repeats": repeats,
+        "median_s": seconds,
+        "rows_per_s": n / seconds if seconds else None,
+        "peak_rss_mib": max(r["rss_mib"] for r in runs),
+        **{k: statistics.median(r[k] for r in runs) if isinstance(v, float) else v for k, v in extra.items()},
+    }
 
 
 def main() -> None:
@@ -79,14 +86,23 @@ def main() -> None:
 
 def render(results: list[dict]) -> str:
     by = {(r["stage"], r["n"]): r for r in results}
-    lines = [f"Distill Ledger benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
-             f"Python {platform.python_version()}; medians of the repeats shown; each run in its own process.", "",
-             "| stage | n | repeats | median s | rows/s | peak RSS MiB | notes |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Distill Ledger benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+        f"Python {platform.python_version()}; medians of the repeats shown; each run in its own process.",
+        "",
+        "| stage | n | repeats | median s | rows/s | peak RSS MiB | notes |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in results:
-        notes = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()
-                          if k not in ("stage", "n", "repeats", "median_s", "rows_per_s", "peak_rss_mib"))
-        lines.append(f"| {r['stage']} | {r['n']:,} | {r['repeats']} | {r['median_s']:.4f} | {r['rows_per_s']:,.0f} | "
-                     f"{r['peak_rss_mib']:.0f} | {notes} |")
+        notes = ", ".join(
+            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in r.items()
+            if k not in ("stage", "n", "repeats", "median_s", "rows_per_s", "peak_rss_mib")
+        )
+        lines.append(
+            f"| {r['stage']} | {r['n']:,} | {r['repeats']} | {r['median_s']:.4f} | {r['rows_per_s']:,.0f} | "
+            f"{r['peak_rss_mib']:.0f} | {notes} |"
+        )
     lines += ["", "Ratios measured in this run:"]
     row_rate = max((r for r in results if r["stage"] == "cost_pandas_rows"), key=lambda r: r["n"], default=None)
 
@@ -101,39 +117,51 @@ def render(results: list[dict]) -> str:
     for n in sorted({r["n"] for r in results if r["stage"] == "cost_polars"}):
         polars_s = by[("cost_polars", n)]["median_s"]
         rows = row_by_row(n)
-        lines.append(f"- cost columns, n={n:,}: polars {polars_s:.4f} s; vectorised pandas "
-                     f"{by[('cost_pandas_vector', n)]['median_s'] / polars_s:.2f}x polars's time, DuckDB SQL "
-                     f"{by[('cost_duckdb', n)]['median_s'] / polars_s:.2f}x" + (
-                         f", pandas row by row {rows[0] / polars_s:,.0f}x{rows[1]}" if rows else ""))
+        lines.append(
+            f"- cost columns, n={n:,}: polars {polars_s:.4f} s; vectorised pandas "
+            f"{by[('cost_pandas_vector', n)]['median_s'] / polars_s:.2f}x polars's time, DuckDB SQL "
+            f"{by[('cost_duckdb', n)]['median_s'] / polars_s:.2f}x"
+            + (f", pandas row by row {rows[0] / polars_s:,.0f}x{rows[1]}" if rows else "")
+        )
     for n in sorted({r["n"] for r in results if r["stage"] == "parse_fast"}):
         fast, worker = by[("parse_fast", n)], by[("parse_fast_one_worker", n)]
         bare, hub = by[("parse_fast_in_process", n)], by[("parse_hub", n)]
-        lines.append(f"- card parsing, {n:,} cards: fast loader on {fast['processes']} worker processes {fast['rows_per_s']:,.0f}/s "
-                     f"({hub['median_s'] / fast['median_s']:.1f}x huggingface_hub ModelCard's {hub['rows_per_s']:,.0f}/s), "
-                     f"on one worker {worker['rows_per_s']:,.0f}/s; the parse alone in this process, without the crash "
-                     f"guard, {bare['rows_per_s']:,.0f}/s ({hub['median_s'] / bare['median_s']:.1f}x ModelCard)")
+        lines.append(
+            f"- card parsing, {n:,} cards: fast loader on {fast['processes']} worker processes {fast['rows_per_s']:,.0f}/s "
+            f"({hub['median_s'] / fast['median_s']:.1f}x huggingface_hub ModelCard's {hub['rows_per_s']:,.0f}/s), "
+            f"on one worker {worker['rows_per_s']:,.0f}/s; the parse alone in this process, without the crash "
+            f"guard, {bare['rows_per_s']:,.0f}/s ({hub['median_s'] / bare['median_s']:.1f}x ModelCard)"
+        )
     for n in sorted({r["n"] for r in results if r["stage"] == "cards_step_python_m_dagster"}):
         module, script = by[("cards_step_python_m_dagster", n)], by[("cards_step_dagster_script", n)]
-        lines.append(f"- a card source's step over {n:,} cards in a Dagster run (read, parse, write): {module['median_s']:.2f} s "
-                     f"started as `python -m dagster` (make run, the UI's runs), {script['median_s']:.2f} s as the `dagster` script")
+        lines.append(
+            f"- a card source's step over {n:,} cards in a Dagster run (read, parse, write): {module['median_s']:.2f} s "
+            f"started as `python -m dagster` (make run, the UI's runs), {script['median_s']:.2f} s as the `dagster` script"
+        )
     for n in sorted({r["n"] for r in results if r["stage"] == "pipeline"}):
         run = by[("pipeline", n)]
         capped = by.get(("pipeline_duckdb_500mb", n))
-        lines.append(f"- pipeline (the validate, cost and mart assets run by Dagster), n={n:,}: {run['median_s']:.2f} s, "
-                     f"peak RSS {run['peak_rss_mib']:,.0f} MiB" + (
-                         f"; with DuckDB held to 500 MB {capped['median_s']:.2f} s, {capped['peak_rss_mib']:,.0f} MiB" if capped else "")
-                     + f"; {run['median_s'] / by[('cost_duckdb', n)]['median_s']:,.0f}x the bare cost columns in one DuckDB query"
-                     + f"; DuckDB alone storing again the tables it wrote ({run['storage_floor_values']:,} values) "
-                       f"{run['storage_floor_s']:.2f} s")
+        lines.append(
+            f"- pipeline (the validate, cost and mart assets run by Dagster), n={n:,}: {run['median_s']:.2f} s, "
+            f"peak RSS {run['peak_rss_mib']:,.0f} MiB"
+            + (f"; with DuckDB held to 500 MB {capped['median_s']:.2f} s, {capped['peak_rss_mib']:,.0f} MiB" if capped else "")
+            + f"; {run['median_s'] / by[('cost_duckdb', n)]['median_s']:,.0f}x the bare cost columns in one DuckDB query"
+            + f"; DuckDB alone storing again the tables it wrote ({run['storage_floor_values']:,} values) "
+            f"{run['storage_floor_s']:.2f} s"
+        )
     if ("dagster", 0) in by:
         d = by[("dagster", 0)]
-        lines.append(f"- Dagster: `make run` (`python -m assets.run`) {d['make_run_s']:.1f} s (the first run in a new state "
-                     f"folder {d['make_run_first_s']:.1f} s), of which the no-op twin of the "
-                     f"graph (Dagster alone, code loading included) {d['noop_twin_s']:.1f} s and the pipeline's work "
-                     f"{d['pipeline_work_s']:.1f} s; loading the definitions {d['load_definitions_s']:.1f} s; a scheduled run with "
-                     f"unchanged sources {d['no_change_s']:.2f} s, requesting {d['no_change_requested']} downstream runs")
-        lines.append(f"- breadth: the same command on the paper's cards and tables alone {d['make_run_paper_only_s']:.1f} s; "
-                     f"the full default (the real-data snapshots too) takes {d['breadth_ratio']:.2f}x that")
+        lines.append(
+            f"- Dagster: `make run` (`python -m assets.run`) {d['make_run_s']:.1f} s (the first run in a new state "
+            f"folder {d['make_run_first_s']:.1f} s), of which the no-op twin of the "
+            f"graph (Dagster alone, code loading included) {d['noop_twin_s']:.1f} s and the pipeline's work "
+            f"{d['pipeline_work_s']:.1f} s; loading the definitions {d['load_definitions_s']:.1f} s; a scheduled run with "
+            f"unchanged sources {d['no_change_s']:.2f} s, requesting {d['no_change_requested']} downstream runs"
+        )
+        lines.append(
+            f"- breadth: the same command on the paper's cards and tables alone {d['make_run_paper_only_s']:.1f} s; "
+            f"the full default (the real-data snapshots too) takes {d['breadth_ratio']:.2f}x that"
+        )
     return "\n".join(lines)
 
 

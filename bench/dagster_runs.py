@@ -40,8 +40,13 @@ def _scratch_env(root: Path) -> dict[str, str]:
     home = root / "dagster_home"
     home.mkdir(parents=True)
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    return {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_OUT_DIR": str(root / "out"),
-            "LEDGER_STATE_DIR": str(root / "state")}
+    return {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "LEDGER_OUT_DIR": str(root / "out"),
+        "LEDGER_STATE_DIR": str(root / "state"),
+    }
 
 
 PAPER_ONLY_SOURCES = ("embedded_model_cards", "paper_table1", "paper_table2")
@@ -71,8 +76,7 @@ def unchanged_refresh() -> dict:
         assert defs.resolve_job_def(job).execute_in_process(instance=instance).success
     jobs_s = time.perf_counter() - start
     tick = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=baseline.cursor)
-    return {"no_change_s": time.perf_counter() - start, "no_change_jobs_s": jobs_s,
-            "no_change_requested": tick.total_requested}
+    return {"no_change_s": time.perf_counter() - start, "no_change_jobs_s": jobs_s, "no_change_requested": tick.total_requested}
 
 
 def measure() -> dict:
@@ -82,8 +86,14 @@ def measure() -> dict:
         materialize = [sys.executable, "-m", "assets.run"]  # what `make run` runs
         result["make_run_first_s"] = _timed(materialize, env)
         result["make_run_s"] = _timed(materialize, env)
-        probe = subprocess.run([sys.executable, "-m", "bench.dagster_runs", "--unchanged"], env=env, cwd=PROJECT_ROOT,
-                               check=True, capture_output=True, text=True)
+        probe = subprocess.run(
+            [sys.executable, "-m", "bench.dagster_runs", "--unchanged"],
+            env=env,
+            cwd=PROJECT_ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         result.update(json.loads(probe.stdout.strip().splitlines()[-1]))
         paper_env = _scratch_env(Path(tmp) / "paper_only")
         paper_env["LEDGER_SOURCES"] = str(paper_only_catalogue(Path(tmp) / "paper_only" / "sources.yaml"))
@@ -112,8 +122,13 @@ def cards_step(folder: Path, launcher: list[str]) -> dict:
         catalogue = Path(tmp) / "sources.yaml"
         catalogue.write_text(f"sources:\n  - name: cards\n    kind: hf_model_cards\n    path: {folder}\n")
         env = {**_scratch_env(Path(tmp)), "LEDGER_SOURCES": str(catalogue)}
-        subprocess.run([*launcher, "asset", "materialize", "-m", "assets.definitions", "--select", "sources/cards"],
-                       env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [*launcher, "asset", "materialize", "-m", "assets.definitions", "--select", "sources/cards"],
+            env=env,
+            cwd=PROJECT_ROOT,
+            check=True,
+            capture_output=True,
+        )
         with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
             (run,) = instance.get_run_records()
             (step,) = instance.all_logs(run.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)

@@ -17,21 +17,29 @@ def _noop_step(real: dg.AssetsDefinition) -> dg.AssetsDefinition:
     specs = [dg.AssetSpec(spec.key, deps=[dep.asset_key for dep in spec.deps]) for spec in real.specs]
     check_specs = [dg.AssetCheckSpec(spec.name, asset=spec.asset_key) for spec in real.check_specs]
     # A multi-asset yields an asset after the ones of the same step it depends on.
-    order = list(graphlib.TopologicalSorter({spec.key: [d.asset_key for d in spec.deps if d.asset_key in real.keys]
-                                             for spec in real.specs}).static_order())
+    order = list(
+        graphlib.TopologicalSorter(
+            {spec.key: [d.asset_key for d in spec.deps if d.asset_key in real.keys] for spec in real.specs}
+        ).static_order()
+    )
 
     @dg.multi_asset(name=real.node_def.name, specs=specs, check_specs=check_specs, can_subset=real.can_subset)
     def _step(context):
         for key in [key for key in order if key in context.selected_asset_keys]:
-            yield dg.MaterializeResult(asset_key=key, check_results=[
-                dg.AssetCheckResult(asset_key=key, check_name=check.name, passed=True)
-                for check in sorted(context.selected_asset_check_keys) if check.asset_key == key])
+            yield dg.MaterializeResult(
+                asset_key=key,
+                check_results=[
+                    dg.AssetCheckResult(asset_key=key, check_name=check.name, passed=True)
+                    for check in sorted(context.selected_asset_check_keys)
+                    if check.asset_key == key
+                ],
+            )
+
     return _step
 
 
 def build() -> dg.Definitions:
-    return dg.Definitions(assets=[_noop_step(real) for real in assets.definitions.defs().assets],
-                          executor=dg.in_process_executor)
+    return dg.Definitions(assets=[_noop_step(real) for real in assets.definitions.defs().assets], executor=dg.in_process_executor)
 
 
 @dg.definitions

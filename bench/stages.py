@@ -26,8 +26,11 @@ def _cost_polars(frame: pl.DataFrame) -> pl.DataFrame:
     flops = formulas.pretraining_flops(pl.col("params"), pl.col("tokens"))
     hours = formulas.gpu_hours(flops, pl.col("peak_flops_per_s"), pl.col("mfu"))
     energy = formulas.energy_mwh(hours, pl.col("tdp_w"), pl.col("pue"))
-    return frame.lazy().with_columns(training_flops=flops, gpu_hours=hours, energy_mwh=energy,
-                                     tco2e=formulas.emissions_tco2e(energy, pl.col("grid"))).collect()
+    return (
+        frame.lazy()
+        .with_columns(training_flops=flops, gpu_hours=hours, energy_mwh=energy, tco2e=formulas.emissions_tco2e(energy, pl.col("grid")))
+        .collect()
+    )
 
 
 def _cost_pandas_vector(df):
@@ -45,6 +48,7 @@ def _cost_pandas_rows(df):
         hours = flops / (r["peak_flops_per_s"] * r["mfu"] * 3600)
         energy = hours * r["tdp_w"] / 1e6 * r["pue"]
         return flops, hours, energy, energy * r["grid"]
+
     return df.apply(row, axis=1)
 
 
@@ -60,8 +64,12 @@ COST_SQL = """
 # stage -> DuckDB's memory limit for the working database (None: DuckDB's default, as `make run` has it)
 PIPELINE_STAGES = {"pipeline": None, "pipeline_duckdb_500mb": "500MB"}
 # stage -> (loader, worker processes); None = every core, as the pipeline does; 0 = the parse alone, in this process
-CARD_STAGES = {"parse_fast": ("fast", None), "parse_fast_one_worker": ("fast", 1), "parse_fast_in_process": ("fast", 0),
-               "parse_hub": ("hub", 0)}
+CARD_STAGES = {
+    "parse_fast": ("fast", None),
+    "parse_fast_one_worker": ("fast", 1),
+    "parse_fast_in_process": ("fast", 0),
+    "parse_hub": ("hub", 0),
+}
 # stage -> how Dagster is started: the card source's whole step (read, parse, write) in a Dagster run
 DAGSTER_CARD_STAGES = {"cards_step_python_m_dagster": "module", "cards_step_dagster_script": "script"}
 
@@ -72,6 +80,7 @@ def run(stage: str, n: int, folder: str | None) -> dict:
         from pipeline.sources.files import files_under
         from pipeline.sources.model_cards import available_cores, read_card_files
         from pipeline.sources.records import Batch
+
         loader, workers = CARD_STAGES[stage]
         files = files_under(Path(folder), ("*.md",))[:n]
         start = time.perf_counter()
@@ -83,6 +92,7 @@ def run(stage: str, n: int, folder: str | None) -> dict:
         timings["processes"] = available_cores() if workers is None else max(workers, 1)
     elif stage in DAGSTER_CARD_STAGES:
         from bench import dagster_runs
+
         with tempfile.TemporaryDirectory() as tmp:
             cards = Path(tmp) / "cards"  # the first n cards (hard links: the source does not follow symbolic ones)
             cards.mkdir()
@@ -96,6 +106,7 @@ def run(stage: str, n: int, folder: str | None) -> dict:
             compute, data = _cost_polars, frame
         elif stage == "cost_duckdb":
             import duckdb
+
             con = duckdb.connect()
             con.register("rows", frame.to_arrow())
             con.register("warm_up_rows", frame.head(WARM_UP_ROWS).to_arrow())
@@ -123,15 +134,30 @@ def run(stage: str, n: int, folder: str | None) -> dict:
         timings.update(_charts(n))
     elif stage == "dagster":
         from bench import dagster_runs
+
         timings.update(dagster_runs.measure())
         timings["seconds"] = timings["make_run_s"]
     timings["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return timings
 
 
-PIPELINE_SELECTION = [["validated", "model_facts"], *[["costs", name] for name in (
-    "scenario_accelerators", "fact_choices", "flops_candidates", "model_flops", "lineage", "model_costs", "reconciliation",
-    "workload_costs")], ["marts", "model_comparison"]]
+PIPELINE_SELECTION = [
+    ["validated", "model_facts"],
+    *[
+        ["costs", name]
+        for name in (
+            "scenario_accelerators",
+            "fact_choices",
+            "flops_candidates",
+            "model_flops",
+            "lineage",
+            "model_costs",
+            "reconciliation",
+            "workload_costs",
+        )
+    ],
+    ["marts", "model_comparison"],
+]
 
 
 def pipeline_warehouse(n: int, root: Path):
@@ -165,18 +191,37 @@ def seed_core(n: int, database: Path) -> None:
     _, profiles = fact_rows(n)
     with warehouse.connect(database) as con:
         warehouse.run(con, "drop view if exists core.facts")
-        warehouse.run(con, """create or replace table core.facts as
+        warehouse.run(
+            con,
+            """create or replace table core.facts as
             select model_name as model_id, quantity, value, unit, kind, source, url, accelerator as accelerator_id, basis,
                    scope, note, as_of, confidence, source_name, source_name || ':' || record_id as origin, 'fact' as origin_kind,
                    row_number() over () as tie_order
-            from validated.model_facts""")
+            from validated.model_facts""",
+        )
         warehouse.run(con, "drop view if exists core.model_profiles")
-        warehouse.write_table(con, "core", "model_profiles", profiles.select(
-            "model_id", pl.col("model_id").alias("model"), pl.lit(None, pl.Utf8).alias("organization"), "model_type",
-            pl.lit("bench").alias("model_type_basis"), "method", "base_model", pl.lit(None, pl.Utf8).alias("base_model_id"),
-            "teacher", pl.lit(None, pl.Utf8).alias("teacher_id"), pl.lit(None, pl.Utf8).alias("license"),
-            pl.lit(False).alias("distilled"), pl.lit(None, pl.Utf8).alias("distilled_basis"), pl.lit("bench").alias("sources"),
-            pl.lit(None, pl.Utf8).alias("as_of")))
+        warehouse.write_table(
+            con,
+            "core",
+            "model_profiles",
+            profiles.select(
+                "model_id",
+                pl.col("model_id").alias("model"),
+                pl.lit(None, pl.Utf8).alias("organization"),
+                "model_type",
+                pl.lit("bench").alias("model_type_basis"),
+                "method",
+                "base_model",
+                pl.lit(None, pl.Utf8).alias("base_model_id"),
+                "teacher",
+                pl.lit(None, pl.Utf8).alias("teacher_id"),
+                pl.lit(None, pl.Utf8).alias("license"),
+                pl.lit(False).alias("distilled"),
+                pl.lit(None, pl.Utf8).alias("distilled_basis"),
+                pl.lit("bench").alias("sources"),
+                pl.lit(None, pl.Utf8).alias("as_of"),
+            ),
+        )
         warehouse.run(con, "delete from core.models")  # the mart's row-count check compares with it
         warehouse.run(con, "insert into core.models (model_id) select model_id from core.model_profiles")
 
@@ -197,16 +242,28 @@ def _pipeline(n: int) -> dict:
         start = time.perf_counter()
         costed = job.execute_in_process(asset_selection=keys[1:])
         cost_and_marts_s = time.perf_counter() - start
-        steps = {e.step_key: e.event_specific_data.duration_ms / 1000 for result in (validated, costed)
-                 for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
+        steps = {
+            e.step_key: e.event_specific_data.duration_ms / 1000
+            for result in (validated, costed)
+            for e in result.all_events
+            if e.event_type_value == "STEP_SUCCESS"
+        }
         with warehouse.connect(database, read_only=True) as con:
-            rows = {t: warehouse.row_count(con, *t.split(".")) for t in ("validated.model_facts", "costs.fact_choices",
-                                                                         "costs.model_costs", "marts.model_comparison")}
+            rows = {
+                t: warehouse.row_count(con, *t.split("."))
+                for t in ("validated.model_facts", "costs.fact_choices", "costs.model_costs", "marts.model_comparison")
+            }
         floor = storage_floor(database, [key.path for key in keys])
     marts = steps.pop("marts__model_comparison")
-    return {"seconds": validate_s + cost_and_marts_s, "validate": validate_s, "cost": cost_and_marts_s - marts, "marts": marts,
-            **{f"step_{key.removeprefix('costs__')}": round(value, 3) for key, value in steps.items()},
-            **{f"rows_{table.split('.')[1]}": count for table, count in rows.items()}, **floor}
+    return {
+        "seconds": validate_s + cost_and_marts_s,
+        "validate": validate_s,
+        "cost": cost_and_marts_s - marts,
+        "marts": marts,
+        **{f"step_{key.removeprefix('costs__')}": round(value, 3) for key, value in steps.items()},
+        **{f"rows_{table.split('.')[1]}": count for table, count in rows.items()},
+        **floor,
+    }
 
 
 def storage_floor(database: Path, tables: list[list[str]]) -> dict:
@@ -230,18 +287,29 @@ def storage_floor(database: Path, tables: list[list[str]]) -> dict:
             stored += values(con, schema, table)
             copied += values(con, "bench_floor", copy)
     # both counts, so a copy that fell short shows (the test compares them)
-    return {"storage_floor_s": sum(seconds.values()), "stored_values": stored, "storage_floor_values": copied,
-            **{f"storage_floor_{table}": round(s, 3) for table, s in seconds.items()}}
+    return {
+        "storage_floor_s": sum(seconds.values()),
+        "stored_values": stored,
+        "storage_floor_values": copied,
+        **{f"storage_floor_{table}": round(s, 3) for table, s in seconds.items()},
+    }
 
 
 def _charts(n: int) -> dict:
     import numpy as np
 
     from pipeline import charts
+
     gen = np.random.default_rng(7)
-    frame = pl.DataFrame({"model": [f"model-{i}" for i in range(n)], "model_type": gen.choice(["Vanilla", "Distilled", "Proprietary"], n),
-                          "training_flops": 10 ** gen.uniform(20, 26, n), "training_flops_kind": "computed",
-                          "gpqa_diamond": gen.uniform(0, 100, n)})
+    frame = pl.DataFrame(
+        {
+            "model": [f"model-{i}" for i in range(n)],
+            "model_type": gen.choice(["Vanilla", "Distilled", "Proprietary"], n),
+            "training_flops": 10 ** gen.uniform(20, 26, n),
+            "training_flops_kind": "computed",
+            "gpqa_diamond": gen.uniform(0, 100, n),
+        }
+    )
     start = time.perf_counter()
     chart = charts.score_vs_compute(frame, "gpqa_diamond", "GPQA Diamond (%)", "bench")
     with tempfile.TemporaryDirectory() as tmp:

@@ -49,11 +49,14 @@ class Source:
         """Snapshot date, licence, citation and upstream of what the source reads: from the snapshot manifest
         beside an embedded snapshot (data/snapshots/manifest.csv), else from the catalogue entry's own keys."""
         from pipeline.snapshot import read_manifest  # the manifest's one reader (it imports the source readers)
+
         listed = {}
         if self.path is not None:
             listed = next((r for r in read_manifest(self.path.parent / "manifest.csv") if r.get("file") == self.path.name), {})
-        return {key: (str(self.options.get(key) or "") or listed.get(key) or None)
-                for key in ("snapshot_date", "licence", "citation", "upstream_url", "sha256")}
+        return {
+            key: (str(self.options.get(key) or "") or listed.get(key) or None)
+            for key in ("snapshot_date", "licence", "citation", "upstream_url", "sha256")
+        }
 
 
 # Places no data source lives in, whose files must never be copied into the archive or quoted in the quarantine
@@ -73,8 +76,10 @@ def _check_path(where: str, path: Path, catalogue_folder: Path) -> None:
             raise CatalogueError(f"{where}: `path` {str(path)!r} is under {location}, a system location, not a data source")
     home = Path.home().resolve()
     if resolved != home and resolved.is_relative_to(home) and resolved.relative_to(home).parts[0].startswith("."):
-        raise CatalogueError(f"{where}: `path` {str(path)!r} is in the hidden folder "
-                             f"~/{resolved.relative_to(home).parts[0]} (keys and tokens live there), not a data source")
+        raise CatalogueError(
+            f"{where}: `path` {str(path)!r} is in the hidden folder "
+            f"~/{resolved.relative_to(home).parts[0]} (keys and tokens live there), not a data source"
+        )
 
 
 def _check_locations(where: str, local, url, repo_ids) -> None:
@@ -100,8 +105,7 @@ def _check_locations(where: str, local, url, repo_ids) -> None:
             try:
                 validate_repo_id(repo_id)
             except HFValidationError as exc:
-                raise CatalogueError(f"{where}: `repo_ids` entry {repo_id!r} is not a Hub repo id: "
-                                     f"{str(exc).splitlines()[0]}") from exc
+                raise CatalogueError(f"{where}: `repo_ids` entry {repo_id!r} is not a Hub repo id: {str(exc).splitlines()[0]}") from exc
 
 
 def catalogue_path() -> Path:
@@ -152,7 +156,15 @@ def load_catalogue(path: Path | None = None) -> list[Source]:
         if location is not None:
             _check_path(f"{where} ({name})", location, path.parent)
         seen.add(name)
-        sources.append(Source(name=name, kind=kind, path=location.resolve() if location is not None else None,
-                              url=entry.get("url"), refresh=refresh, description=str(entry.get("description", "")),
-                              options=options))
+        sources.append(
+            Source(
+                name=name,
+                kind=kind,
+                path=location.resolve() if location is not None else None,
+                url=entry.get("url"),
+                refresh=refresh,
+                description=str(entry.get("description", "")),
+                options=options,
+            )
+        )
     return sources

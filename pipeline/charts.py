@@ -23,9 +23,12 @@ FONT = "DejaVu Sans"
 
 def _theme(chart: alt.Chart, **legend) -> alt.Chart:
     """One look for every chart: the font, axis and legend sizes, the title placement."""
-    return chart.configure(font=FONT).configure_axis(labelFontSize=11, titleFontSize=12, gridOpacity=0.4) \
-        .configure_legend(labelFontSize=11, titleFontSize=12, symbolOpacity=1, **legend) \
+    return (
+        chart.configure(font=FONT)
+        .configure_axis(labelFontSize=11, titleFontSize=12, gridOpacity=0.4)
+        .configure_legend(labelFontSize=11, titleFontSize=12, symbolOpacity=1, **legend)
         .configure_title(fontSize=14, anchor="start")
+    )
 
 
 WIDTH, HEIGHT = 640, 400
@@ -53,7 +56,7 @@ def pareto_frontier(frame: pl.DataFrame, x: str, y: str) -> pl.DataFrame:
 def _log_domain(values: pl.Series) -> tuple[float, float]:
     """Whole decades around the values; at least one decade wide (one point at exactly 1e23 still has an axis)."""
     lo, hi = math.floor(math.log10(values.min())), math.ceil(math.log10(values.max()))
-    return 10.0 ** lo, 10.0 ** max(hi, lo + 1)
+    return 10.0**lo, 10.0 ** max(hi, lo + 1)
 
 
 def _decades(values: pl.Series) -> list[float]:
@@ -63,7 +66,7 @@ def _decades(values: pl.Series) -> list[float]:
     if values.is_empty():  # nothing to draw: an axis of one decade
         return [1.0, 10.0]
     lo, hi = _log_domain(values)
-    return [10.0 ** k for k in range(round(math.log10(lo)), round(math.log10(hi)) + 1)]
+    return [10.0**k for k in range(round(math.log10(lo)), round(math.log10(hi)) + 1)]
 
 
 def score_vs_compute(frame: pl.DataFrame, score_column: str, score_title: str, title: str) -> alt.Chart:
@@ -71,26 +74,40 @@ def score_vs_compute(frame: pl.DataFrame, score_column: str, score_title: str, t
     point labelled without overlap (pipeline.labels), and the Pareto frontier of score per compute."""
     scored = frame.filter(pl.col(score_column).is_not_null())
     everything = scored.filter(pl.col("training_flops").is_not_null() & (pl.col("training_flops") > 0)).select(
-        "model", "model_type", "training_flops", "training_flops_kind", score_column)
+        "model", "model_type", "training_flops", "training_flops_kind", score_column
+    )
     data = display_sample(everything, "training_flops", score_column)
-    subtitle = ["dashed: Pareto frontier (best score for the compute)" + (
-        f"; showing {data.height} of {everything.height} models (the frontier, the best of each type and a random sample)"
-        if data.height < everything.height else "")]
+    subtitle = [
+        "dashed: Pareto frontier (best score for the compute)"
+        + (
+            f"; showing {data.height} of {everything.height} models (the frontier, the best of each type and a random sample)"
+            if data.height < everything.height
+            else ""
+        )
+    ]
     if scored.height > everything.height:  # a score without a compute figure has no place on this axis: say so
-        subtitle.append(f"{scored.height - everything.height} of {scored.height} models with a score are not drawn: "
-                        "their training compute is unknown")
+        subtitle.append(
+            f"{scored.height - everything.height} of {scored.height} models with a score are not drawn: their training compute is unknown"
+        )
     if data.height == 0:
-        return _theme(alt.Chart(pl.DataFrame({"note": ["no model has both a score and a training compute figure"]}))
-                      .mark_text(fontSize=13, font=FONT).encode(text="note:N")
-                      .properties(title=alt.TitleParams(title, subtitle=subtitle), width=WIDTH, height=HEIGHT))
+        return _theme(
+            alt.Chart(pl.DataFrame({"note": ["no model has both a score and a training compute figure"]}))
+            .mark_text(fontSize=13, font=FONT)
+            .encode(text="note:N")
+            .properties(title=alt.TitleParams(title, subtitle=subtitle), width=WIDTH, height=HEIGHT)
+        )
     lo, hi = _log_domain(data["training_flops"])
     span = math.log10(hi) - math.log10(lo)
     to_px = lambda f, s: ((math.log10(f) - math.log10(lo)) / span * WIDTH, HEIGHT - s / 100 * HEIGHT)  # noqa: E731
     frontier_rows = pareto_frontier(everything, "training_flops", score_column)
     corners = [to_px(f, v) for f, v in frontier_rows.select("training_flops", score_column).iter_rows()]
     step_path = [p for a, b in itertools.pairwise(corners) for p in (a, (b[0], a[1]))] + corners[-1:]  # step-after
-    placements = place_labels([(*to_px(f, v), m) for m, f, v in data.select("model", "training_flops", score_column).iter_rows()],
-                              WIDTH, HEIGHT, obstacles=polyline_boxes(step_path))
+    placements = place_labels(
+        [(*to_px(f, v), m) for m, f, v in data.select("model", "training_flops", score_column).iter_rows()],
+        WIDTH,
+        HEIGHT,
+        obstacles=polyline_boxes(step_path),
+    )
     data = data.with_columns(
         label_x=pl.Series([10 ** (math.log10(lo) + p.x / WIDTH * span) for p in placements]),
         label_y=pl.Series([(HEIGHT - p.y) / HEIGHT * 100 for p in placements]),
@@ -101,24 +118,44 @@ def score_vs_compute(frame: pl.DataFrame, score_column: str, score_title: str, t
     y_scale = alt.Scale(domain=[0, 100])
     x = alt.X("training_flops:Q", scale=x_scale, title="Training compute (FLOP, log scale)", axis=alt.Axis(format=".0e"))
     y = alt.Y(f"{score_column}:Q", title=score_title, scale=y_scale)
-    colour = alt.Color("model_type:N", title="Model type",
-                       scale=alt.Scale(domain=list(MODEL_TYPE_COLOURS), range=list(MODEL_TYPE_COLOURS.values())))
-    frontier = alt.Chart(frontier_rows).mark_line(
-        interpolate="step-after", strokeDash=[4, 3], color="#555555", opacity=0.8).encode(x=x, y=y)
-    points = alt.Chart(data).mark_point(size=90, filled=True, opacity=0.95).encode(
-        x=x, y=y, color=colour, shape=alt.Shape("model_type:N", title="Model type", scale=alt.Scale(domain=list(MODEL_TYPE_COLOURS))),
-        tooltip=[alt.Tooltip("model:N", title="Model"), alt.Tooltip("model_type:N", title="Type"),
-                 alt.Tooltip("training_flops:Q", title="Training FLOP", format=".3e"),
-                 alt.Tooltip("training_flops_kind:N", title="FLOP kind"), alt.Tooltip(f"{score_column}:Q", title=score_title)])
-    leaders = alt.Chart(data.filter(pl.col("label_moved"))).mark_rule(color="#999999", strokeWidth=0.7).encode(
-        x=x, y=y, x2="label_x:Q", y2="label_y:Q")
+    colour = alt.Color(
+        "model_type:N", title="Model type", scale=alt.Scale(domain=list(MODEL_TYPE_COLOURS), range=list(MODEL_TYPE_COLOURS.values()))
+    )
+    frontier = (
+        alt.Chart(frontier_rows).mark_line(interpolate="step-after", strokeDash=[4, 3], color="#555555", opacity=0.8).encode(x=x, y=y)
+    )
+    points = (
+        alt.Chart(data)
+        .mark_point(size=90, filled=True, opacity=0.95)
+        .encode(
+            x=x,
+            y=y,
+            color=colour,
+            shape=alt.Shape("model_type:N", title="Model type", scale=alt.Scale(domain=list(MODEL_TYPE_COLOURS))),
+            tooltip=[
+                alt.Tooltip("model:N", title="Model"),
+                alt.Tooltip("model_type:N", title="Type"),
+                alt.Tooltip("training_flops:Q", title="Training FLOP", format=".3e"),
+                alt.Tooltip("training_flops_kind:N", title="FLOP kind"),
+                alt.Tooltip(f"{score_column}:Q", title=score_title),
+            ],
+        )
+    )
+    leaders = (
+        alt.Chart(data.filter(pl.col("label_moved")))
+        .mark_rule(color="#999999", strokeWidth=0.7)
+        .encode(x=x, y=y, x2="label_x:Q", y2="label_y:Q")
+    )
     labels = [
-        alt.Chart(data.filter(pl.col("label_align") == align)).mark_text(align=align, baseline="middle", fontSize=10, font=FONT)
+        alt.Chart(data.filter(pl.col("label_align") == align))
+        .mark_text(align=align, baseline="middle", fontSize=10, font=FONT)
         .encode(x=alt.X("label_x:Q", scale=x_scale), y=alt.Y("label_y:Q", scale=y_scale), text="model:N")
-        for align in ("left", "right", "center") if (data["label_align"] == align).any()
+        for align in ("left", "right", "center")
+        if (data["label_align"] == align).any()
     ]
     layered = alt.layer(frontier, leaders, points, *labels).properties(
-        title=alt.TitleParams(title, subtitle=subtitle), width=WIDTH, height=HEIGHT)
+        title=alt.TitleParams(title, subtitle=subtitle), width=WIDTH, height=HEIGHT
+    )
     return _theme(layered)
 
 
@@ -141,64 +178,119 @@ def distillation_pairs(frame: pl.DataFrame, title: str) -> alt.Chart:
         pl.format("{} vs {}", "student", "vanilla").alias("pair"),
         # the lineage multiplier (vanilla ÷ distilled lineage) is just below 1: said as how much more the distilled cost
         pl.when(pl.col("lineage_multiplier") < 1)
-        .then(pl.format("paper: {}× less · lineage: {}× more", pl.col("marginal_multiplier").round(0).cast(pl.Int64),
-                        (1 / pl.col("lineage_multiplier")).round(4)))
-        .otherwise(pl.format("paper: {}× less · lineage: {}× less", pl.col("marginal_multiplier").round(0).cast(pl.Int64),
-                             pl.col("lineage_multiplier").round(4))).alias("note"))
+        .then(
+            pl.format(
+                "paper: {}× less · lineage: {}× more",
+                pl.col("marginal_multiplier").round(0).cast(pl.Int64),
+                (1 / pl.col("lineage_multiplier")).round(4),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "paper: {}× less · lineage: {}× less",
+                pl.col("marginal_multiplier").round(0).cast(pl.Int64),
+                pl.col("lineage_multiplier").round(4),
+            )
+        )
+        .alias("note"),
+    )
     data = data.join(notes, on="pair", how="left").with_columns(
-        label=pl.concat_str([pl.col("pair"), pl.col("note").fill_null("")], separator="\n"))
+        label=pl.concat_str([pl.col("pair"), pl.col("note").fill_null("")], separator="\n")
+    )
     order = ["vanilla: training", "distilled: marginal (the paper)", "distilled: lineage (base + distillation)"]
     colour = alt.Color("what:N", title=None, sort=order, scale=alt.Scale(domain=order, range=["#0072B2", "#D55E00", "#E69F00"]))
     y = alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=360, labelExpr="split(datum.label, '\\n')", labelLineHeight=15))
     x_scale = alt.Scale(type="log", domain=[ticks[0], ticks[-1]])
     x = alt.X("flops:Q", scale=x_scale, title="Training compute (FLOP, log scale)", axis=alt.Axis(format=".0e", values=ticks))
     offset = alt.YOffset("what:N", sort=order)
-    sticks = alt.Chart(data).mark_rule(strokeWidth=3).encode(x=alt.X("base:Q", scale=x_scale), x2="flops:Q", y=y, yOffset=offset, color=colour)
-    heads = alt.Chart(data).mark_point(filled=True, size=90, opacity=1).encode(
-        x=x, y=y, yOffset=offset, color=colour,
-        tooltip=[alt.Tooltip("pair:N"), alt.Tooltip("what:N"), alt.Tooltip("flops:Q", format=".3e"), alt.Tooltip("note:N")])
+    sticks = (
+        alt.Chart(data).mark_rule(strokeWidth=3).encode(x=alt.X("base:Q", scale=x_scale), x2="flops:Q", y=y, yOffset=offset, color=colour)
+    )
+    heads = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=90, opacity=1)
+        .encode(
+            x=x,
+            y=y,
+            yOffset=offset,
+            color=colour,
+            tooltip=[alt.Tooltip("pair:N"), alt.Tooltip("what:N"), alt.Tooltip("flops:Q", format=".3e"), alt.Tooltip("note:N")],
+        )
+    )
     chart = alt.layer(sticks, heads).properties(title=title, width=WIDTH, height=max(160, 120 * frame.height))
     return _theme(chart, orient="bottom", labelLimit=400)
 
 
 def distillation_gain(frame: pl.DataFrame, title: str) -> alt.Chart:
     """Score gained by distillation (distilled minus its base model, percentage points) by student size."""
-    data = pl.concat([
-        frame.select("student", pl.col("student_params").alias("params"), pl.lit("GPQA Diamond").alias("benchmark"),
-                     pl.col("gpqa_diamond_gain").alias("gain")),
-        frame.select("student", pl.col("student_params").alias("params"), pl.lit("AIME 2024").alias("benchmark"),
-                     pl.col("aime_2024_gain").alias("gain")),
-    ]).filter(pl.col("gain").is_not_null() & pl.col("params").is_not_null()).with_columns(params_b=pl.col("params") / 1e9)
+    data = (
+        pl.concat(
+            [
+                frame.select(
+                    "student",
+                    pl.col("student_params").alias("params"),
+                    pl.lit("GPQA Diamond").alias("benchmark"),
+                    pl.col("gpqa_diamond_gain").alias("gain"),
+                ),
+                frame.select(
+                    "student",
+                    pl.col("student_params").alias("params"),
+                    pl.lit("AIME 2024").alias("benchmark"),
+                    pl.col("aime_2024_gain").alias("gain"),
+                ),
+            ]
+        )
+        .filter(pl.col("gain").is_not_null() & pl.col("params").is_not_null())
+        .with_columns(params_b=pl.col("params") / 1e9)
+    )
     drawn = data["student"].n_unique()
     # half and twice the smallest and largest student: the points spread over the axis, room for their labels
     domain = [data["params_b"].min() / 2, data["params_b"].max() * 2] if data.height else [1, 100]
-    x = alt.X("params_b:Q", scale=alt.Scale(type="log", domain=domain, nice=False),
-              title="Student parameters (billions, log scale)")
+    x = alt.X("params_b:Q", scale=alt.Scale(type="log", domain=domain, nice=False), title="Student parameters (billions, log scale)")
     y = alt.Y("gain:Q", title="Gain over the base model (percentage points)")
     # the legend below the plot: labels of the largest students run to the right edge
-    colour = alt.Color("benchmark:N", title="Benchmark", scale=alt.Scale(domain=["GPQA Diamond", "AIME 2024"], range=["#0072B2", "#D55E00"]),
-                       legend=alt.Legend(orient="bottom"))
-    points = alt.Chart(data).mark_point(size=110, filled=True, opacity=1).encode(
-        x=x, y=y, color=colour, shape=alt.Shape("benchmark:N", title="Benchmark", scale=alt.Scale(domain=["GPQA Diamond", "AIME 2024"])),
-        tooltip=["student:N", "benchmark:N", alt.Tooltip("params_b:Q", title="params (B)"), alt.Tooltip("gain:Q", format=".1f")])
+    colour = alt.Color(
+        "benchmark:N",
+        title="Benchmark",
+        scale=alt.Scale(domain=["GPQA Diamond", "AIME 2024"], range=["#0072B2", "#D55E00"]),
+        legend=alt.Legend(orient="bottom"),
+    )
+    points = (
+        alt.Chart(data)
+        .mark_point(size=110, filled=True, opacity=1)
+        .encode(
+            x=x,
+            y=y,
+            color=colour,
+            shape=alt.Shape("benchmark:N", title="Benchmark", scale=alt.Scale(domain=["GPQA Diamond", "AIME 2024"])),
+            tooltip=["student:N", "benchmark:N", alt.Tooltip("params_b:Q", title="params (B)"), alt.Tooltip("gain:Q", format=".1f")],
+        )
+    )
     labels = alt.Chart(data).mark_text(align="left", dx=8, fontSize=10, font=FONT).encode(x=x, y=y, text="student:N", color=colour)
     zero = alt.Chart(pl.DataFrame({"gain": [0.0]})).mark_rule(color="#888888").encode(y="gain:Q")
-    subtitle = [f"{drawn} of {frame.height} distillation pairs drawn (the rest lack a score or a size on one side).",
-                "Gain: the distilled model's score minus its base model's, in percentage points.",
-                "A knowledge-distillation study (arXiv:2505.15442) reports up to 10% better average performance",
-                "at 0.5-7B and ~1.3% for larger students: its own percentages, not points on this axis."]
-    return _theme(alt.layer(zero, points, labels).properties(
-        title=alt.TitleParams(title, subtitle=subtitle), width=WIDTH, height=HEIGHT - 80))
+    subtitle = [
+        f"{drawn} of {frame.height} distillation pairs drawn (the rest lack a score or a size on one side).",
+        "Gain: the distilled model's score minus its base model's, in percentage points.",
+        "A knowledge-distillation study (arXiv:2505.15442) reports up to 10% better average performance",
+        "at 0.5-7B and ~1.3% for larger students: its own percentages, not points on this axis.",
+    ]
+    return _theme(
+        alt.layer(zero, points, labels).properties(title=alt.TitleParams(title, subtitle=subtitle), width=WIDTH, height=HEIGHT - 80)
+    )
 
 
 def hardware_comparison(frame: pl.DataFrame, title: str) -> alt.Chart:
     """Table 2 as a chart: GPU-hours and tCO2e per workload and accelerator, log scale, MFU range as error bars."""
-    data = frame.select("workload", "accelerator", "gpu_hours", "gpu_hours_low", "gpu_hours_high",
-                        "tco2e", "tco2e_low", "tco2e_high", "mfu")
+    data = frame.select(
+        "workload", "accelerator", "gpu_hours", "gpu_hours_low", "gpu_hours_high", "tco2e", "tco2e_low", "tco2e_high", "mfu"
+    )
     accelerators = sorted(data["accelerator"].unique().to_list())
-    colour = alt.Color("accelerator:N", title="Accelerator",
-                       scale=alt.Scale(domain=accelerators, range=ACCELERATOR_COLOURS[: len(accelerators)]),
-                       legend=alt.Legend(orient="bottom", columns=3))
+    colour = alt.Color(
+        "accelerator:N",
+        title="Accelerator",
+        scale=alt.Scale(domain=accelerators, range=ACCELERATOR_COLOURS[: len(accelerators)]),
+        legend=alt.Legend(orient="bottom", columns=3),
+    )
 
     def panel(measure: str, axis_title: str, axis_format: str, workload_labels: bool) -> alt.LayerChart:
         # A dot per accelerator with the MFU range as a whisker: bars have no baseline on a log axis.
@@ -216,15 +308,20 @@ def hardware_comparison(frame: pl.DataFrame, title: str) -> alt.Chart:
         )
         dots = base.mark_point(filled=True, size=70, opacity=1).encode(
             x=alt.X(f"{measure}:Q", scale=x_scale),
-            tooltip=[alt.Tooltip("workload:N"), alt.Tooltip("accelerator:N"), alt.Tooltip("mfu:Q", title="MFU"),
-                     alt.Tooltip(f"{measure}:Q", format=",.4~g"),
-                     alt.Tooltip(f"{measure}_low:Q", title="low (MFU high)", format=",.4~g"),
-                     alt.Tooltip(f"{measure}_high:Q", title="high (MFU low)", format=",.4~g")],
+            tooltip=[
+                alt.Tooltip("workload:N"),
+                alt.Tooltip("accelerator:N"),
+                alt.Tooltip("mfu:Q", title="MFU"),
+                alt.Tooltip(f"{measure}:Q", format=",.4~g"),
+                alt.Tooltip(f"{measure}_low:Q", title="low (MFU high)", format=",.4~g"),
+                alt.Tooltip(f"{measure}_high:Q", title="high (MFU low)", format=",.4~g"),
+            ],
         )
         return (whiskers + dots).properties(width=330, height=330)
 
-    chart = alt.hconcat(panel("gpu_hours", "GPU-hours (log)", "~s", True), panel("tco2e", "tCO2e (log)", "~g", False),
-                        spacing=24).properties(title=title)
+    chart = alt.hconcat(
+        panel("gpu_hours", "GPU-hours (log)", "~s", True), panel("tco2e", "tCO2e (log)", "~g", False), spacing=24
+    ).properties(title=title)
     return _theme(chart)
 
 
@@ -270,8 +367,7 @@ def _html_shell(cache_dir: Path | None) -> tuple[str, str]:
     name = _shell_name()
     if name in _html_shells:
         return _html_shells[name]
-    shell = next((found for folder in (INSTALL_CACHE, cache_dir) if folder
-                  for found in [_read_shell(folder / name)] if found), None)
+    shell = next((found for folder in (INSTALL_CACHE, cache_dir) if folder for found in [_read_shell(folder / name)] if found), None)
     if shell is None:
         shell = _bundle_shell()
         if cache_dir:
@@ -290,8 +386,13 @@ def prepare_install_cache() -> Path:
 def script_safe_json(spec: dict) -> str:
     """The spec as JSON that cannot end the <script> it sits in: model names come from untrusted cards."""
     text = json.dumps(spec, separators=(",", ":"), ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") \
-        .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def offline_html(spec: dict, cache_dir: Path | None = None) -> str:

@@ -56,6 +56,7 @@ def _size(calls: list[tuple]) -> int:
 @dataclass(frozen=True)
 class Died:
     """An input whose parse killed its worker, or that the worker gave up on; `reason` says how."""
+
     reason: str
 
 
@@ -84,6 +85,7 @@ def _limit_memory(baseline: int, memory_bytes: int) -> None:
 def _orphan_watch(parent: int) -> None:
     """End this worker when the process that started it is gone (killed, say): a worker busy with a runaway
     input would otherwise never read the end of its pipe."""
+
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(1.0)
@@ -97,6 +99,7 @@ def _serve(conn, parent: int) -> None:
     text) per args, compressed; an empty message ends it."""
     _orphan_watch(parent)
     import importlib
+
     for module in PRELOAD:  # imported before the limit is set, so the limit is on what parsing adds
         importlib.import_module(module)
     baseline = _address_space()
@@ -121,8 +124,7 @@ def _serve(conn, parent: int) -> None:
         try:
             conn.send_bytes(zlib.compress(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL), 1))
         except MemoryError:
-            conn.send_bytes(zlib.compress(pickle.dumps([("error", "its parsed records were over the memory limit")]
-                                                       * len(calls)), 1))
+            conn.send_bytes(zlib.compress(pickle.dumps([("error", "its parsed records were over the memory limit")] * len(calls)), 1))
 
 
 class _Worker:
@@ -130,8 +132,7 @@ class _Worker:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
         self.limits = limits
-        self.process = context.Process(target=_serve, args=(child, os.getpid()),
-                                       daemon=True, name="distill-ledger-parser")
+        self.process = context.Process(target=_serve, args=(child, os.getpid()), daemon=True, name="distill-ledger-parser")
         try:
             self.process.start()
         except (AssertionError, OSError, RuntimeError) as exc:  # e.g. "daemonic processes are not allowed to have children"

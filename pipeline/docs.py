@@ -25,22 +25,33 @@ def column_reference(published: Path) -> str:
             from information_schema.columns as c
             where c.table_schema = 'main' and c.table_catalog = current_database()
             order by c.table_name, c.ordinal_position""").fetchall()
-        homes = dict(con.execute("""
+        homes = dict(
+            con.execute("""
             select table_name, min(table_schema || '.' || table_name) from information_schema.tables
-            where table_schema not in ('main', 'information_schema', 'pg_catalog') group by table_name""").fetchall())
+            where table_schema not in ('main', 'information_schema', 'pg_catalog') group by table_name""").fetchall()
+        )
     lines: list[str] = []
     for table in dict.fromkeys(r[0] for r in rows):
-        lines += ["", f"### `{table}`" + (f" (`{homes[table]}`)" if table in homes else ""), "",
-                  "| column | type | unit | meaning |", "|---|---|---|---|"]
+        lines += [
+            "",
+            f"### `{table}`" + (f" (`{homes[table]}`)" if table in homes else ""),
+            "",
+            "| column | type | unit | meaning |",
+            "|---|---|---|---|",
+        ]
         for _, column, dtype in (r for r in rows if r[0] == table):
             known = field(column)
-            lines.append(f"| `{column}` | {dtype.lower()} | {known.unit if known else ''} | "
-                         f"{known.description if known else '**not in pipeline/fields.py**'} |")
+            lines.append(
+                f"| `{column}` | {dtype.lower()} | {known.unit if known else ''} | "
+                f"{known.description if known else '**not in pipeline/fields.py**'} |"
+            )
     return "\n".join(lines).lstrip("\n")
 
 
-GENERATED = {("docs/sources.md", "kinds"): docs_table,
-             ("docs/columns.md", "columns"): lambda: column_reference(default_out_dir() / "warehouse.duckdb")}
+GENERATED = {
+    ("docs/sources.md", "kinds"): docs_table,
+    ("docs/columns.md", "columns"): lambda: column_reference(default_out_dir() / "warehouse.duckdb"),
+}
 
 
 def render(text: str, name: str, body: str) -> str:
@@ -54,8 +65,7 @@ def main() -> int:
     published = (default_out_dir() / "warehouse.duckdb").exists()
     for (relative, name), build in GENERATED.items():
         if name == "columns" and not published:  # the kinds table needs no run; the column reference reads one
-            print("docs/columns.md not rewritten: no published warehouse to read the tables of (`make run` first)",
-                  file=sys.stderr)
+            print("docs/columns.md not rewritten: no published warehouse to read the tables of (`make run` first)", file=sys.stderr)
             continue
         path = PROJECT_ROOT / relative
         text = path.read_text(encoding="utf-8")

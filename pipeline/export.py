@@ -22,7 +22,9 @@ def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
     text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.Utf8]
     return frame.with_columns(
         pl.when(pl.any_horizontal([pl.col(c).str.starts_with(p) for p in _FORMULA_START]))
-        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
         for c in text_columns
     )
 

@@ -157,10 +157,20 @@ def _read_body(response: httpx.Response, max_bytes: int, deadline: float) -> tup
     return b"".join(chunks), None, False
 
 
-def fetch(url: str, source_name: str, store: SnapshotStore, *, client: httpx.Client | None = None,
-          headers: dict[str, str] | None = None, timeout: float = 15.0, retries: int = 3, backoff: float = 0.5,
-          allow_loopback: bool | None = None, max_bytes: int = MAX_FETCH_BYTES,
-          deadline_s: float = FETCH_DEADLINE_S) -> tuple[FetchRecord, bytes | None]:
+def fetch(
+    url: str,
+    source_name: str,
+    store: SnapshotStore,
+    *,
+    client: httpx.Client | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 15.0,
+    retries: int = 3,
+    backoff: float = 0.5,
+    allow_loopback: bool | None = None,
+    max_bytes: int = MAX_FETCH_BYTES,
+    deadline_s: float = FETCH_DEADLINE_S,
+) -> tuple[FetchRecord, bytes | None]:
     """Fetch `url` conditionally; on failure return the last good snapshot (status `fallback`) if any.
 
     Every redirect is held to the same rules as `url`; the body is capped while it streams; the whole fetch,
@@ -185,19 +195,32 @@ def fetch(url: str, source_name: str, store: SnapshotStore, *, client: httpx.Cli
     own_client = client is None
     client = client or httpx.Client(timeout=timeout, follow_redirects=True)
     # before each request, redirects included (a caller's client keeps its own hooks, with this one's replaced)
-    client.event_hooks["request"] = [*(h for h in client.event_hooks.get("request", []) if not getattr(h, "ledger_hop_check", False)),
-                                     every_hop_allowed]
+    client.event_hooks["request"] = [
+        *(h for h in client.event_hooks.get("request", []) if not getattr(h, "ledger_hop_check", False)),
+        every_hop_allowed,
+    ]
     error, http_status = None, None
     try:
         for attempt in range(retries + 1):
-            wait = backoff * (2 ** attempt)
+            wait = backoff * (2**attempt)
             try:
                 with client.stream("GET", url, headers=request_headers, timeout=timeout) as response:
                     http_status = response.status_code
                     if response.status_code == 304 and previous:
                         meta = previous[0]
-                        return FetchRecord(source_name, url, _now(), "not_modified", 304, len(previous[1]), meta["sha256"],
-                                           meta.get("etag"), meta.get("last_modified"), meta.get("content_type"), None), previous[1]
+                        return FetchRecord(
+                            source_name,
+                            url,
+                            _now(),
+                            "not_modified",
+                            304,
+                            len(previous[1]),
+                            meta["sha256"],
+                            meta.get("etag"),
+                            meta.get("last_modified"),
+                            meta.get("content_type"),
+                            None,
+                        ), previous[1]
                     if response.status_code in RETRY_STATUSES:
                         error = f"HTTP {response.status_code}"
                         asked = _retry_after(response)
@@ -216,13 +239,28 @@ def fetch(url: str, source_name: str, store: SnapshotStore, *, client: httpx.Cli
                         content, error, retryable = _read_body(response, max_bytes, deadline)
                         if content is not None:
                             digest = hashlib.sha256(content).hexdigest()
-                            meta = {"sha256": digest, "etag": response.headers.get("etag"),
-                                    "last_modified": response.headers.get("last-modified"),
-                                    "content_type": response.headers.get("content-type"), "url": url, "fetched_at": _now()}
+                            meta = {
+                                "sha256": digest,
+                                "etag": response.headers.get("etag"),
+                                "last_modified": response.headers.get("last-modified"),
+                                "content_type": response.headers.get("content-type"),
+                                "url": url,
+                                "fetched_at": _now(),
+                            }
                             store.save(source_name, url, content, meta)
-                            return FetchRecord(source_name, url, meta["fetched_at"], "fetched", response.status_code,
-                                               len(content), digest, meta["etag"], meta["last_modified"],
-                                               meta["content_type"], None), content
+                            return FetchRecord(
+                                source_name,
+                                url,
+                                meta["fetched_at"],
+                                "fetched",
+                                response.status_code,
+                                len(content),
+                                digest,
+                                meta["etag"],
+                                meta["last_modified"],
+                                meta["content_type"],
+                                None,
+                            ), content
                         if not retryable:
                             break
             except FetchError as exc:  # a redirect to a URL the rules refuse
@@ -242,8 +280,19 @@ def fetch(url: str, source_name: str, store: SnapshotStore, *, client: httpx.Cli
     good = store.last_good(source_name, url) or previous
     if good:
         meta = good[0]
-        return FetchRecord(source_name, url, _now(), "fallback", http_status, len(good[1]), meta["sha256"], meta.get("etag"),
-                           meta.get("last_modified"), meta.get("content_type"), error), good[1]
+        return FetchRecord(
+            source_name,
+            url,
+            _now(),
+            "fallback",
+            http_status,
+            len(good[1]),
+            meta["sha256"],
+            meta.get("etag"),
+            meta.get("last_modified"),
+            meta.get("content_type"),
+            error,
+        ), good[1]
     return FetchRecord(source_name, url, _now(), "failed", http_status, None, None, None, None, None, error), None
 
 

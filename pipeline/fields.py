@@ -269,11 +269,19 @@ FIELDS: dict[str, Field] = {
 
 # What a family rule calls a base column (else the first clause of its description), and bases that are not columns.
 NOUNS = {
-    "training_flops": "training compute", "gpu_hours": "GPU-hours", "energy_mwh": "energy", "tco2e": "emissions",
-    "cost_usd": "training cost", "gpqa_diamond": "GPQA Diamond score", "aime_2024": "AIME 2024 score",
-    "lineage_flops": "lineage compute", "marginal_flops": "marginal compute", "usd_per_gpu_hour": "price",
+    "training_flops": "training compute",
+    "gpu_hours": "GPU-hours",
+    "energy_mwh": "energy",
+    "tco2e": "emissions",
+    "cost_usd": "training cost",
+    "gpqa_diamond": "GPQA Diamond score",
+    "aime_2024": "AIME 2024 score",
+    "lineage_flops": "lineage compute",
+    "marginal_flops": "marginal compute",
+    "usd_per_gpu_hour": "price",
     "declared_flops": "training-compute figure the card's own method picks",
-    "reported_gpu_hours": "developer's reported GPU-hours", "reported_tco2e": "developer's reported emissions",
+    "reported_gpu_hours": "developer's reported GPU-hours",
+    "reported_tco2e": "developer's reported emissions",
     "hardware": "accelerator of the reported GPU count",
 }
 BASE_UNITS = {"declared_flops": "FLOP", "reported_gpu_hours": "GPU-hours", "reported_tco2e": "tCO2e", "hardware": ""}
@@ -325,10 +333,10 @@ def field(name: str) -> Field | None:
     if name in FIELDS:
         return FIELDS[name]
     for prefix, unit, text in PREFIXES:
-        if name.startswith(prefix) and (base := _base(name[len(prefix):])):
+        if name.startswith(prefix) and (base := _base(name[len(prefix) :])):
             return Field(base[0] if unit is None else unit, _sentence(text, base[1]))
     for suffix, unit, text in SUFFIXES:
-        if name.endswith(suffix) and (base := _base(name[:-len(suffix)])):
+        if name.endswith(suffix) and (base := _base(name[: -len(suffix)])):
             return Field(base[0] if unit is None else unit, _sentence(text, base[1]))
     return None
 

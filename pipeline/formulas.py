@@ -32,11 +32,7 @@ IntoExpr = pl.Expr | float | int | None
 
 # How each training method's FLOPs are written; a method not here (a card that declares its figure, `external`)
 # still gets the pretraining formula as a candidate estimate when its inputs allow one.
-TRAINING_FORMULAS = {
-    "pretraining": "6*N*D",
-    "distillation": "2*N_teacher*D + 6*N_student*D*epochs",
-    "fine_tuning": "6*N*D*epochs",
-}
+TRAINING_FORMULAS = {"pretraining": "6*N*D", "distillation": "2*N_teacher*D + 6*N_student*D*epochs", "fine_tuning": "6*N*D*epochs"}
 # The training methods a record may declare: the formulas above, or `external` (a figure given, not derived).
 METHODS = [*TRAINING_FORMULAS, "external"]
 HARDWARE_FORMULA = "GPU count x days x 24 h x peak x MFU"
@@ -74,17 +70,17 @@ def student_flops(student_params: IntoExpr, tokens: IntoExpr, epochs: IntoExpr =
     return fine_tuning_flops(student_params, tokens, epochs)
 
 
-def distillation_flops(teacher_params: IntoExpr, student_params: IntoExpr, tokens: IntoExpr,
-                       epochs: IntoExpr = 1) -> pl.Expr:
+def distillation_flops(teacher_params: IntoExpr, student_params: IntoExpr, tokens: IntoExpr, epochs: IntoExpr = 1) -> pl.Expr:
     return teacher_inference_flops(teacher_params, tokens) + student_flops(student_params, tokens, epochs)
 
 
-def method_flops(method: pl.Expr, params: IntoExpr, teacher_params: IntoExpr, tokens: IntoExpr,
-                 epochs: IntoExpr) -> pl.Expr:
+def method_flops(method: pl.Expr, params: IntoExpr, teacher_params: IntoExpr, tokens: IntoExpr, epochs: IntoExpr) -> pl.Expr:
     """Training FLOPs by the method's formula (TRAINING_FORMULAS); any other method is priced as pretraining."""
     return (
-        pl.when(method == "distillation").then(distillation_flops(teacher_params, params, tokens, epochs))
-        .when(method == "fine_tuning").then(fine_tuning_flops(params, tokens, epochs))
+        pl.when(method == "distillation")
+        .then(distillation_flops(teacher_params, params, tokens, epochs))
+        .when(method == "fine_tuning")
+        .then(fine_tuning_flops(params, tokens, epochs))
         .otherwise(pretraining_flops(params, tokens))
     )
 
@@ -120,8 +116,15 @@ def cost_usd(hours: IntoExpr, usd_per_gpu_hour: IntoExpr) -> pl.Expr:
     return _expr(hours) * _expr(usd_per_gpu_hour)
 
 
-def serving_per_million_tokens(flops_per_token: IntoExpr, peak_flops_per_s: IntoExpr, mfu: IntoExpr, tdp_w: IntoExpr,
-                               pue: IntoExpr, grid_tco2e_per_mwh: IntoExpr, usd_per_gpu_hour: IntoExpr) -> dict[str, pl.Expr]:
+def serving_per_million_tokens(
+    flops_per_token: IntoExpr,
+    peak_flops_per_s: IntoExpr,
+    mfu: IntoExpr,
+    tdp_w: IntoExpr,
+    pue: IntoExpr,
+    grid_tco2e_per_mwh: IntoExpr,
+    usd_per_gpu_hour: IntoExpr,
+) -> dict[str, pl.Expr]:
     """Serving a million tokens: the training formulas applied to 1e6 tokens' forward passes."""
     hours = gpu_hours(_expr(flops_per_token) * 1e6, peak_flops_per_s, mfu)
     energy = energy_mwh(hours, tdp_w, pue)

@@ -33,8 +33,12 @@ from pipeline.sources.records import BENCHMARK_COLUMNS, FACT_COLUMNS, MODEL_COLU
 
 SNAPSHOT_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MANIFEST = "MANIFEST.json"
-LANDING_FRAMES = {"models": MODEL_COLUMNS, "facts": FACT_COLUMNS, "benchmarks": BENCHMARK_COLUMNS,
-                  "rejects": {name: pl.Utf8 for name in QUARANTINE_SCHEMA}}
+LANDING_FRAMES = {
+    "models": MODEL_COLUMNS,
+    "facts": FACT_COLUMNS,
+    "benchmarks": BENCHMARK_COLUMNS,
+    "rejects": {name: pl.Utf8 for name in QUARANTINE_SCHEMA},
+}
 
 
 def is_snapshot_date(text: str) -> bool:
@@ -47,8 +51,14 @@ def is_snapshot_date(text: str) -> bool:
     return True
 
 
-def archive_inputs(archive: Path, source_name: str, snapshot_date: str, inputs: list[tuple[str, bytes]],
-                   data_version: str, records: dict[str, int] | None = None) -> bool:
+def archive_inputs(
+    archive: Path,
+    source_name: str,
+    snapshot_date: str,
+    inputs: list[tuple[str, bytes]],
+    data_version: str,
+    records: dict[str, int] | None = None,
+) -> bool:
     """Keep `inputs` as the source's snapshot for `snapshot_date` (replacing an earlier one of the same day), with
     the records each file gave (`records`, for the next load's shrink guard) in its manifest.
     Returns False when that day's snapshot already holds this data version."""
@@ -90,6 +100,7 @@ def snapshot_dates(archive: Path, source_names: list[str]) -> list[str]:
 @dataclass
 class Archived:
     """A source's newest archived snapshot: its date, folder and the records each file gave when it was read."""
+
     date: str
     folder: Path
     records: dict[str, int]
@@ -112,8 +123,9 @@ def newest_snapshot(archive: Path, source_name: str) -> Archived | None:
         except (OSError, ValueError):
             continue
         records = manifest.get("records") if isinstance(manifest, dict) else None
-        return Archived(snapshot_date, folder, {str(k): int(v) for k, v in (records or {}).items()
-                                                if isinstance(v, int) and not isinstance(v, bool)})
+        return Archived(
+            snapshot_date, folder, {str(k): int(v) for k, v in (records or {}).items() if isinstance(v, int) and not isinstance(v, bool)}
+        )
     return None
 
 
@@ -166,12 +178,16 @@ def load_landing(con: duckdb.DuckDBPyConnection, landing: Path) -> dict[str, int
         files = sorted((landing / name).glob("source_name=*/snapshot_date=*/part.parquet"))
         if files:
             pattern = str(landing / name / "*" / "*" / "part.parquet").replace("'", "''")
-            warehouse.run(con, f"create or replace table {table} as select * exclude (snapshot_date), "
-                               f"cast(snapshot_date as date) as snapshot_date "
-                               f"from read_parquet('{pattern}', hive_partitioning = true, hive_types_autocast = false)")
+            warehouse.run(
+                con,
+                f"create or replace table {table} as select * exclude (snapshot_date), "
+                f"cast(snapshot_date as date) as snapshot_date "
+                f"from read_parquet('{pattern}', hive_partitioning = true, hive_types_autocast = false)",
+            )
         else:
-            empty = pl.DataFrame(schema={**{c: t for c, t in columns.items() if c != "source_name"},
-                                         "source_name": pl.Utf8, "snapshot_date": pl.Date})
+            empty = pl.DataFrame(
+                schema={**{c: t for c, t in columns.items() if c != "source_name"}, "source_name": pl.Utf8, "snapshot_date": pl.Date}
+            )
             warehouse.write_table(con, "history", name, empty)
         counts[name] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     return counts

@@ -55,11 +55,13 @@ def hub_endpoint() -> str:
 
 def hub_card_url(repo_id: str) -> str:
     from huggingface_hub import hf_hub_url
+
     return hf_hub_url(repo_id, "README.md", endpoint=hub_endpoint())
 
 
 def _hub_headers() -> dict[str, str]:
     from huggingface_hub import get_token
+
     token = get_token()  # HF_TOKEN or the saved login; sent only to the Hub endpoint, never logged
     return {"authorization": f"Bearer {token}"} if token else {}
 
@@ -71,8 +73,9 @@ class Input:
     fetch: FetchRecord | None = None  # set when the bytes came over HTTP (fetched, not modified or a fallback)
 
 
-def collect_inputs(source: Source, store: SnapshotStore, client=None, failed: list[str] | None = None
-                   ) -> tuple[list[Input], list[FetchRecord], list[str]]:
+def collect_inputs(
+    source: Source, store: SnapshotStore, client=None, failed: list[str] | None = None
+) -> tuple[list[Input], list[FetchRecord], list[str]]:
     """The bytes to parse: fetched (with fallback) for live sources, else read from `path` (the names of files
     there that could not be read are added to `failed`)."""
     inputs: list[Input] = []
@@ -95,18 +98,20 @@ def collect_inputs(source: Source, store: SnapshotStore, client=None, failed: li
     fetched_names = {i.name for i in inputs}
     if source.path is not None and (not urls or len(fetched_names) < len(urls)):
         try:
-            inputs += [Input(n, b) for n, b in files_under(source.path, source.spec.patterns,
-                                                           max_bytes=MAX_SOURCE_FILE_BYTES, problems=problems, failed=failed)
-                       if n not in fetched_names]
+            inputs += [
+                Input(n, b)
+                for n, b in files_under(
+                    source.path, source.spec.patterns, max_bytes=MAX_SOURCE_FILE_BYTES, problems=problems, failed=failed
+                )
+                if n not in fetched_names
+            ]
         except (FileNotFoundError, OSError) as exc:
             problems.append(f"local path: {exc}")
-    problems += [f"{i.name}: over the {MAX_SOURCE_FILE_BYTES}-byte cap, not read" for i in inputs
-                 if len(i.raw) > MAX_SOURCE_FILE_BYTES]
+    problems += [f"{i.name}: over the {MAX_SOURCE_FILE_BYTES}-byte cap, not read" for i in inputs if len(i.raw) > MAX_SOURCE_FILE_BYTES]
     return [i for i in inputs if len(i.raw) <= MAX_SOURCE_FILE_BYTES], fetches, problems
 
 
-FORMAT_CHECKS = {"format", "columns", "json", "lm_eval_results", "simple_evals", "hub_api", "binary", "utf8", "size_cap",
-                 "unreadable"}
+FORMAT_CHECKS = {"format", "columns", "json", "lm_eval_results", "simple_evals", "hub_api", "binary", "utf8", "size_cap", "unreadable"}
 
 
 def _parse(source: Source, name: str, raw: bytes) -> Batch:
@@ -124,8 +129,10 @@ def parse_each(source: Source, files: list[tuple[str, bytes]]) -> list[Batch]:
     if source.kind == "hf_model_cards":  # many small files: parsed in chunks, on every core
         return model_cards.parse_card_inputs(files, source.name)
     parsed, unguarded = contain.map_guarded(_parse, [(source, name, raw) for name, raw in files])
-    parts = [part if not isinstance(part, contain.Died) else unreadable(source.name, name, part.reason)
-             for (name, _), part in zip(files, parsed, strict=True)]
+    parts = [
+        part if not isinstance(part, contain.Died) else unreadable(source.name, name, part.reason)
+        for (name, _), part in zip(files, parsed, strict=True)
+    ]
     if unguarded and parts:
         parts[0].reject("*", unguarded, check="source")
     return parts
@@ -148,6 +155,7 @@ def _unreadable(batch: Batch) -> bool:
 def last_archived(source: Source, archive: Path) -> tuple[str, list[Input]] | None:
     """The newest dated snapshot of this source in the archive, as inputs, or None."""
     from pipeline import history
+
     for snapshot_date in reversed(history.snapshot_dates(archive, [source.name])):
         files = history.snapshot_files(archive, source, snapshot_date)
         if files:
@@ -172,6 +180,7 @@ def read_source(source: Source, store: SnapshotStore, client=None, archive: Path
     with no snapshot), its newest snapshot in `archive` is read instead and the result says so. So is each file
     that could not be read or now gives far fewer records than its archived version (SHRINK_SHARE)."""
     from pipeline import history  # history parses with this module's readers, so it is imported here, not above
+
     failed: list[str] = []
     inputs, fetches, problems = collect_inputs(source, store, client, failed)
     stale_since = None
@@ -179,11 +188,14 @@ def read_source(source: Source, store: SnapshotStore, client=None, archive: Path
         fallback = last_archived(source, archive) if archive is not None else None
         if fallback:
             stale_since, inputs = fallback
-            problems.append(f"nothing could be read from this source; using its archived snapshot of {stale_since} "
-                            f"({len(inputs)} files) until it can be read again")
+            problems.append(
+                f"nothing could be read from this source; using its archived snapshot of {stale_since} "
+                f"({len(inputs)} files) until it can be read again"
+            )
         else:
-            problems.append("nothing could be read from this source and it has no archived snapshot; "
-                            "the rows of its previous load are kept")
+            problems.append(
+                "nothing could be read from this source and it has no archived snapshot; the rows of its previous load are kept"
+            )
     guard = history.newest_snapshot(archive, source.name) if archive is not None and stale_since is None else None
     for name in failed:
         old = guard.read(name) if guard is not None else None
@@ -203,17 +215,18 @@ def read_source(source: Source, store: SnapshotStore, client=None, archive: Path
         if fetched and _unreadable(part):
             good = store.last_good(source.name, record.url)
             if good and good[0]["sha256"] != record.sha256:
-                problems.append(f"{record.url}: fetched content is unreadable ({part.rejects[0]['reason']}); "
-                                "using the last good snapshot")
+                problems.append(f"{record.url}: fetched content is unreadable ({part.rejects[0]['reason']}); using the last good snapshot")
                 raw = good[1]
                 [part] = parse_each(source, [(name, raw)])
         elif guard is not None and source.options.get("shrink_guard", True) is not False:
             before, now = guard.records.get(name, 0), part.record_count()
             old = guard.read(name) if shrunk(before, now) else None
             if old is not None and old != raw:
-                problems.append(f"{name}: {now} records where its archived version of {guard.date} gave {before} "
-                                "(a header-only reply, renamed columns?); that version is kept until the file reads "
-                                "whole again (`shrink_guard: false` accepts the change)")
+                problems.append(
+                    f"{name}: {now} records where its archived version of {guard.date} gave {before} "
+                    "(a header-only reply, renamed columns?); that version is kept until the file reads "
+                    "whole again (`shrink_guard: false` accepts the change)"
+                )
                 raw, stale_since = old, guard.date
                 [part] = parse_each(source, [(name, raw)])
             elif fetched and record.sha256:
@@ -226,8 +239,7 @@ def read_source(source: Source, store: SnapshotStore, client=None, archive: Path
     frames = batch.frames()
     frames["rejects"] = pl.concat([frames["rejects"], source_problems(source.name, problems)])
     inputs = [(n, hashlib.sha256(b).hexdigest(), len(b)) for n, b in used]
-    return SourceResult(source, frames, fetches, inputs, problems, batch.skipped, stale_since, contents=used,
-                        records=records)
+    return SourceResult(source, frames, fetches, inputs, problems, batch.skipped, stale_since, contents=used, records=records)
 
 
 def read_source_safely(source: Source, store: SnapshotStore, archive: Path | None = None, client=None) -> SourceResult:
@@ -248,8 +260,15 @@ def read_source_safely(source: Source, store: SnapshotStore, archive: Path | Non
             problems = [f"{problem}; using its archived snapshot of {snapshot_date} until it can be read again"]
             frames = batch.frames()
             frames["rejects"] = pl.concat([frames["rejects"], source_problems(source.name, problems)])
-            return SourceResult(source, frames, [], [(i.name, hashlib.sha256(i.raw).hexdigest(), len(i.raw)) for i in inputs],
-                                problems, batch.skipped, snapshot_date)
+            return SourceResult(
+                source,
+                frames,
+                [],
+                [(i.name, hashlib.sha256(i.raw).hexdigest(), len(i.raw)) for i in inputs],
+                problems,
+                batch.skipped,
+                snapshot_date,
+            )
     except Exception as exc:  # noqa: BLE001
         problem += f"; its archived snapshot could not be read either ({type(exc).__name__}: {exc})"[:300]
     problems = [f"{problem}; the rows of its previous load are kept"]

@@ -11,7 +11,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-CHAR_PX = 6.0   # average glyph width at the label font size (10 px DejaVu Sans)
+CHAR_PX = 6.0  # average glyph width at the label font size (10 px DejaVu Sans)
 LINE_PX = 12.0
 POINT_PX = 6.0  # radius kept clear around every point
 
@@ -29,11 +29,11 @@ class Box:
 
 @dataclass(frozen=True)
 class Placement:
-    x: float      # anchor of the text, pixels
+    x: float  # anchor of the text, pixels
     y: float
-    align: str    # left | right | center
+    align: str  # left | right | center
     box: Box
-    moved: bool   # placed away from its point (draw a leader line)
+    moved: bool  # placed away from its point (draw a leader line)
 
 
 def text_box(x: float, y: float, align: str, text: str) -> Box:
@@ -65,8 +65,9 @@ def polyline_boxes(path: list[tuple[float, float]], step: float = 4.0, pad: floa
     return boxes
 
 
-def place_labels(points: list[tuple[float, float, str]], width: float, height: float,
-                 obstacles: list[Box] | None = None) -> list[Placement]:
+def place_labels(
+    points: list[tuple[float, float, str]], width: float, height: float, obstacles: list[Box] | None = None
+) -> list[Placement]:
     """Placements in the order of `points` (x, y in pixels from the top left, text); labels also keep
     clear of `obstacles`."""
     clear = [Box(x - POINT_PX, y - POINT_PX, x + POINT_PX, y + POINT_PX) for x, y, _ in points] + list(obstacles or [])

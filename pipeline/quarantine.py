@@ -14,8 +14,9 @@ QUARANTINE_SCHEMA = {
 }
 
 
-def quarantine_row(source_name: str, record_id: str, reason: str, *, raw_content: str = "",
-                   column_name: str = "", check_name: str = "") -> dict[str, str]:
+def quarantine_row(
+    source_name: str, record_id: str, reason: str, *, raw_content: str = "", column_name: str = "", check_name: str = ""
+) -> dict[str, str]:
     return {
         "source_name": source_name,
         "record_id": record_id,

@@ -58,20 +58,34 @@ def pair_summary(rows: list[dict]) -> dict:
         basis = (row.get("student_identified_by") or "no basis recorded").split(";")[0].removeprefix("distilled: ").strip()
         row["identified_by_short"] = basis
         by_basis[basis] = by_basis.get(basis, 0) + 1
-    return {"pairs": len(rows), "both_costed": sum(1 for r in rows if r.get("both_costed")),
-            "by_basis": sorted(by_basis.items(), key=lambda item: (-item[1], item[0]))}
+    return {
+        "pairs": len(rows),
+        "both_costed": sum(1 for r in rows if r.get("both_costed")),
+        "by_basis": sorted(by_basis.items(), key=lambda item: (-item[1], item[0])),
+    }
 
 
 def coverage(rows: list[dict]) -> dict:
     """How many models a scenario has, how many are costed, scored on GPQA Diamond, and both."""
     costed = [r["training_flops"] is not None for r in rows]
     scored = [r["gpqa_diamond"] is not None for r in rows]
-    return {"models": len(rows), "costed": sum(costed), "gpqa": sum(scored),
-            "both": sum(c and s for c, s in zip(costed, scored, strict=True))}
+    return {
+        "models": len(rows),
+        "costed": sum(costed),
+        "gpqa": sum(scored),
+        "both": sum(c and s for c, s in zip(costed, scored, strict=True)),
+    }
 
 
-def render_report(models: pl.DataFrame, hardware: pl.DataFrame, pairs: pl.DataFrame, scenarios: pl.DataFrame,
-                  sources: pl.DataFrame, chart_svgs: dict[str, str], output: Path) -> Path:
+def render_report(
+    models: pl.DataFrame,
+    hardware: pl.DataFrame,
+    pairs: pl.DataFrame,
+    scenarios: pl.DataFrame,
+    sources: pl.DataFrame,
+    chart_svgs: dict[str, str],
+    output: Path,
+) -> Path:
     """Write `output` (index.html) from the marts; charts, styles and the sorting script are inline, so
     the page works from file:// with no network."""
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -55,8 +55,9 @@ def name_key(name: str) -> str:
     key = name
     for _ in range(4):  # dropping a character can let the marks around it compose: fold until nothing changes
         folded = unicodedata.normalize("NFKC", key).casefold()
-        kept = "".join(ch for ch in folded if (ch.isascii() and ch.isalnum())
-                       or (not ch.isascii() and unicodedata.category(ch)[0] in "LMN"))
+        kept = "".join(
+            ch for ch in folded if (ch.isascii() and ch.isalnum()) or (not ch.isascii() and unicodedata.category(ch)[0] in "LMN")
+        )
         if kept == key:
             break
         key = kept
@@ -92,8 +93,28 @@ def _org_of(name: str) -> str | None:
 
 
 # Words that say nothing about which organisation it is ("Meta AI" and "DeepSeek AI" share "ai").
-_GENERIC_ORG_WORDS = {"ai", "inc", "lab", "labs", "research", "team", "org", "llc", "ltd", "corp", "co", "group",
-                      "community", "models", "hf", "the", "of", "and", "technologies", "technology"}
+_GENERIC_ORG_WORDS = {
+    "ai",
+    "inc",
+    "lab",
+    "labs",
+    "research",
+    "team",
+    "org",
+    "llc",
+    "ltd",
+    "corp",
+    "co",
+    "group",
+    "community",
+    "models",
+    "hf",
+    "the",
+    "of",
+    "and",
+    "technologies",
+    "technology",
+}
 
 
 def _org_tokens(organization: str | None) -> set[str]:
@@ -179,13 +200,18 @@ class NameIndex:
         return self.signatures.get(sig) if sig else None
 
 
-RESOLUTION_COLUMNS = {"source_name": pl.Utf8, "model_name": pl.Utf8, "model_id": pl.Utf8, "matched_by": pl.Utf8,
-                      "outcome": pl.Utf8}
+RESOLUTION_COLUMNS = {"source_name": pl.Utf8, "model_name": pl.Utf8, "model_id": pl.Utf8, "matched_by": pl.Utf8, "outcome": pl.Utf8}
 # What became of a (source, name as written): it found a model another record made, made a new one, or (an
 # annotation) found none; a name that matches nothing is in `unmatched` instead.
 OUTCOMES = ("matched", "new model", "unused annotation")
-UNMATCHED_COLUMNS = {"source_name": pl.Utf8, "model_name": pl.Utf8, "tables": pl.Utf8, "rows": pl.Int64,
-                     "suggestion": pl.Utf8, "reason": pl.Utf8}
+UNMATCHED_COLUMNS = {
+    "source_name": pl.Utf8,
+    "model_name": pl.Utf8,
+    "tables": pl.Utf8,
+    "rows": pl.Int64,
+    "suggestion": pl.Utf8,
+    "reason": pl.Utf8,
+}
 
 
 def _own_names(record: dict) -> list[str]:
@@ -200,9 +226,14 @@ def _names(record: dict) -> list[str]:
     return _own_names(record) + _declared_aliases(record)
 
 
-def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame, source_order: list[str],
-            annotating_sources: set[str] | frozenset[str] = frozenset(), org_aliases: dict[str, str] | None = None
-            ) -> dict[str, pl.DataFrame]:
+def resolve(
+    records: pl.DataFrame,
+    mentions: pl.DataFrame,
+    aliases: pl.DataFrame,
+    source_order: list[str],
+    annotating_sources: set[str] | frozenset[str] = frozenset(),
+    org_aliases: dict[str, str] | None = None,
+) -> dict[str, pl.DataFrame]:
     """Canonical models, the id every (source, name) resolves to, and what could not be resolved.
 
     `records`: model records (validated.models). `mentions`: (source_name, model_name, tables, rows)
@@ -213,8 +244,11 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
     for alias, model_id in aliases.select("alias", "model_id").iter_rows():
         index.add(model_id, alias)
     order = {name: i for i, name in enumerate(source_order)}
-    ranked = records.with_columns(pl.col("source_name").replace_strict(order, default=len(order)).alias("_rank")) \
-        .with_row_index("_row").sort("_rank", "_row")
+    ranked = (
+        records.with_columns(pl.col("source_name").replace_strict(order, default=len(order)).alias("_rank"))
+        .with_row_index("_row")
+        .sort("_rank", "_row")
+    )
     creating = ranked.filter(~pl.col("source_name").is_in(list(annotating_sources)))
     annotating = ranked.filter(pl.col("source_name").is_in(list(annotating_sources)))
     # A version table's names of one model, grouped: whichever record first claims one of them claims them all.
@@ -241,11 +275,16 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
             if owner is None:
                 register(model_id, [alias], None)
             elif owner != model_id:
-                refused.append(quarantine_row(
-                    RESOLUTION_SOURCE, f"{record['source_name']}:{record['record_id']}",
-                    f"alias `{alias}` of `{record['model_name']}` is already the name of model `{owner}`: an alias "
-                    f"cannot join a record to another model, so `{model_id}` stays apart and the alias is not used",
-                    column_name="aliases", check_name="alias_collision"))
+                refused.append(
+                    quarantine_row(
+                        RESOLUTION_SOURCE,
+                        f"{record['source_name']}:{record['record_id']}",
+                        f"alias `{alias}` of `{record['model_name']}` is already the name of model `{owner}`: an alias "
+                        f"cannot join a record to another model, so `{model_id}` stays apart and the alias is not used",
+                        column_name="aliases",
+                        check_name="alias_collision",
+                    )
+                )
 
     # Source by source, in catalogue order: first its records join models (earlier sources' names and aliases
     # included) by names of their own (ledger id, Hub id, name as written); then their declared aliases become
@@ -267,8 +306,7 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
                 model_id = record["ledger_id"] or record["hub_id"] or record["model_name"]
                 how = "ledger id" if record["ledger_id"] else "hub id" if record["hub_id"] else "name (new model)"
             register(model_id, names, record["organization"])
-            resolution[(record["source_name"], record["model_name"])] = (model_id, how,
-                                                                         "matched" if model_id in canonical else "new model")
+            resolution[(record["source_name"], record["model_name"])] = (model_id, how, "matched" if model_id in canonical else "new model")
             _merge(canonical, model_id, record)
             joined.append((record, model_id))
         for record, model_id in joined:
@@ -280,8 +318,11 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
             if model_id:
                 break
         if model_id is None:
-            resolution[(record["source_name"], record["model_name"])] = (None, "annotation for a model no other source has",
-                                                                         "unused annotation")
+            resolution[(record["source_name"], record["model_name"])] = (
+                None,
+                "annotation for a model no other source has",
+                "unused annotation",
+            )
             continue
         resolution[(record["source_name"], record["model_name"])] = (model_id, f"annotation, by {matched}", "matched")
         _merge(canonical, model_id, record)
@@ -293,9 +334,16 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
         if model_id:
             resolution[(source_name, model_name)] = (model_id, how, "matched")
         else:
-            unmatched.append({"source_name": source_name, "model_name": model_name, "tables": tables, "rows": rows,
-                              "suggestion": index.suggest(model_name),
-                              "reason": "no model record, alias or known name matches this name"})
+            unmatched.append(
+                {
+                    "source_name": source_name,
+                    "model_name": model_name,
+                    "tables": tables,
+                    "rows": rows,
+                    "suggestion": index.suggest(model_name),
+                    "reason": "no model record, alias or known name matches this name",
+                }
+            )
     models = pl.DataFrame(list(canonical.values())).drop("_rank", "_row") if canonical else pl.DataFrame()
     if models.height:
         models = models.with_columns(
@@ -304,8 +352,10 @@ def resolve(records: pl.DataFrame, mentions: pl.DataFrame, aliases: pl.DataFrame
         )
     return {
         "models": models,
-        "resolution": pl.DataFrame([{"source_name": s, "model_name": n, "model_id": m, "matched_by": h, "outcome": o}
-                                    for (s, n), (m, h, o) in resolution.items()], schema=RESOLUTION_COLUMNS),
+        "resolution": pl.DataFrame(
+            [{"source_name": s, "model_name": n, "model_id": m, "matched_by": h, "outcome": o} for (s, n), (m, h, o) in resolution.items()],
+            schema=RESOLUTION_COLUMNS,
+        ),
         "unmatched": pl.DataFrame(unmatched, schema=UNMATCHED_COLUMNS),
         "refused": quarantine_frame(refused),
     }

@@ -12,16 +12,31 @@ from pipeline.formulas import METHODS  # the training methods are the formulas' 
 
 MODEL_TYPES = ["Vanilla", "Distilled", "Proprietary", "Teacher"]
 FACT_KINDS = ["reported", "estimated", "published"]
-QUANTITIES = ["params_total", "params_active", "training_tokens", "training_datapoints", "distillation_samples",
-              "tokens_per_sample", "epochs", "training_flops", "gpu_hours", "tco2e", "gpu_count", "training_days",
-              "training_hours", "finetune_flops"]
+QUANTITIES = [
+    "params_total",
+    "params_active",
+    "training_tokens",
+    "training_datapoints",
+    "distillation_samples",
+    "tokens_per_sample",
+    "epochs",
+    "training_flops",
+    "gpu_hours",
+    "tco2e",
+    "gpu_count",
+    "training_days",
+    "training_hours",
+    "finetune_flops",
+]
 # Epoch AI's confidence labels for its estimates; each widens a figure's range (data/reference/estimate_confidence.csv).
 ESTIMATE_CONFIDENCE = ["Confident", "Likely", "Speculative", "Unknown"]
 # Names from untrusted input: no newlines, escapes or NULs (C0 and C1 controls), and none of the invisible
 # characters that make one name look like another or reorder what is shown (zero-width, bidi overrides).
 # Soft hyphens, combining grapheme joiners, Hangul and Mongolian fillers and variation selectors draw nothing either.
-UNSAFE_CHARS = ("\x00-\x1f\x7f-\x9f\xad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e"
-                "\u2060-\u2069\u3164\ufe00-\ufe0f\ufeff\uffa0")
+UNSAFE_CHARS = (
+    "\x00-\x1f\x7f-\x9f\xad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2069\u3164\ufe00-\ufe0f\ufeff\uffa0"
+)
 NO_CONTROL_CHARS = f"^[^{UNSAFE_CHARS}]+$"
 _UNSAFE = re.compile(f"[{UNSAFE_CHARS}]")
 # A Latin letter next to a Cyrillic, Greek, Armenian or Cherokee one (digits and marks between): `Qwеn3-8B` with a
@@ -33,6 +48,8 @@ MIXED_SCRIPT = rf"\p{{Latin}}[\p{{N}}\p{{M}}]*{_LOOKALIKE_SCRIPTS}|{_LOOKALIKE_S
 def printable(text: str) -> str:
     """`text` with every unsafe character written as an escape (`\\x1b`): a file name cannot forge a log line."""
     return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
 # Anything above this many parameters or FLOP is a typo or an attack, not a model.
 MAX_PARAMS = 1e14
 MAX_FLOPS = 1e30
@@ -41,16 +58,24 @@ MAX_FLOPS = 1e30
 class _NamedRecords(pa.DataFrameModel):
     """What every record naming a model checks of the name (each check named, so a quarantine row reads well)."""
 
-    @pa.check("model_name", name="no_invisible_characters",
-              error="no_invisible_characters: control, zero-width, filler or direction-changing characters")
+    @pa.check(
+        "model_name",
+        name="no_invisible_characters",
+        error="no_invisible_characters: control, zero-width, filler or direction-changing characters",
+    )
     def no_invisible_characters(cls, data):
         import polars as pl
+
         return data.lazyframe.select(pl.col(data.key).str.contains(NO_CONTROL_CHARS))
 
-    @pa.check("model_name", name="no_lookalike_letters",
-              error="no_lookalike_letters: Latin letters beside lookalikes from another script in one word")
+    @pa.check(
+        "model_name",
+        name="no_lookalike_letters",
+        error="no_lookalike_letters: Latin letters beside lookalikes from another script in one word",
+    )
     def no_lookalike_letters(cls, data):
         import polars as pl
+
         return data.lazyframe.select(~pl.col(data.key).str.contains(MIXED_SCRIPT))
 
 
@@ -62,7 +87,9 @@ class ModelRecord(_NamedRecords):
     ledger_id: Optional[str] = pa.Field(nullable=True, description="`ledger.id` of a Distill Ledger card")
     aliases: Optional[str] = pa.Field(nullable=True, description="Other names, `|`-separated")
     organization: Optional[str] = pa.Field(nullable=True, description="Developer")
-    model_type: Optional[str] = pa.Field(nullable=True, isin=MODEL_TYPES, description="Vanilla / Distilled / Proprietary / Teacher, when the source says")
+    model_type: Optional[str] = pa.Field(
+        nullable=True, isin=MODEL_TYPES, description="Vanilla / Distilled / Proprietary / Teacher, when the source says"
+    )
     method: Optional[str] = pa.Field(nullable=True, isin=METHODS, description="How training compute is estimated, when the source says")
     base_model: Optional[str] = pa.Field(nullable=True, description="`base_model` as written, `|`-separated")
     teacher: Optional[str] = pa.Field(nullable=True, description="Distillation teacher as written")
@@ -80,6 +107,7 @@ class ModelRecord(_NamedRecords):
     @pa.dataframe_check(description="one record per (source, model name)")
     def unique_per_source(cls, data) -> bool:
         import polars as pl
+
         return data.lazyframe.select(~pl.struct("source_name", "model_name").is_duplicated())
 
 
@@ -96,12 +124,16 @@ class ModelFact(_NamedRecords):
     url: str = pa.Field(str_matches=r"^https://")
     accelerator: Optional[str] = pa.Field(nullable=True, description="Accelerator a GPU figure refers to")
     basis: Optional[str] = pa.Field(nullable=True, description="Accounting basis, e.g. location-based emissions")
-    scope: Optional[str] = pa.Field(nullable=True, isin=["marginal", "cumulative"],
-                                    description="For FLOPs: `cumulative` if the figure includes the base model's compute")
+    scope: Optional[str] = pa.Field(
+        nullable=True,
+        isin=["marginal", "cumulative"],
+        description="For FLOPs: `cumulative` if the figure includes the base model's compute",
+    )
     note: Optional[str] = pa.Field(nullable=True, description="Why the value is what it is")
     as_of: Optional[str] = pa.Field(nullable=True, description="Date the fact was collected")
-    confidence: Optional[str] = pa.Field(nullable=True, isin=ESTIMATE_CONFIDENCE,
-                                         description="The source's own confidence in an estimate (Epoch AI's scale)")
+    confidence: Optional[str] = pa.Field(
+        nullable=True, isin=ESTIMATE_CONFIDENCE, description="The source's own confidence in an estimate (Epoch AI's scale)"
+    )
 
     class Config:
         strict = True
@@ -109,8 +141,8 @@ class ModelFact(_NamedRecords):
     @pa.dataframe_check(description="parameter counts stay below 1e14")
     def params_plausible(cls, data) -> bool:
         import polars as pl
-        return data.lazyframe.select(
-            ~pl.col("quantity").str.starts_with("params") | (pl.col("value") <= MAX_PARAMS))
+
+        return data.lazyframe.select(~pl.col("quantity").str.starts_with("params") | (pl.col("value") <= MAX_PARAMS))
 
 
 class BenchmarkResult(_NamedRecords):
@@ -132,10 +164,14 @@ class BenchmarkResult(_NamedRecords):
     source: Optional[str] = pa.Field(nullable=True, description="Who measured it")
     url: Optional[str] = pa.Field(nullable=True)
     as_of: Optional[str] = pa.Field(nullable=True, description="Date of the result")
-    setting: Optional[str] = pa.Field(nullable=True, description="Run setting the source names (reasoning effort, thinking "
-                                      "budget); null for the model's default")
-    kind: str = pa.Field(isin=FACT_KINDS, description="estimated (a third party's evaluation run) / reported (the "
-                         "developer's card or report) / published (printed in a paper)")
+    setting: Optional[str] = pa.Field(
+        nullable=True, description="Run setting the source names (reasoning effort, thinking budget); null for the model's default"
+    )
+    kind: str = pa.Field(
+        isin=FACT_KINDS,
+        description="estimated (a third party's evaluation run) / reported (the "
+        "developer's card or report) / published (printed in a paper)",
+    )
 
     class Config:
         strict = True
@@ -143,6 +179,7 @@ class BenchmarkResult(_NamedRecords):
     @pa.dataframe_check(description="a percent-scale result has a finite score")
     def percent_needs_score(cls, data) -> bool:
         import polars as pl
+
         return data.lazyframe.select((pl.col("scale") == "other") | pl.col("score_pct").is_not_null())
 
 
@@ -189,8 +226,8 @@ class Accelerator(pa.DataFrameModel):
     @pa.dataframe_check(description="mfu_low <= mfu_default <= mfu_high")
     def mfu_ordered(cls, data) -> bool:
         import polars as pl
-        return data.lazyframe.select(
-            (pl.col("mfu_low") <= pl.col("mfu_default")) & (pl.col("mfu_default") <= pl.col("mfu_high")))
+
+        return data.lazyframe.select((pl.col("mfu_low") <= pl.col("mfu_default")) & (pl.col("mfu_default") <= pl.col("mfu_high")))
 
 
 FLOPS_METHODS = ["declared", "reported", "formula", "hardware", "estimated", "published"]
@@ -207,20 +244,27 @@ class Scenario(pa.DataFrameModel):
     description: str = pa.Field(description="What the scenario assumes")
     comparison_accelerator: str = pa.Field(description="Accelerator the reported GPU-hours and tCO2e attach to by default")
     grid_region: str = pa.Field()
-    grid_tco2e_per_mwh: Optional[float] = pa.Field(nullable=True, ge=0, le=2, description="Override of the region's grid intensity, tCO2e/MWh")
+    grid_tco2e_per_mwh: Optional[float] = pa.Field(
+        nullable=True, ge=0, le=2, description="Override of the region's grid intensity, tCO2e/MWh"
+    )
     pue: float = pa.Field(ge=1, le=3)
     moe_params: str = pa.Field(isin=["total", "active"], description="N for mixture-of-experts models")
     fact_precedence: str = pa.Field(str_matches=_ordered(FACT_KINDS), description="Kinds of fact in order of preference, `|`-separated")
-    score_precedence: Optional[str] = pa.Field(nullable=True, str_matches=_ordered(FACT_KINDS),
-                                               description="Kinds of score in order of preference, `|`-separated (null: "
-                                               "`fact_precedence`)")
+    score_precedence: Optional[str] = pa.Field(
+        nullable=True,
+        str_matches=_ordered(FACT_KINDS),
+        description="Kinds of score in order of preference, `|`-separated (null: `fact_precedence`)",
+    )
     flops_method_precedence: str = pa.Field(
-        str_matches=_ordered(FLOPS_METHODS),
-        description="Training-FLOPs methods in order of preference, `|`-separated")
+        str_matches=_ordered(FLOPS_METHODS), description="Training-FLOPs methods in order of preference, `|`-separated"
+    )
     inference_mfu: float = pa.Field(gt=0, le=1)
-    fact_sources: Optional[str] = pa.Field(nullable=True, description="Sources whose facts the scenario reads, by name or by "
-                                           "the file or folder they read, `|`-separated (null: every source); its models "
-                                           "are the ones they give facts for")
+    fact_sources: Optional[str] = pa.Field(
+        nullable=True,
+        description="Sources whose facts the scenario reads, by name or by "
+        "the file or folder they read, `|`-separated (null: every source); its models "
+        "are the ones they give facts for",
+    )
 
     class Config:
         strict = True
@@ -260,6 +304,7 @@ class Price(pa.DataFrameModel):
     @pa.dataframe_check(description="low <= high")
     def ordered(cls, data) -> bool:
         import polars as pl
+
         return data.lazyframe.select(pl.col("usd_per_gpu_hour_low") <= pl.col("usd_per_gpu_hour_high"))
 
 
@@ -297,13 +342,19 @@ class ModelComparison(pa.DataFrameModel):
     model_id: str = pa.Field()
     model: str = pa.Field()
     model_type: str = pa.Field(isin=MODEL_TYPES)
-    model_as_of: Optional[str] = pa.Field(nullable=True, description="The model's date: its publication date where the first "
-                                          "source naming it gives one (Epoch AI), else when its card's facts were collected")
+    model_as_of: Optional[str] = pa.Field(
+        nullable=True,
+        description="The model's date: its publication date where the first "
+        "source naming it gives one (Epoch AI), else when its card's facts were collected",
+    )
     training_flops: Optional[float] = pa.Field(nullable=True, gt=0, le=MAX_FLOPS, description="Training compute the scenario uses, FLOP")
-    training_flops_kind: Optional[str] = pa.Field(nullable=True, isin=KINDS_WITH_COMPUTED, description="computed / reported / estimated / published")
+    training_flops_kind: Optional[str] = pa.Field(
+        nullable=True, isin=KINDS_WITH_COMPUTED, description="computed / reported / estimated / published"
+    )
     lineage_flops: Optional[float] = pa.Field(nullable=True, gt=0, description="Base model's lineage compute plus this model's, FLOP")
-    accelerator_id: str = pa.Field(description="The scenario's comparison accelerator, which the GPU-hours, energy, "
-                                   "emissions and cost are on")
+    accelerator_id: str = pa.Field(
+        description="The scenario's comparison accelerator, which the GPU-hours, energy, emissions and cost are on"
+    )
     gpu_hours: Optional[float] = pa.Field(nullable=True, gt=0, description="GPU-hours on the comparison accelerator")
     gpu_hours_low: Optional[float] = pa.Field(nullable=True, gt=0, description="GPU-hours at the high end of the MFU range")
     gpu_hours_high: Optional[float] = pa.Field(nullable=True, gt=0, description="GPU-hours at the low end of the MFU range")
@@ -320,6 +371,7 @@ class ModelComparison(pa.DataFrameModel):
     @pa.dataframe_check(description="one row per (scenario, model)")
     def unique_rows(cls, data) -> bool:
         import polars as pl
+
         return data.lazyframe.select(~pl.struct("scenario", "model_id").is_duplicated())
 
 
@@ -340,7 +392,9 @@ class DistillationPair(pa.DataFrameModel):
     scenario: str = pa.Field()
     student_id: str = pa.Field(description="The distilled model")
     vanilla_id: str = pa.Field(description="Its vanilla counterpart (its base model)")
-    marginal_multiplier: Optional[float] = pa.Field(nullable=True, gt=0, description="Vanilla training ÷ distilled marginal compute (the paper's view)")
+    marginal_multiplier: Optional[float] = pa.Field(
+        nullable=True, gt=0, description="Vanilla training ÷ distilled marginal compute (the paper's view)"
+    )
     lineage_multiplier: Optional[float] = pa.Field(nullable=True, gt=0, description="Vanilla lineage ÷ distilled lineage compute")
 
     class Config:

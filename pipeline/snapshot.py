@@ -34,14 +34,29 @@ from pipeline.sources.tabular import TableError, read_table
 
 SNAPSHOT_DIR = PROJECT_ROOT / "data" / "snapshots"
 MANIFEST = SNAPSHOT_DIR / "manifest.csv"
-MANIFEST_COLUMNS = ["name", "file", "kind", "snapshot_date", "licence", "citation", "upstream_url", "repository",
-                    "repository_path", "repository_commit", "upstream_sha256", "upstream_bytes", "upstream_rows",
-                    "rows", "columns", "sha256", "filter"]
+MANIFEST_COLUMNS = [
+    "name",
+    "file",
+    "kind",
+    "snapshot_date",
+    "licence",
+    "citation",
+    "upstream_url",
+    "repository",
+    "repository_path",
+    "repository_commit",
+    "upstream_sha256",
+    "upstream_bytes",
+    "upstream_rows",
+    "rows",
+    "columns",
+    "sha256",
+    "filter",
+]
 # The columns each kind's reader looks for (the registry holds them, beside each reader).
 READ_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {name: kind.columns for name, kind in KINDS.items() if kind.columns}
 # Date columns whose newest value says how fresh a file is, when no retrieval date is known.
-_DATE_COLUMNS = ("Publication date", "Started at", "started_at", "Release date", "Version release date",
-                 "metadata_submission_date")
+_DATE_COLUMNS = ("Publication date", "Started at", "started_at", "Release date", "Version release date", "metadata_submission_date")
 
 
 class SnapshotError(ValueError):
@@ -101,14 +116,27 @@ def upstream_provenance(source: Path) -> dict:
     with listing.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             if row.get("file") == source.name:
-                return {"repository": row.get("repo", ""), "repository_path": row.get("path", ""),
-                        "repository_commit": row.get("commit", ""), "upstream_url": row.get("upstream", ""),
-                        "listed_sha256": row.get("sha256", "")}
+                return {
+                    "repository": row.get("repo", ""),
+                    "repository_path": row.get("path", ""),
+                    "repository_commit": row.get("commit", ""),
+                    "upstream_url": row.get("upstream", ""),
+                    "listed_sha256": row.get("sha256", ""),
+                }
     return {}
 
 
-def build(source: Path, name: str, *, kind: str | None = None, snapshot_date: str | None = None, licence: str | None = None,
-          citation: str | None = None, out_dir: Path = SNAPSHOT_DIR, manifest: Path = MANIFEST) -> dict:
+def build(
+    source: Path,
+    name: str,
+    *,
+    kind: str | None = None,
+    snapshot_date: str | None = None,
+    licence: str | None = None,
+    citation: str | None = None,
+    out_dir: Path = SNAPSHOT_DIR,
+    manifest: Path = MANIFEST,
+) -> dict:
     """Write `<out_dir>/<name>.parquet` from the upstream file and update its manifest row; returns that row."""
     if not re.match(r"^[a-z][a-z0-9_]{0,62}$", name):
         raise SnapshotError(f"snapshot name {name!r} must be lower-case letters, digits and _")
@@ -135,21 +163,30 @@ def build(source: Path, name: str, *, kind: str | None = None, snapshot_date: st
     target.write_bytes(buffer.getvalue())
     provenance = upstream_provenance(source)
     upstream_sha = hashlib.sha256(raw).hexdigest()
-    if provenance.get("listed_sha256") and re.match(r"^[0-9a-f]{64}$", provenance["listed_sha256"]) \
-            and provenance["listed_sha256"] != upstream_sha:
-        raise SnapshotError(f"{source.name}: sha256 {upstream_sha} differs from the {provenance['listed_sha256']} "
-                            "its SOURCES.tsv lists")
+    if (
+        provenance.get("listed_sha256")
+        and re.match(r"^[0-9a-f]{64}$", provenance["listed_sha256"])
+        and provenance["listed_sha256"] != upstream_sha
+    ):
+        raise SnapshotError(f"{source.name}: sha256 {upstream_sha} differs from the {provenance['listed_sha256']} its SOURCES.tsv lists")
     row = {
-        "name": name, "file": target.name, "kind": kind,
+        "name": name,
+        "file": target.name,
+        "kind": kind,
         "snapshot_date": snapshot_date or newest_date(frame) or previous.get("snapshot_date", ""),
-        "licence": licence or previous.get("licence", ""), "citation": citation or previous.get("citation", ""),
+        "licence": licence or previous.get("licence", ""),
+        "citation": citation or previous.get("citation", ""),
         "upstream_url": provenance.get("upstream_url") or previous.get("upstream_url", ""),
         "repository": provenance.get("repository") or previous.get("repository", ""),
         "repository_path": provenance.get("repository_path") or previous.get("repository_path", ""),
         "repository_commit": provenance.get("repository_commit") or previous.get("repository_commit", ""),
-        "upstream_sha256": upstream_sha, "upstream_bytes": str(len(raw)), "upstream_rows": str(frame.height),
-        "rows": str(kept.height), "columns": str(len(columns)),
-        "sha256": hashlib.sha256(target.read_bytes()).hexdigest(), "filter": row_filter,
+        "upstream_sha256": upstream_sha,
+        "upstream_bytes": str(len(raw)),
+        "upstream_rows": str(frame.height),
+        "rows": str(kept.height),
+        "columns": str(len(columns)),
+        "sha256": hashlib.sha256(target.read_bytes()).hexdigest(),
+        "filter": row_filter,
     }
     if not row["licence"] or not row["citation"]:
         raise SnapshotError(f"{name}: a new snapshot needs --licence and --citation")
@@ -169,13 +206,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.date:
         date.fromisoformat(args.date)
     try:
-        row = build(args.source, args.name, kind=args.kind, snapshot_date=args.date, licence=args.licence,
-                    citation=args.citation)
+        row = build(args.source, args.name, kind=args.kind, snapshot_date=args.date, licence=args.licence, citation=args.citation)
     except (SnapshotError, OSError) as exc:
         print(f"snapshot: {exc}", file=sys.stderr)
         return 2
-    print(f"{row['name']}: {row['rows']} of {row['upstream_rows']} rows, {row['columns']} columns -> "
-          f"data/snapshots/{row['file']} (sha256 {row['sha256'][:12]}, data as of {row['snapshot_date'] or 'unknown'})")
+    print(
+        f"{row['name']}: {row['rows']} of {row['upstream_rows']} rows, {row['columns']} columns -> "
+        f"data/snapshots/{row['file']} (sha256 {row['sha256'][:12]}, data as of {row['snapshot_date'] or 'unknown'})"
+    )
     return 0
 
 

@@ -75,8 +75,9 @@ def write_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: 
     return frame.height
 
 
-def write_table_in_slices(con: duckdb.DuckDBPyConnection, schema: str, table: str, first: pl.DataFrame,
-                          rest: Iterable[pl.DataFrame]) -> int:
+def write_table_in_slices(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, first: pl.DataFrame, rest: Iterable[pl.DataFrame]
+) -> int:
     """Replace `schema.table` with `first` and then every frame of `rest`: a large table built a slice at a time,
     so only one slice is in memory. The slices go to a building table, committed as they come (one transaction
     over them all would hold every slice in memory until the end), which then replaces the table in one
@@ -108,8 +109,9 @@ def query_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     # duckdb_tables() reads the catalogue; information_schema builds a view over every object first
-    return con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-                       [schema, table]).fetchall()[0][0] > 0
+    return (
+        con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]).fetchall()[0][0] > 0
+    )
 
 
 def _insert(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> None:
@@ -130,8 +132,7 @@ def _add_missing_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str
             run(con, f"alter table {_ident(schema)}.{_ident(table)} add column {_ident(name)} {dtype}")
 
 
-def replace_source_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str, source_name: str,
-                        frame: pl.DataFrame) -> int:
+def replace_source_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str, source_name: str, frame: pl.DataFrame) -> int:
     """Make `schema.table` hold exactly `frame` for one source (idempotent: a re-run replaces, never duplicates)."""
     if not table_exists(con, schema, table):
         write_table(con, schema, table, frame.clear())
@@ -153,16 +154,24 @@ def record_score_changes(con: duckdb.DuckDBPyConnection, source_name: str, new_r
     """Append to `ops.score_history` every score of this source that appeared, changed or disappeared
     since its last load (keyed by model, benchmark, metric and source). Returns the number of changes."""
     run(con, "create schema if not exists ops")
-    run(con, """create table if not exists ops.score_history (
+    run(
+        con,
+        """create table if not exists ops.score_history (
         source_name varchar, model_name varchar, benchmark varchar, metric varchar, source varchar,
-        change varchar, old_score_pct double, new_score_pct double, changed_at timestamptz, data_version varchar)""")
-    previous = "select * from raw.benchmark_results where source_name = ?" if table_exists(con, "raw", "benchmark_results") \
-        else "select * from (select null::varchar as source_name, null::varchar as model_name, null::varchar as benchmark, " \
-             "null::varchar as metric, null::varchar as source, null::double as score_pct) where source_name = ?"
+        change varchar, old_score_pct double, new_score_pct double, changed_at timestamptz, data_version varchar)""",
+    )
+    previous = (
+        "select * from raw.benchmark_results where source_name = ?"
+        if table_exists(con, "raw", "benchmark_results")
+        else "select * from (select null::varchar as source_name, null::varchar as model_name, null::varchar as benchmark, "
+        "null::varchar as metric, null::varchar as source, null::double as score_pct) where source_name = ?"
+    )
     key = " and ".join(f"o.{c} is not distinct from n.{c}" for c in SCORE_KEY)
     con.register("__ledger_new_scores", new_rows.select(*SCORE_KEY, "score_pct").to_arrow())
     try:
-        changes = run(con, f"""
+        changes = run(
+            con,
+            f"""
             insert into ops.score_history
             select ?, coalesce(n.model_name, o.model_name), coalesce(n.benchmark, o.benchmark), coalesce(n.metric, o.metric),
                    coalesce(n.source, o.source),
@@ -173,7 +182,9 @@ def record_score_changes(con: duckdb.DuckDBPyConnection, source_name: str, new_r
             full outer join (select distinct * from __ledger_new_scores) as n on {key}
             where o.score_pct is distinct from n.score_pct
                or (o.model_name is null and o.benchmark is null) or (n.model_name is null and n.benchmark is null)
-            returning 1""", [source_name, version, source_name])
+            returning 1""",
+            [source_name, version, source_name],
+        )
     finally:
         con.unregister("__ledger_new_scores")
     return len(changes)
@@ -245,14 +256,17 @@ def replace_quarantine(con: duckdb.DuckDBPyConnection, source_name: str, rows: p
     run(con, f"create table if not exists ops.quarantine ({columns}, first_seen timestamptz, last_seen timestamptz)")
     con.register("__ledger_rejects", rows.select(list(QUARANTINE_SCHEMA)).unique(maintain_order=True).to_arrow())
     try:
-        run(con, """
+        run(
+            con,
+            """
             create or replace temp table __ledger_quarantine_new as
             select r.*, coalesce(q.first_seen, now()) as first_seen, now() as last_seen
             from __ledger_rejects r
             left join ops.quarantine q
               on q.source_name = r.source_name and q.record_id = r.record_id
              and q.check_name = r.check_name and q.reason = r.reason
-        """)
+        """,
+        )
         run(con, "delete from ops.quarantine where source_name = ?", [source_name])
         run(con, "insert into ops.quarantine select * from __ledger_quarantine_new")
         run(con, "drop table __ledger_quarantine_new")
@@ -277,7 +291,8 @@ def publish(working_db: Path, published_db: Path) -> dict[str, int]:
                 "select table_schema, table_name from information_schema.tables "
                 "where table_catalog = 'work' and table_schema not in ('information_schema', 'pg_catalog') "
                 f"and not ends_with(table_name, '{BUILDING_SUFFIX}') "  # a slice-built table a killed step left
-                "order by 1, 2").fetchall()
+                "order by 1, 2"
+            ).fetchall()
             for schema, table in relations:
                 run(con, f"create schema if not exists {_ident(schema)}")
                 run(con, f"create table {_ident(schema)}.{_ident(table)} as select * from work.{_ident(schema)}.{_ident(table)}")

@@ -19,9 +19,14 @@ def make_run_env(tmp_path: Path, catalogue: Path | None = None) -> dict[str, str
     home = tmp_path / "dagster_home"
     home.mkdir(exist_ok=True)
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    return os.environ | {"DAGSTER_HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT), "LEDGER_DATA_DIR": str(DATA_DIR),
-                         "LEDGER_OUT_DIR": str(tmp_path / "out"), "LEDGER_STATE_DIR": str(tmp_path / "state"),
-                         **({"LEDGER_SOURCES": str(catalogue)} if catalogue else {})}
+    return os.environ | {
+        "DAGSTER_HOME": str(home),
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "LEDGER_DATA_DIR": str(DATA_DIR),
+        "LEDGER_OUT_DIR": str(tmp_path / "out"),
+        "LEDGER_STATE_DIR": str(tmp_path / "state"),
+        **({"LEDGER_SOURCES": str(catalogue)} if catalogue else {}),
+    }
 
 
 def realdata(*parts: str) -> Path:
@@ -41,15 +46,32 @@ def pipeline_run(tmp_path_factory):
     defs = build_definitions(data_dir=DATA_DIR, out_dir=out_dir, state_dir=state_dir)
     with dg.instance_for_test() as instance:
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance, raise_on_error=False)
-        checks = {(str(e.asset_check_evaluation_data.asset_key.to_user_string()), e.asset_check_evaluation_data.check_name):
-                  e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+        checks = {
+            (
+                str(e.asset_check_evaluation_data.asset_key.to_user_string()),
+                e.asset_check_evaluation_data.check_name,
+            ): e.asset_check_evaluation_data
+            for e in result.all_events
+            if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        }
     return {"result": result, "out": out_dir, "state": state_dir, "checks": checks}
 
 
 # The inner loop's subset (`make test-fast`): modules that test pure functions, adapters, single SQL files and
 # fetching against a loopback server, and never start a Dagster run. `make test` still runs everything.
-UNIT_MODULES = {"test_costmodel", "test_definitions", "test_labels", "test_resolution", "test_validation", "test_totality", "test_fuzz",
-                "test_card_tables", "test_sql", "test_fetch", "test_shape_fuzz"}
+UNIT_MODULES = {
+    "test_costmodel",
+    "test_definitions",
+    "test_labels",
+    "test_resolution",
+    "test_validation",
+    "test_totality",
+    "test_fuzz",
+    "test_card_tables",
+    "test_sql",
+    "test_fetch",
+    "test_shape_fuzz",
+}
 NOT_UNIT = {"test_a_whole_run_over_mutants_beside_good_files_keeps_every_good_record"}  # a whole Dagster run
 
 

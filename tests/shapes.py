@@ -15,10 +15,10 @@ EXAMPLES = int(os.environ.get("LEDGER_FUZZ_EXAMPLES", "60"))
 
 # Values of every shape a YAML or JSON document can hold, small and large.
 SHAPES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30)
-    | st.just("x" * 5000),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30) | st.just("x" * 5000),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8)
+    max_leaves=8,
+)
 OPERATIONS = st.sampled_from(["replace", "drop", "wrap", "duplicate"])
 
 

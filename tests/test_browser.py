@@ -19,16 +19,28 @@ from tests.conftest import make_run_env
 
 pytestmark = pytest.mark.timeout(600)
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _install_chromium() -> None:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         return
     subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True, timeout=600)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, capture_output=True, timeout=900,
-                   env=os.environ | {"DEBIAN_FRONTEND": "noninteractive"})
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "chromium"],
+        check=False,
+        capture_output=True,
+        timeout=900,
+        env=os.environ | {"DEBIAN_FRONTEND": "noninteractive"},
+    )
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +78,7 @@ def test_the_report_works_offline_with_every_chart_and_model(pipeline_run, brows
     assert all(url.startswith(("file:", "data:")) for url in requests), requests  # no network
     figures = page.query_selector_all("figure")
     from assets.outputs import CHART_ASSETS
+
     assert len(figures) == len(CHART_ASSETS)
     for figure in figures:  # each chart is an SVG with its marks drawn
         assert figure.query_selector("svg") is not None
@@ -149,8 +162,14 @@ def test_the_dagster_ui_shows_the_graph_and_a_chart_image(tmp_path, browser):
     env = make_run_env(tmp_path)
     subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=300)
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-                              cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
@@ -182,8 +201,10 @@ def test_the_dagster_ui_shows_the_graph_and_a_chart_image(tmp_path, browser):
         # The README's what-if route: Jobs -> refresh_everything -> Launchpad, a config, Launch Run.
         page.goto(f"{base}/locations/distill_ledger/jobs/refresh_everything/playground", wait_until="networkidle")
         page.wait_for_selector(".CodeMirror", timeout=60_000)
-        page.evaluate("""(config) => document.querySelector('.CodeMirror').CodeMirror.setValue(config)""",
-                      "ops:\n  what_if_scenario:\n    config: {enabled: true, name: cheap_clean, mfu: 0.5, grid_region: FR}\n")
+        page.evaluate(
+            """(config) => document.querySelector('.CodeMirror').CodeMirror.setValue(config)""",
+            "ops:\n  what_if_scenario:\n    config: {enabled: true, name: cheap_clean, mfu: 0.5, grid_region: FR}\n",
+        )
         page.get_by_role("button", name="Launch Run").click(timeout=60_000)
         page.wait_for_url("**/runs/**", timeout=60_000)
         deadline, scenarios = time.monotonic() + 420, set()

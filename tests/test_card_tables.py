@@ -74,14 +74,27 @@ def test_markdown_tables_by_column_and_by_row_keep_only_the_cards_own_family():
 def test_a_key_value_table_is_about_the_cards_own_model():
     facts = _facts(KEY_VALUES, "acme/phi-like")
     assert {(k[1], f["value"]) for k, f in facts.items()} == {
-        ("params_total", 1.4e10), ("training_tokens", 9.8e12), ("gpu_count", 1920), ("training_days", 21)}
+        ("params_total", 1.4e10),
+        ("training_tokens", 9.8e12),
+        ("gpu_count", 1920),
+        ("training_days", 21),
+    }
     assert facts[("acme/phi-like", "gpu_count", None)]["accelerator"] == "H100-80G"
 
 
-@pytest.mark.parametrize("cell, quantity, expected", [
-    ("1.46M", "gpu_hours", 1.46e6), ("671B", "params_total", 6.71e11), ("15T+", "training_tokens", 1.5e13),
-    ("2,040", "tco2e", 2040), ("21 days", "training_days", 21), ("3 weeks", "training_days", None),
-    ("A new mix of data", "training_tokens", None), ("128K", "params_total", 1.28e5)])
+@pytest.mark.parametrize(
+    "cell, quantity, expected",
+    [
+        ("1.46M", "gpu_hours", 1.46e6),
+        ("671B", "params_total", 6.71e11),
+        ("15T+", "training_tokens", 1.5e13),
+        ("2,040", "tco2e", 2040),
+        ("21 days", "training_days", 21),
+        ("3 weeks", "training_days", None),
+        ("A new mix of data", "training_tokens", None),
+        ("128K", "params_total", 1.28e5),
+    ],
+)
 def test_magnitudes(cell, quantity, expected):
     parsed = magnitude(cell, quantity)
     assert (parsed[0] if parsed else None) == (pytest.approx(expected) if expected else None)

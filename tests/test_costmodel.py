@@ -31,11 +31,14 @@ def paper_costs(flops: float) -> tuple[float, float]:
 
 # §4.2 prints its FLOPs as "≈ 8.5 × 10^20" (two figures; the sum is 8.508e20), so FLOPs are
 # compared at the precision printed, capped at three figures.
-@pytest.mark.parametrize("flops_expr, flops, flops_digits, hours, tco2e", [
-    (formulas.pretraining_flops(8e9, 36e12), 1.728e24, 3, 1_263_158, 417.25),                 # §4.1
-    (formulas.distillation_flops(685e9, 8e9, 800_000 * 750), 8.5e20, 2, 621.9, 0.205),         # §4.2
-    (pl.lit(3.8e25), 3.8e25, 2, 27_777_778, 9175.83),                                    # §4.4
-])
+@pytest.mark.parametrize(
+    "flops_expr, flops, flops_digits, hours, tco2e",
+    [
+        (formulas.pretraining_flops(8e9, 36e12), 1.728e24, 3, 1_263_158, 417.25),  # §4.1
+        (formulas.distillation_flops(685e9, 8e9, 800_000 * 750), 8.5e20, 2, 621.9, 0.205),  # §4.2
+        (pl.lit(3.8e25), 3.8e25, 2, 27_777_778, 9175.83),  # §4.4
+    ],
+)
 def test_case_studies_of_section_4(flops_expr, flops, flops_digits, hours, tco2e):
     computed_flops = value(flops_expr)
     computed_hours, computed_tco2e = paper_costs(computed_flops)
@@ -80,16 +83,19 @@ def test_distillation_costs_more_than_training_the_student_alone(teacher, studen
 
 
 @settings(max_examples=300, deadline=None)
-@given(flops=st.floats(min_value=1e15, max_value=1e28), peak=st.floats(min_value=1e12, max_value=1e16),
-       low=fraction, high=fraction)
+@given(flops=st.floats(min_value=1e15, max_value=1e28), peak=st.floats(min_value=1e12, max_value=1e16), low=fraction, high=fraction)
 def test_higher_mfu_means_fewer_gpu_hours(flops, peak, low, high):
     low, high = sorted((low, high))
     assert value(formulas.gpu_hours(flops, peak, high)) <= value(formulas.gpu_hours(flops, peak, low))
 
 
 @settings(max_examples=300, deadline=None)
-@given(hours=positive, tdp=st.floats(min_value=1, max_value=5000), pue=st.floats(min_value=1, max_value=3),
-       grid=st.floats(min_value=0, max_value=2))
+@given(
+    hours=positive,
+    tdp=st.floats(min_value=1, max_value=5000),
+    pue=st.floats(min_value=1, max_value=3),
+    grid=st.floats(min_value=0, max_value=2),
+)
 def test_units_energy_in_mwh_and_emissions_in_tonnes(hours, tdp, pue, grid):
     energy = value(formulas.energy_mwh(hours, tdp, pue))
     assert energy == pytest.approx(hours * tdp * pue / 1e6, rel=1e-12)  # W·h -> MWh
@@ -97,14 +103,28 @@ def test_units_energy_in_mwh_and_emissions_in_tonnes(hours, tdp, pue, grid):
 
 
 def test_resolve_facts_follows_each_scenarios_precedence():
-    facts = pl.DataFrame({
-        "model_id": ["m", "m"], "quantity": ["params_total", "params_total"], "value": [8e9, 8.2e9],
-        "kind": ["published", "reported"], "source": ["paper", "developer"], "url": ["https://a", "https://b"],
-        "accelerator_id": [None, None], "source_name": ["cards", "cards"], "tie_order": [1, 2]},
-        schema_overrides={"accelerator_id": pl.Utf8})
-    scenarios = pl.DataFrame({"scenario": ["paper", "default"],
-                              "fact_precedence": ["published|reported|estimated", "reported|estimated|published"],
-                              "fact_sources": [None, None]}, schema_overrides={"fact_sources": pl.Utf8})
+    facts = pl.DataFrame(
+        {
+            "model_id": ["m", "m"],
+            "quantity": ["params_total", "params_total"],
+            "value": [8e9, 8.2e9],
+            "kind": ["published", "reported"],
+            "source": ["paper", "developer"],
+            "url": ["https://a", "https://b"],
+            "accelerator_id": [None, None],
+            "source_name": ["cards", "cards"],
+            "tie_order": [1, 2],
+        },
+        schema_overrides={"accelerator_id": pl.Utf8},
+    )
+    scenarios = pl.DataFrame(
+        {
+            "scenario": ["paper", "default"],
+            "fact_precedence": ["published|reported|estimated", "reported|estimated|published"],
+            "fact_sources": [None, None],
+        },
+        schema_overrides={"fact_sources": pl.Utf8},
+    )
     resolved = cm.resolve_facts(facts, scenarios)
     assert resolved.height == 4  # every fact stays, under every scenario
     chosen = dict(resolved.filter("chosen").select("scenario", "value").iter_rows())
@@ -126,9 +146,18 @@ def test_hardware_time_method_for_phi4():
 
 
 def test_inference_costs_two_flops_per_active_parameter():
-    frame = pl.DataFrame({"params_active": [37e9], "params_total": [671e9], "peak_flops_per_s": [1e15],
-                          "inference_mfu": [0.25], "tdp_w": [700.0], "pue": [1.1], "grid_tco2e_per_mwh": [0.429],
-                          "usd_per_gpu_hour": [3.0]})
+    frame = pl.DataFrame(
+        {
+            "params_active": [37e9],
+            "params_total": [671e9],
+            "peak_flops_per_s": [1e15],
+            "inference_mfu": [0.25],
+            "tdp_w": [700.0],
+            "pue": [1.1],
+            "grid_tco2e_per_mwh": [0.429],
+            "usd_per_gpu_hour": [3.0],
+        }
+    )
     row = cm.inference_costs(frame.with_columns(inference_flops_per_token=cm.model_inference_flops_per_token())).row(0, named=True)
     assert row["inference_flops_per_token"] == 74e9
     assert row["gpu_seconds_per_million_tokens"] == pytest.approx(74e9 * 1e6 / 2.5e14)
@@ -139,24 +168,41 @@ def test_inference_costs_two_flops_per_active_parameter():
 
 
 def _lineage_input(rows):
-    flops = pl.DataFrame([{"scenario": "s", "model_id": m, "teacher": t, "training_flops": f, "training_flops_scope": sc,
-                           "finetune_flops": None}
-                          for m, t, f, sc in rows], schema={"scenario": pl.Utf8, "model_id": pl.Utf8, "teacher": pl.Utf8,
-                                                            "training_flops": pl.Float64, "training_flops_scope": pl.Utf8,
-                                                            "finetune_flops": pl.Float64})
+    flops = pl.DataFrame(
+        [
+            {"scenario": "s", "model_id": m, "teacher": t, "training_flops": f, "training_flops_scope": sc, "finetune_flops": None}
+            for m, t, f, sc in rows
+        ],
+        schema={
+            "scenario": pl.Utf8,
+            "model_id": pl.Utf8,
+            "teacher": pl.Utf8,
+            "training_flops": pl.Float64,
+            "training_flops_scope": pl.Utf8,
+            "finetune_flops": pl.Float64,
+        },
+    )
     return flops
 
 
 def _parents(children, parent_ids):
     """Resolved base models (none of them unresolved), as the lineage asset reads them from core.lineage_edges."""
-    return pl.DataFrame({"model_id": children, "parent_id": parent_ids, "base_unresolved": [False] * len(children)},
-                        schema={"model_id": pl.Utf8, "parent_id": pl.Utf8, "base_unresolved": pl.Boolean})
+    return pl.DataFrame(
+        {"model_id": children, "parent_id": parent_ids, "base_unresolved": [False] * len(children)},
+        schema={"model_id": pl.Utf8, "parent_id": pl.Utf8, "base_unresolved": pl.Boolean},
+    )
 
 
 def test_lineage_adds_the_base_models_compute_and_respects_cumulative_figures():
-    flops = _lineage_input([("base", None, 10.0, "marginal"), ("student", "teacher", 2.0, "marginal"),
-                            ("rl", None, 15.0, "cumulative"), ("teacher", None, 100.0, "marginal"),
-                            ("student2", "teacher", 3.0, "marginal")])
+    flops = _lineage_input(
+        [
+            ("base", None, 10.0, "marginal"),
+            ("student", "teacher", 2.0, "marginal"),
+            ("rl", None, 15.0, "cumulative"),
+            ("teacher", None, 100.0, "marginal"),
+            ("student2", "teacher", 3.0, "marginal"),
+        ]
+    )
     parents = _parents(["student", "rl", "student2"], ["base", "base", "student"])
     rows = {r["model_id"]: r for r in cm.lineage(flops, parents).to_dicts()}
     assert rows["student"]["lineage_flops"] == 12.0 and rows["student"]["marginal_flops"] == 2.0
@@ -169,8 +215,9 @@ def test_lineage_adds_the_base_models_compute_and_respects_cumulative_figures():
 
 def test_a_cumulative_figure_far_above_its_base_is_a_disagreement_not_a_fine_tune():
     # Epoch's 1.224e24 for Llama 3.1 8B Instruct (hardware time) over the base's 7.227e23 (6*N*D from its card)
-    flops = _lineage_input([("base", None, 7.227e23, "marginal"), ("instruct", None, 1.224e24, "cumulative"),
-                            ("rl", None, 1.0e24, "cumulative")])
+    flops = _lineage_input(
+        [("base", None, 7.227e23, "marginal"), ("instruct", None, 1.224e24, "cumulative"), ("rl", None, 1.0e24, "cumulative")]
+    )
     rows = {r["model_id"]: r for r in cm.lineage(flops, _parents(["instruct", "rl"], ["base", "base"])).to_dicts()}
     assert rows["instruct"]["marginal_flops"] is None and rows["instruct"]["lineage_flops"] == 1.224e24
     assert rows["instruct"]["lineage_note"].startswith("cumulative figure is 1.69x its base model's lineage compute")
@@ -181,8 +228,10 @@ def test_a_cumulative_figure_far_above_its_base_is_a_disagreement_not_a_fine_tun
 def test_a_lineage_deeper_than_any_fixed_limit_is_summed_to_its_root():
     depth = 60
     flops = _lineage_input([(f"m{i}", None, 1.0, "marginal") for i in range(depth)])
-    rows = {r["model_id"]: r for r in cm.lineage(flops, _parents([f"m{i}" for i in range(1, depth)],
-                                                                  [f"m{i - 1}" for i in range(1, depth)])).to_dicts()}
+    rows = {
+        r["model_id"]: r
+        for r in cm.lineage(flops, _parents([f"m{i}" for i in range(1, depth)], [f"m{i - 1}" for i in range(1, depth)])).to_dicts()
+    }
     assert rows[f"m{depth - 1}"]["lineage_flops"] == depth and rows[f"m{depth - 1}"]["lineage_depth"] == depth - 1
 
 
@@ -193,7 +242,6 @@ def test_lineage_cycle_does_not_hang_and_leaves_lineage_unknown():
     assert rows["lineage_flops"].null_count() == 2
 
 
-
 @settings(max_examples=100, deadline=None)
 @given(data=st.data(), size=st.integers(min_value=1, max_value=12))
 def test_lineage_of_any_forest_matches_walking_each_chain(data, size):
@@ -202,8 +250,7 @@ def test_lineage_of_any_forest_matches_walking_each_chain(data, size):
     flops_values = data.draw(st.lists(st.floats(min_value=1.0, max_value=1e6), min_size=size, max_size=size))
     parent_of = {i: data.draw(st.one_of(st.none(), st.integers(min_value=0, max_value=i - 1))) if i else None for i in range(size)}
     flops = _lineage_input([(f"m{i}", None, flops_values[i], "marginal") for i in range(size)])
-    parents = _parents([f"m{i}" for i, p in parent_of.items() if p is not None],
-                       [f"m{p}" for p in parent_of.values() if p is not None])
+    parents = _parents([f"m{i}" for i, p in parent_of.items() if p is not None], [f"m{p}" for p in parent_of.values() if p is not None])
     rows = {r["model_id"]: r for r in cm.lineage(flops, parents).to_dicts()}
     for i in range(size):
         chain, node = [], i
@@ -214,22 +261,50 @@ def test_lineage_of_any_forest_matches_walking_each_chain(data, size):
         assert rows[f"m{i}"]["lineage_depth"] == len(chain) - 1
         assert rows[f"m{i}"]["lineage_path"] == " > ".join(f"m{c}" for c in reversed(chain))
 
+
 @settings(max_examples=200, deadline=None)
-@given(flops=st.floats(min_value=1e15, max_value=1e28), low=fraction, high=fraction, mid=fraction,
-       price_low=st.floats(min_value=0.1, max_value=20), price_spread=st.floats(min_value=0, max_value=20))
+@given(
+    flops=st.floats(min_value=1e15, max_value=1e28),
+    low=fraction,
+    high=fraction,
+    mid=fraction,
+    price_low=st.floats(min_value=0.1, max_value=20),
+    price_spread=st.floats(min_value=0, max_value=20),
+)
 def test_ranges_are_ordered_low_value_high(flops, low, high, mid, price_low, price_spread):
     low, mid, high = sorted((low, mid, high))
-    hardware = pl.DataFrame({"scenario": ["s"], "accelerator_id": ["a"], "peak_flops_per_s": [1e15], "mfu": [mid],
-                             "mfu_low": [low], "mfu_high": [high], "tdp_w": [700.0], "pue": [1.1],
-                             "grid_tco2e_per_mwh": [0.4], "usd_per_gpu_hour": [price_low + price_spread / 2],
-                             "usd_per_gpu_hour_low": [price_low], "usd_per_gpu_hour_high": [price_low + price_spread],
-                             "inference_mfu": [0.25]})
+    hardware = pl.DataFrame(
+        {
+            "scenario": ["s"],
+            "accelerator_id": ["a"],
+            "peak_flops_per_s": [1e15],
+            "mfu": [mid],
+            "mfu_low": [low],
+            "mfu_high": [high],
+            "tdp_w": [700.0],
+            "pue": [1.1],
+            "grid_tco2e_per_mwh": [0.4],
+            "usd_per_gpu_hour": [price_low + price_spread / 2],
+            "usd_per_gpu_hour_low": [price_low],
+            "usd_per_gpu_hour_high": [price_low + price_spread],
+            "inference_mfu": [0.25],
+        }
+    )
     # a figure with no range of its own (factor 1) and a Speculative estimate's (x/÷ 31.6)
-    jobs = pl.DataFrame({"scenario": ["s", "s"], "job": ["j", "k"], "training_flops": [flops, flops],
-                         "training_flops_low": [flops, flops / 31.6], "training_flops_high": [flops, flops * 31.6]})
+    jobs = pl.DataFrame(
+        {
+            "scenario": ["s", "s"],
+            "job": ["j", "k"],
+            "training_flops": [flops, flops],
+            "training_flops_low": [flops, flops / 31.6],
+            "training_flops_high": [flops, flops * 31.6],
+        }
+    )
     priced = cm.price_hardware(jobs, hardware).with_columns(
-        gpu_hours=pl.col("gpu_hours_computed"), gpu_hours_low=pl.col("gpu_hours_computed_low"),
-        gpu_hours_high=pl.col("gpu_hours_computed_high"))
+        gpu_hours=pl.col("gpu_hours_computed"),
+        gpu_hours_low=pl.col("gpu_hours_computed_low"),
+        gpu_hours_high=pl.col("gpu_hours_computed_high"),
+    )
     for row in cm._energy_emissions_money(priced).iter_rows(named=True):
         for measure in ("gpu_hours", "energy_mwh", "cost_usd"):
             assert row[f"{measure}_low"] <= row[measure] * (1 + 1e-12) and row[measure] <= row[f"{measure}_high"] * (1 + 1e-12)
@@ -239,9 +314,19 @@ def test_ranges_are_ordered_low_value_high(flops, low, high, mid, price_low, pri
 @settings(max_examples=200, deadline=None)
 @given(hours=positive, price=st.floats(min_value=0.01, max_value=100), k=st.floats(min_value=1, max_value=10))
 def test_cost_is_linear_in_hours_and_price(hours, price, k):
-    frame = pl.DataFrame({"gpu_hours": [hours, hours * k], "gpu_hours_low": [hours, hours * k], "gpu_hours_high": [hours, hours * k],
-                          "tdp_w": [700.0] * 2, "pue": [1.1] * 2, "grid_tco2e_per_mwh": [0.4] * 2,
-                          "usd_per_gpu_hour": [price] * 2, "usd_per_gpu_hour_low": [price] * 2, "usd_per_gpu_hour_high": [price] * 2})
+    frame = pl.DataFrame(
+        {
+            "gpu_hours": [hours, hours * k],
+            "gpu_hours_low": [hours, hours * k],
+            "gpu_hours_high": [hours, hours * k],
+            "tdp_w": [700.0] * 2,
+            "pue": [1.1] * 2,
+            "grid_tco2e_per_mwh": [0.4] * 2,
+            "usd_per_gpu_hour": [price] * 2,
+            "usd_per_gpu_hour_low": [price] * 2,
+            "usd_per_gpu_hour_high": [price] * 2,
+        }
+    )
     costs = cm._energy_emissions_money(frame)["cost_usd"].to_list()
     assert costs[0] == pytest.approx(hours * price) and costs[1] == pytest.approx(costs[0] * k)
 
@@ -255,8 +340,12 @@ def test_fine_tuning_is_pretraining_times_epochs_and_linear_in_epochs(n, d, epoc
 
 
 @settings(max_examples=200, deadline=None)
-@given(gpus=st.integers(min_value=1, max_value=100_000), days=st.floats(min_value=0.01, max_value=365),
-       peak=st.floats(min_value=1e12, max_value=1e16), mfu=fraction)
+@given(
+    gpus=st.integers(min_value=1, max_value=100_000),
+    days=st.floats(min_value=0.01, max_value=365),
+    peak=st.floats(min_value=1e12, max_value=1e16),
+    mfu=fraction,
+)
 def test_hardware_method_and_gpu_hours_invert_each_other(gpus, days, peak, mfu):
     flops = value(formulas.hardware_flops(gpus, days, peak, mfu))
     assert value(formulas.gpu_hours(flops, peak, mfu)) == pytest.approx(gpus * days * 24, rel=1e-9)
@@ -275,38 +364,106 @@ def test_gpu_hours_are_linear_in_flops(flops, k):
     assert value(formulas.gpu_hours(flops * k, 1e15, 0.4)) == pytest.approx(value(formulas.gpu_hours(flops, 1e15, 0.4)) * k, rel=1e-12)
 
 
-_HARDWARE_ROW = {"scenario": "s", "accelerator_id": "a", "peak_flops_per_s": 1e15, "mfu": 0.4, "mfu_low": 0.3,
-                 "mfu_high": 0.5, "tdp_w": 700.0, "pue": 1.1, "grid_tco2e_per_mwh": 0.4, "usd_per_gpu_hour": 2.0,
-                 "usd_per_gpu_hour_low": 1.0, "usd_per_gpu_hour_high": 3.0, "inference_mfu": 0.25}
+_HARDWARE_ROW = {
+    "scenario": "s",
+    "accelerator_id": "a",
+    "peak_flops_per_s": 1e15,
+    "mfu": 0.4,
+    "mfu_low": 0.3,
+    "mfu_high": 0.5,
+    "tdp_w": 700.0,
+    "pue": 1.1,
+    "grid_tco2e_per_mwh": 0.4,
+    "usd_per_gpu_hour": 2.0,
+    "usd_per_gpu_hour_low": 1.0,
+    "usd_per_gpu_hour_high": 3.0,
+    "inference_mfu": 0.25,
+}
 _maybe = st.one_of(st.none(), st.floats(min_value=1.0, max_value=1e6))
 
 
 @settings(max_examples=200, deadline=None)
-@given(method=st.sampled_from(list(formulas.TRAINING_FORMULAS)), params=st.floats(min_value=1e6, max_value=1e12),
-       teacher=st.floats(min_value=1e6, max_value=1e13), samples=_maybe, per_sample=_maybe,
-       tokens=st.floats(min_value=1e6, max_value=1e14),
-       epochs=st.one_of(st.none(), st.floats(min_value=0.5, max_value=20)))
-def test_a_models_card_and_a_workload_with_the_same_inputs_cost_the_same(method, params, teacher, samples, per_sample,
-                                                                          tokens, epochs):
+@given(
+    method=st.sampled_from(list(formulas.TRAINING_FORMULAS)),
+    params=st.floats(min_value=1e6, max_value=1e12),
+    teacher=st.floats(min_value=1e6, max_value=1e13),
+    samples=_maybe,
+    per_sample=_maybe,
+    tokens=st.floats(min_value=1e6, max_value=1e14),
+    epochs=st.one_of(st.none(), st.floats(min_value=0.5, max_value=20)),
+)
+def test_a_models_card_and_a_workload_with_the_same_inputs_cost_the_same(method, params, teacher, samples, per_sample, tokens, epochs):
     """The per-model path (a card's chosen inputs) and the per-workload path (the paper's §4) price one run alike,
     epochs included; the distillation split (teacher + student) adds up to the same figure."""
-    card = pl.DataFrame([{
-        "scenario": "s", "model_id": "m", "method": method, "params_used": params, "teacher_params_used": teacher,
-        "distillation_samples": samples, "tokens_per_sample": per_sample, "training_tokens": tokens, "epochs": epochs,
-        "gpu_count": None, "training_days": None, "hardware_peak": None, "hardware_mfu": None,
-        "params_active": None, "params_total": params, "declared_flops_kind": None}],
-        schema_overrides={c: pl.Float64 for c in ("distillation_samples", "tokens_per_sample", "epochs", "gpu_count",
-                                                  "training_days", "hardware_peak", "hardware_mfu", "params_active")}
-        | {"declared_flops_kind": pl.Utf8})
-    no_facts = pl.DataFrame(schema={"model_id": pl.Utf8, "quantity": pl.Utf8, "kind": pl.Utf8, "value": pl.Float64,
-                                    "source": pl.Utf8, "scope": pl.Utf8, "confidence": pl.Utf8, "tie_order": pl.Int64})
+    card = pl.DataFrame(
+        [
+            {
+                "scenario": "s",
+                "model_id": "m",
+                "method": method,
+                "params_used": params,
+                "teacher_params_used": teacher,
+                "distillation_samples": samples,
+                "tokens_per_sample": per_sample,
+                "training_tokens": tokens,
+                "epochs": epochs,
+                "gpu_count": None,
+                "training_days": None,
+                "hardware_peak": None,
+                "hardware_mfu": None,
+                "params_active": None,
+                "params_total": params,
+                "declared_flops_kind": None,
+            }
+        ],
+        schema_overrides={
+            c: pl.Float64
+            for c in (
+                "distillation_samples",
+                "tokens_per_sample",
+                "epochs",
+                "gpu_count",
+                "training_days",
+                "hardware_peak",
+                "hardware_mfu",
+                "params_active",
+            )
+        }
+        | {"declared_flops_kind": pl.Utf8},
+    )
+    no_facts = pl.DataFrame(
+        schema={
+            "model_id": pl.Utf8,
+            "quantity": pl.Utf8,
+            "kind": pl.Utf8,
+            "value": pl.Float64,
+            "source": pl.Utf8,
+            "scope": pl.Utf8,
+            "confidence": pl.Utf8,
+            "tie_order": pl.Int64,
+        }
+    )
     candidates = cm.flops_candidates(card, no_facts)
     per_model = candidates.filter(pl.col("flops_method") == "formula").row(0, named=True)
-    workload = pl.DataFrame([{
-        "workload_id": "w", "name": "w", "section": "4", "method": method, "in_table2": False, "params": params,
-        "teacher_params": teacher, "samples": samples, "tokens_per_sample": per_sample, "tokens": tokens,
-        "epochs": epochs, "training_flops": None}],
-        schema_overrides={c: pl.Float64 for c in ("samples", "tokens_per_sample", "epochs", "training_flops")})
+    workload = pl.DataFrame(
+        [
+            {
+                "workload_id": "w",
+                "name": "w",
+                "section": "4",
+                "method": method,
+                "in_table2": False,
+                "params": params,
+                "teacher_params": teacher,
+                "samples": samples,
+                "tokens_per_sample": per_sample,
+                "tokens": tokens,
+                "epochs": epochs,
+                "training_flops": None,
+            }
+        ],
+        schema_overrides={c: pl.Float64 for c in ("samples", "tokens_per_sample", "epochs", "training_flops")},
+    )
     per_workload = cm.workload_costs(workload, pl.DataFrame({"scenario": ["s"]}), pl.DataFrame([_HARDWARE_ROW]))
     assert per_workload["training_flops"].item() == pytest.approx(per_model["training_flops"], rel=1e-12)
     assert per_model["formula"] == formulas.TRAINING_FORMULAS[method]

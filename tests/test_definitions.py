@@ -20,11 +20,14 @@ SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 def asset_graph_snapshot(defs: dg.Definitions) -> dict:
     """Every asset of the location: its group, what it depends on and its checks (blocking marked)."""
     graph = defs.get_repository_def().asset_graph
-    return {key.to_user_string(): {
-        "group": graph.get(key).group_name,
-        "deps": sorted(parent.to_user_string() for parent in graph.get(key).parent_keys),
-        "checks": sorted(f"{spec.name}{' (blocking)' if spec.blocking else ''}" for spec in _check_specs(defs, key)),
-    } for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string())}
+    return {
+        key.to_user_string(): {
+            "group": graph.get(key).group_name,
+            "deps": sorted(parent.to_user_string() for parent in graph.get(key).parent_keys),
+            "checks": sorted(f"{spec.name}{' (blocking)' if spec.blocking else ''}" for spec in _check_specs(defs, key)),
+        }
+        for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string())
+    }
 
 
 def _check_specs(defs: dg.Definitions, key: dg.AssetKey):
@@ -42,8 +45,10 @@ def test_the_asset_graph_is_the_one_committed():
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(json.dumps(current, indent=1) + "\n")
     committed = json.loads(SNAPSHOT.read_text())
-    assert current.keys() == committed.keys(), {"added": sorted(current.keys() - committed.keys()),
-                                                "removed": sorted(committed.keys() - current.keys())}
+    assert current.keys() == committed.keys(), {
+        "added": sorted(current.keys() - committed.keys()),
+        "removed": sorted(committed.keys() - current.keys()),
+    }
     for key in current:
         assert current[key] == committed[key], key
 
@@ -91,8 +96,9 @@ def test_the_catalogue_decides_the_source_assets(tmp_path):
 
     catalogue = tmp_path / "sources.yaml"
     catalogue.write_text("sources:\n  - {name: board, kind: epoch_benchmarks, benchmark: gpqa_diamond, path: gpqa.csv}\n")
-    graph = build_definitions(catalogue_file=catalogue, out_dir=tmp_path / "out", state_dir=tmp_path / "state") \
-        .get_repository_def().asset_graph
+    graph = (
+        build_definitions(catalogue_file=catalogue, out_dir=tmp_path / "out", state_dir=tmp_path / "state").get_repository_def().asset_graph
+    )
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert "sources/board" in keys and "sources/embedded_model_cards" not in keys
 
@@ -135,13 +141,14 @@ def test_each_refresh_value_has_its_schedule_and_manual_sources_none(tmp_path):
     from assets.definitions import build_definitions
 
     catalogue = tmp_path / "sources.yaml"
-    catalogue.write_text("sources:\n"
-                         "  - {name: board, kind: epoch_benchmarks, benchmark: gpqa_diamond, path: gpqa.csv}\n"
-                         "  - {name: slow_board, kind: epoch_benchmarks, benchmark: aime, path: aime.csv, refresh: weekly}\n"
-                         "  - {name: kept, kind: open_llm_leaderboard, path: oll.csv, refresh: manual}\n"
-                         "  - {name: my_cards, kind: hf_model_cards, path: cards}\n")
-    repo = build_definitions(catalogue_file=catalogue, out_dir=tmp_path / "out", state_dir=tmp_path / "state") \
-        .get_repository_def()
+    catalogue.write_text(
+        "sources:\n"
+        "  - {name: board, kind: epoch_benchmarks, benchmark: gpqa_diamond, path: gpqa.csv}\n"
+        "  - {name: slow_board, kind: epoch_benchmarks, benchmark: aime, path: aime.csv, refresh: weekly}\n"
+        "  - {name: kept, kind: open_llm_leaderboard, path: oll.csv, refresh: manual}\n"
+        "  - {name: my_cards, kind: hf_model_cards, path: cards}\n"
+    )
+    repo = build_definitions(catalogue_file=catalogue, out_dir=tmp_path / "out", state_dir=tmp_path / "state").get_repository_def()
 
     def scheduled(name):
         schedule = repo.get_schedule_def(name)

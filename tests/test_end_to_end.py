@@ -44,12 +44,13 @@ def test_the_run_succeeds_and_blocking_checks_pass(pipeline_run):
 def test_outputs_are_where_the_readme_says(pipeline_run):
     out = pipeline_run["out"]
     from assets.outputs import CHART_ASSETS
+
     assert len(CHART_ASSETS) == 6
     for name in (a.key.path[-1] for a in CHART_ASSETS):
         for suffix in ("png", "svg", "html"):
             assert (out / "charts" / f"{name}.{suffix}").stat().st_size > 1000
         html = (out / "charts" / f"{name}.html").read_text()
-        assert "<script src=\"http" not in html and "cdn." not in html  # works offline
+        assert '<script src="http' not in html and "cdn." not in html  # works offline
     for table in ("model_comparison", "hardware_comparison"):
         with (out / "tables" / f"{table}.csv").open() as handle:
             assert len(list(csv.DictReader(handle))) > 0
@@ -81,7 +82,9 @@ PAPER_TABLE1 = [  # model, training FLOPs, H100 GPU-hours, tCO2e, GPQA Diamond, 
 def test_table1_rows_reproduced_under_the_paper_scenario(published, model, flops, hours, tco2e, gpqa, aime):
     row = published.execute(
         "select training_flops, gpu_hours, tco2e, gpqa_diamond, aime_2024, paper_discrepancies "
-        "from model_comparison where scenario = 'paper' and model = ?", [model]).fetchall()
+        "from model_comparison where scenario = 'paper' and model = ?",
+        [model],
+    ).fetchall()
     assert len(row) == 1
     got_flops, got_hours, got_tco2e, got_gpqa, got_aime, discrepancies = row[0]
     assert (sig(got_flops), sig(got_hours), sig(got_tco2e)) == (sig(flops), sig(hours), sig(tco2e))
@@ -90,9 +93,13 @@ def test_table1_rows_reproduced_under_the_paper_scenario(published, model, flops
 
 
 def test_llama_rows_carry_metas_reported_figures_next_to_the_formula(published):
-    rows = {r[0]: r[1:] for r in published.execute(
-        "select model, gpu_hours_kind, gpu_hours_computed, tco2e_kind, tco2e_computed, training_flops_kind "
-        "from model_comparison where scenario = 'paper' and model like 'Llama%'").fetchall()}
+    rows = {
+        r[0]: r[1:]
+        for r in published.execute(
+            "select model, gpu_hours_kind, gpu_hours_computed, tco2e_kind, tco2e_computed, training_flops_kind "
+            "from model_comparison where scenario = 'paper' and model like 'Llama%'"
+        ).fetchall()
+    }
     kind, computed_hours, tco2e_kind, computed_tco2e, flops_kind = rows["Llama 3.1 8B"]
     assert (kind, tco2e_kind, flops_kind) == ("reported", "reported", "computed")
     assert sig(computed_hours) == 5.47e5  # 7.488e23 / (1e15 * 0.38 * 3600); Meta reports 1.46e6
@@ -103,7 +110,8 @@ def test_llama_rows_carry_metas_reported_figures_next_to_the_formula(published):
 def test_o3_mini_pins_both_the_printed_and_the_computed_hours(published):
     row = published.execute(
         "select training_flops, gpu_hours, gpu_hours_kind, paper_gpu_hours_h100, tco2e, paper_tco2e, "
-        "paper_discrepancies from model_comparison where scenario = 'paper' and model = 'o3-mini'").fetchall()[0]
+        "paper_discrepancies from model_comparison where scenario = 'paper' and model = 'o3-mini'"
+    ).fetchall()[0]
     flops, hours, kind, paper_hours, tco2e, paper_tco2e, discrepancies = row
     assert (sig(flops), kind) == (4.68e23, "computed")
     assert sig(hours) == 3.42e5 and paper_hours == 3.8e5
@@ -112,10 +120,14 @@ def test_o3_mini_pins_both_the_printed_and_the_computed_hours(published):
 
 
 PAPER_TABLE2 = {  # (workload, accelerator): printed hours, printed tCO2e
-    ("qwen3_8b_pretraining", "a100_sxm_80gb"): (4.67e6, 881.3), ("qwen3_8b_pretraining", "l40s"): (4.42e6, 730.0),
-    ("qwen3_8b_pretraining", "h100_sxm"): (1.26e6, 417.3), ("distillation_8b", "a100_sxm_80gb"): (2297, 0.43),
-    ("distillation_8b", "l40s"): (2174, 0.36), ("distillation_8b", "h100_sxm"): (622, 0.21),
-    ("fine_tuning_8b", "a100_sxm_80gb"): (3890, 0.73), ("fine_tuning_8b", "l40s"): (3683, 0.61),
+    ("qwen3_8b_pretraining", "a100_sxm_80gb"): (4.67e6, 881.3),
+    ("qwen3_8b_pretraining", "l40s"): (4.42e6, 730.0),
+    ("qwen3_8b_pretraining", "h100_sxm"): (1.26e6, 417.3),
+    ("distillation_8b", "a100_sxm_80gb"): (2297, 0.43),
+    ("distillation_8b", "l40s"): (2174, 0.36),
+    ("distillation_8b", "h100_sxm"): (622, 0.21),
+    ("fine_tuning_8b", "a100_sxm_80gb"): (3890, 0.73),
+    ("fine_tuning_8b", "l40s"): (3683, 0.61),
     ("fine_tuning_8b", "h100_sxm"): (1053, 0.35),
 }
 # Cells the paper computed from its rounded 1.73e24 / 8.5e20 rather than the formula's 1.728e24 / 8.508e20.
@@ -126,7 +138,8 @@ def test_all_nine_table2_cells(published):
     rows = published.execute(
         "select workload_id, accelerator_id, gpu_hours, tco2e, paper_gpu_hours, paper_tco2e, paper_gpu_hours_printed, "
         "paper_tco2e_printed, paper_agreement "
-        "from hardware_comparison where scenario = 'paper' and paper_gpu_hours is not null").fetchall()
+        "from hardware_comparison where scenario = 'paper' and paper_gpu_hours is not null"
+    ).fetchall()
     assert len(rows) == 9
     for workload, accelerator, hours, tco2e, paper_hours, paper_tco2e, hours_printed, tco2e_printed, agreement in rows:
         assert (paper_hours, paper_tco2e) == PAPER_TABLE2[(workload, accelerator)]
@@ -141,13 +154,21 @@ def test_all_nine_table2_cells(published):
             assert sig(tco2e, tco2e_digits) == sig(paper_tco2e, tco2e_digits)
 
 
-@pytest.mark.parametrize("workload, flops, hours, tco2e", [
-    ("qwen3_8b_pretraining", 1.728e24, 1_263_158, 417.25), ("distillation_8b", 8.508e20, 621.9, 0.205),
-    ("fine_tuning_8b", 1.44e21, 1052.6, 0.348), ("gpt4o_frontier", 3.8e25, 27_777_778, 9175.83),
-])
+@pytest.mark.parametrize(
+    "workload, flops, hours, tco2e",
+    [
+        ("qwen3_8b_pretraining", 1.728e24, 1_263_158, 417.25),
+        ("distillation_8b", 8.508e20, 621.9, 0.205),
+        ("fine_tuning_8b", 1.44e21, 1052.6, 0.348),
+        ("gpt4o_frontier", 3.8e25, 27_777_778, 9175.83),
+    ],
+)
 def test_case_studies_on_h100(published, workload, flops, hours, tco2e):
-    row = published.execute("select training_flops, gpu_hours, tco2e from hardware_comparison where scenario = 'paper' "
-                            "and workload_id = ? and accelerator_id = 'h100_sxm'", [workload]).fetchall()[0]
+    row = published.execute(
+        "select training_flops, gpu_hours, tco2e from hardware_comparison where scenario = 'paper' "
+        "and workload_id = ? and accelerator_id = 'h100_sxm'",
+        [workload],
+    ).fetchall()[0]
     assert tuple(sig(v) for v in row) == (sig(flops), sig(hours), sig(tco2e))
 
 
@@ -157,8 +178,9 @@ def test_hardware_comparison_covers_every_accelerator_in_every_scenario(publishe
 
 
 def test_default_scenario_counts_active_parameters_for_moe(published):
-    qwen = published.execute("select training_flops, params_used from model_comparison "
-                             "where scenario = 'default' and model = 'Qwen3-235B-A22B'").fetchall()[0]
+    qwen = published.execute(
+        "select training_flops, params_used from model_comparison where scenario = 'default' and model = 'Qwen3-235B-A22B'"
+    ).fetchall()[0]
     assert sig(qwen[0]) == 4.75e24 and qwen[1] == 22e9
 
 
@@ -168,8 +190,9 @@ def test_materialize_ingest_and_validate_against_a_tmp_duckdb(tmp_path):
     for card in sorted(p for p in (DATA_DIR / "model_cards").glob("*.md") if p.name != "README.md")[:3]:
         (cards / card.name).write_bytes(card.read_bytes())
     (cards / "org__broken.md").write_text("---\nlicense:\t mit\n---\n")
-    (cards / "bad_value.md").write_text((DATA_DIR / "model_cards" / "xai__grok-3.md").read_text()
-                                        .replace("id: xai/grok-3", "id: test/bad").replace("4.6e+26", "-1"))
+    (cards / "bad_value.md").write_text(
+        (DATA_DIR / "model_cards" / "xai__grok-3.md").read_text().replace("id: xai/grok-3", "id: test/bad").replace("4.6e+26", "-1")
+    )
     catalogue = tmp_path / "sources.yaml"
     catalogue.write_text("sources:\n  - {name: my_cards, kind: hf_model_cards, path: cards}\n")
     source_assets = build_ingest(load_catalogue(catalogue))
@@ -187,6 +210,7 @@ def test_materialize_ingest_and_validate_against_a_tmp_duckdb(tmp_path):
 
 # --- issue 3: the cost model an accountant would trust ---------------------------------------------
 
+
 def test_every_number_says_its_kind_and_source(published):
     rows = published.execute("""
         select count(*) from model_comparison
@@ -201,8 +225,9 @@ def test_every_number_says_its_kind_and_source(published):
 
 
 def test_conflicting_values_stay_visible(published):
-    conflict = published.execute("select values_with_sources from fact_conflicts "
-                                 "where model_id = 'meta-llama/Llama-3.3-70B-Instruct' and quantity = 'tco2e'").fetchall()
+    conflict = published.execute(
+        "select values_with_sources from fact_conflicts where model_id = 'meta-llama/Llama-3.3-70B-Instruct' and quantity = 'tco2e'"
+    ).fetchall()
     assert conflict and "11390" in conflict[0][0] and "2040" in conflict[0][0]
 
 
@@ -211,21 +236,26 @@ def test_lineage_compute_of_a_distilled_model_includes_its_base(published):
         student, base = published.execute(
             "select (select lineage_flops from model_comparison where scenario = ? and model = 'DeepSeek-R1-Distill-Llama-8B'), "
             "(select training_flops from model_comparison where scenario = ? and model = 'Llama 3.1 8B')",
-            [scenario, scenario]).fetchall()[0]
+            [scenario, scenario],
+        ).fetchall()[0]
         assert student >= base
 
 
 def test_paper_multiplier_next_to_the_lineage_one(published):
-    row = published.execute("select marginal_multiplier, lineage_multiplier, gpu_hours_multiplier from distillation_pairs "
-                            "where scenario = 'paper' and student = 'DeepSeek-R1-0528-Qwen3-8B'").fetchall()[0]
+    row = published.execute(
+        "select marginal_multiplier, lineage_multiplier, gpu_hours_multiplier from distillation_pairs "
+        "where scenario = 'paper' and student = 'DeepSeek-R1-0528-Qwen3-8B'"
+    ).fetchall()[0]
     assert 2000 < row[0] < 2100  # "over 2,000x" (1.728e24 / 8.508e20 = 2031)
     assert 0.99 < row[1] <= 1.0  # counting the base model's pretraining, distillation saves almost nothing
     assert row[2] == pytest.approx(row[0])
 
 
 def test_llama_8b_reconciliation_ratio(published):
-    row = published.execute("select ratio, flagged from reconciliation where scenario = 'paper' and "
-                            "model_id = 'meta-llama/Llama-3.1-8B' and quantity = 'gpu_hours'").fetchall()
+    row = published.execute(
+        "select ratio, flagged from reconciliation where scenario = 'paper' and "
+        "model_id = 'meta-llama/Llama-3.1-8B' and quantity = 'gpu_hours'"
+    ).fetchall()
     assert len(row) == 1
     ratio, flagged = row[0]
     assert round(ratio, 1) == 2.7 and flagged  # Meta's 1.46M hours vs 7.49e23 / (1e15 x 0.38 x 3600) = 0.547M
@@ -237,7 +267,6 @@ def test_reconciliation_check_lists_the_flags(pipeline_run):
     check = pipeline_run["checks"][("marts/model_comparison", "reconciliation_flags")]
     assert not check.passed and check.metadata["flagged"].value >= 3
     assert pipeline_run["checks"][("marts/model_comparison", "ranges_are_ordered")].passed
-
 
 
 def test_the_reconciliation_asset_reads_every_row_reconcile_compares(pipeline_run, tmp_path):
@@ -254,15 +283,22 @@ def test_the_reconciliation_asset_reads_every_row_reconcile_compares(pipeline_ru
     state.mkdir()
     shutil.copy(pipeline_run["state"] / "warehouse.duckdb", state / "warehouse.duckdb")
     with warehouse.connect(state / "warehouse.duckdb") as con:
-        warehouse.run(con, "update costs.model_costs set gpu_hours_kind = 'computed', gpu_hours = gpu_hours_computed "
-                           "where scenario = 'paper' and model_id = 'meta-llama/Llama-3.1-8B' and accelerator_id = 'h100_sxm'")
-        warehouse.run(con, "update costs.model_costs set tco2e_kind = 'computed', tco2e = tco2e_computed "
-                           "where scenario = 'paper' and model_id = 'meta-llama/Llama-3.1-405B' and accelerator_id = 'h100_sxm'")
+        warehouse.run(
+            con,
+            "update costs.model_costs set gpu_hours_kind = 'computed', gpu_hours = gpu_hours_computed "
+            "where scenario = 'paper' and model_id = 'meta-llama/Llama-3.1-8B' and accelerator_id = 'h100_sxm'",
+        )
+        warehouse.run(
+            con,
+            "update costs.model_costs set tco2e_kind = 'computed', tco2e = tco2e_computed "
+            "where scenario = 'paper' and model_id = 'meta-llama/Llama-3.1-405B' and accelerator_id = 'h100_sxm'",
+        )
     defs = build_definitions(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=state)
     assert dg.materialize([defs.resolve_assets_def(dg.AssetKey(["costs", "reconciliation"]))]).success
     with warehouse.connect(state / "warehouse.duckdb", read_only=True) as con:
-        full = costmodel.reconcile(*(warehouse.read_table(con, "costs", t) for t in
-                                     ("model_flops", "model_costs", "flops_candidates", "fact_choices")))
+        full = costmodel.reconcile(
+            *(warehouse.read_table(con, "costs", t) for t in ("model_flops", "model_costs", "flops_candidates", "fact_choices"))
+        )
         written = warehouse.read_table(con, "costs", "reconciliation")
     pairs = set(written.select("scenario", "model_id", "quantity", "used_kind").iter_rows())
     assert ("paper", "meta-llama/Llama-3.1-8B", "tco2e", "reported") in pairs  # only tCO2e reported on that row
@@ -276,14 +312,17 @@ def test_moe_and_teacher_active_parameters_in_default_total_in_paper(published):
     rows = dict(published.execute("select scenario, training_flops from model_comparison where model = 'DeepSeek-V3'").fetchall())
     assert sig(rows["default"]) == sig(6 * 37e9 * 14.8e12)  # formula with active parameters
     assert rows["paper"] == 3.4e24  # the paper's printed external figure
-    teacher = dict(published.execute("select scenario, teacher_flops from model_comparison "
-                                     "where model = 'DeepSeek-R1-Distill-Llama-8B'").fetchall())
+    teacher = dict(
+        published.execute("select scenario, teacher_flops from model_comparison where model = 'DeepSeek-R1-Distill-Llama-8B'").fetchall()
+    )
     assert teacher["paper"] == pytest.approx(2 * 671e9 * 6e8) and teacher["default"] == pytest.approx(2 * 37e9 * 6e8)
 
 
 def test_phi4_hardware_time_method_is_an_alternative(published):
-    rows = published.execute("select scenario, flops_method, training_flops from flops_candidates "
-                             "where model_id = 'microsoft/phi-4' and flops_method = 'hardware'").fetchall()
+    rows = published.execute(
+        "select scenario, flops_method, training_flops from flops_candidates "
+        "where model_id = 'microsoft/phi-4' and flops_method = 'hardware'"
+    ).fetchall()
     by_scenario = {r[0]: r[2] for r in rows}
     assert sig(by_scenario["paper"]) == sig(1920 * 21 * 24 * 3600 * 1e15 * 0.38)
     assert sig(by_scenario["default"]) == sig(1920 * 21 * 24 * 3600 * 989.4e12 * 0.40)
@@ -291,14 +330,17 @@ def test_phi4_hardware_time_method_is_an_alternative(published):
 
 def test_low_never_exceeds_high_in_the_marts(published):
     for table in ("model_comparison", "hardware_comparison"):
-        bad = published.execute(f"select count(*) from {table} where gpu_hours_low > gpu_hours_high "
-                                f"or tco2e_low > tco2e_high or cost_usd_low > cost_usd_high").fetchall()[0][0]
+        bad = published.execute(
+            f"select count(*) from {table} where gpu_hours_low > gpu_hours_high or tco2e_low > tco2e_high or cost_usd_low > cost_usd_high"
+        ).fetchall()[0][0]
         assert bad == 0, table
 
 
 def test_cost_and_inference_columns(published):
-    row = published.execute("select cost_usd, cost_usd_low, cost_usd_high, usd_per_gpu_hour, inference_flops_per_token, "
-                            "cost_usd_per_million_tokens from model_comparison where scenario = 'default' and model = 'Qwen3-8B'").fetchall()[0]
+    row = published.execute(
+        "select cost_usd, cost_usd_low, cost_usd_high, usd_per_gpu_hour, inference_flops_per_token, "
+        "cost_usd_per_million_tokens from model_comparison where scenario = 'default' and model = 'Qwen3-8B'"
+    ).fetchall()[0]
     cost, low, high, price, flops_per_token, per_mtok = row
     assert price == 3.0 and low < cost < high  # H100 at USD 2.50-3.50 per GPU-hour
     assert flops_per_token == 2 * 8.2e9
@@ -310,24 +352,48 @@ def test_what_if_scenario_from_run_config(tmp_path):
 
     defs = build_definitions(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")
     # cheaper, cleaner A100s, and the comparison on them
-    run_config = {"ops": {"what_if_scenario": {"config": {
-        "enabled": True, "name": "cheap_clean", "base_scenario": "default", "accelerator": "a100_sxm_80gb",
-        "comparison_accelerator": "a100_sxm_80gb", "mfu": 0.5, "grid_region": "FR", "pue": 1.2,
-        "price_usd_per_gpu_hour": 2.0}}}}
+    run_config = {
+        "ops": {
+            "what_if_scenario": {
+                "config": {
+                    "enabled": True,
+                    "name": "cheap_clean",
+                    "base_scenario": "default",
+                    "accelerator": "a100_sxm_80gb",
+                    "comparison_accelerator": "a100_sxm_80gb",
+                    "mfu": 0.5,
+                    "grid_region": "FR",
+                    "pue": 1.2,
+                    "price_usd_per_gpu_hour": 2.0,
+                }
+            }
+        }
+    }
     with dg.instance_for_test() as instance:
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance, run_config=run_config)
     assert result.success
     with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
-        rows = {r[0]: r[1:] for r in con.execute(
-            "select scenario, accelerator_id, gpu_hours, usd_per_gpu_hour from model_comparison where model = 'Qwen3-8B'").fetchall()}
-        a100 = dict((r[0], r[1:]) for r in con.execute(
-            "select c.scenario, c.gpu_hours, a.mfu from costs.model_costs c join costs.scenario_accelerators a "
-            "using (scenario, accelerator_id) where accelerator_id = 'a100_sxm_80gb' and c.model_id = "
-            "(select model_id from model_comparison where model = 'Qwen3-8B' limit 1)").fetchall())
-        grid, pue = con.execute("select grid_tco2e_per_mwh, pue from costs.scenario_accelerators "
-                                "where scenario = 'cheap_clean' and accelerator_id = 'a100_sxm_80gb'").fetchall()[0]
-        paper_hours_compared = con.execute("select count(gpu_hours_matches_paper) from model_comparison "
-                                           "where scenario = 'cheap_clean'").fetchall()[0][0]
+        rows = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "select scenario, accelerator_id, gpu_hours, usd_per_gpu_hour from model_comparison where model = 'Qwen3-8B'"
+            ).fetchall()
+        }
+        a100 = dict(
+            (r[0], r[1:])
+            for r in con.execute(
+                "select c.scenario, c.gpu_hours, a.mfu from costs.model_costs c join costs.scenario_accelerators a "
+                "using (scenario, accelerator_id) where accelerator_id = 'a100_sxm_80gb' and c.model_id = "
+                "(select model_id from model_comparison where model = 'Qwen3-8B' limit 1)"
+            ).fetchall()
+        )
+        grid, pue = con.execute(
+            "select grid_tco2e_per_mwh, pue from costs.scenario_accelerators "
+            "where scenario = 'cheap_clean' and accelerator_id = 'a100_sxm_80gb'"
+        ).fetchall()[0]
+        paper_hours_compared = con.execute(
+            "select count(gpu_hours_matches_paper) from model_comparison where scenario = 'cheap_clean'"
+        ).fetchall()[0][0]
     assert {s: r[0] for s, r in rows.items()} == {"paper": "h100_sxm", "default": "h100_sxm", "cheap_clean": "a100_sxm_80gb"}
     assert rows["cheap_clean"][1:] == (a100["cheap_clean"][0], 2.0) and a100["cheap_clean"][1] == 0.5
     assert rows["cheap_clean"][1] == pytest.approx(a100["default"][0] * a100["default"][1] / 0.5)
@@ -337,11 +403,15 @@ def test_what_if_scenario_from_run_config(tmp_path):
     # An invalid what-if fails with the reason, before anything downstream changes.
     run_config["ops"]["what_if_scenario"]["config"]["grid_region"] = "atlantis"
     with dg.instance_for_test() as instance:
-        failed = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance, run_config=run_config,
-                                                                                 raise_on_error=False)
+        failed = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False
+        )
     assert not failed.success
-    assert any("unknown grid region 'atlantis'" in str(e.event_specific_data.error) for e in failed.all_events
-               if e.event_type_value == "STEP_FAILURE")
+    assert any(
+        "unknown grid region 'atlantis'" in str(e.event_specific_data.error)
+        for e in failed.all_events
+        if e.event_type_value == "STEP_FAILURE"
+    )
 
 
 def test_every_fact_has_an_as_of_date(published):
@@ -378,12 +448,12 @@ def test_the_readmes_coverage_and_epoch_agreement_figures_hold(published):
     # The README and docs/cost-model.md quote these two queries (examples/queries/): the default's coverage, and how
     # the figure `default` uses compares with Epoch AI's own estimate.
     from pipeline.paths import PROJECT_ROOT
+
     coverage = {r[0]: r[1:] for r in published.execute((PROJECT_ROOT / "examples/queries/default_coverage.sql").read_text()).fetchall()}
     models, costed, gpqa, _ = coverage["default"]
     assert models > 900 and costed > 300 and gpqa > 120
     assert coverage["paper"] == (16, 16, 16, 16)
-    compared, over_2x, differ, which = published.execute(
-        (PROJECT_ROOT / "examples/queries/epoch_agreement.sql").read_text()).fetchone()
+    compared, over_2x, differ, which = published.execute((PROJECT_ROOT / "examples/queries/epoch_agreement.sql").read_text()).fetchone()
     assert compared == 216 and over_2x == 0 and differ == 2
     assert "deepseek-ai/DeepSeek-V3 0.96x (formula)" in which and "meta-llama/Llama-3.3-70B-Instruct 0.93x (formula)" in which
 
@@ -391,6 +461,7 @@ def test_the_readmes_coverage_and_epoch_agreement_figures_hold(published):
 def test_the_readmes_name_resolution_figures_hold(published):
     # docs/sources.md: the counts examples/queries/name_resolution.sql gives on the embedded default
     from pipeline.paths import PROJECT_ROOT
+
     row = published.execute((PROJECT_ROOT / "examples/queries/name_resolution.sql").read_text()).fetchone()
     assert row == (1643, 588, 938, 117, 4046, 0)
 
@@ -398,16 +469,24 @@ def test_the_readmes_name_resolution_figures_hold(published):
 def test_the_default_shows_a_third_partys_run_and_the_paper_its_own_printed_score(published):
     # Phi-4's card and Epoch's run give 56.1 on GPQA Diamond; the paper printed 69.3. Under `default` a third party's
     # evaluation run comes first (`score_precedence`), under `paper` the paper's number; both stay in core.
-    rows = dict(published.execute("""
-        select scenario, gpqa_diamond from model_comparison where model_id = 'microsoft/phi-4'""").fetchall())
+    rows = dict(
+        published.execute("""
+        select scenario, gpqa_diamond from model_comparison where model_id = 'microsoft/phi-4'""").fetchall()
+    )
     assert rows["paper"] == 69.3 and round(rows["default"], 1) == 56.1
-    kinds = {r[0] for r in published.execute(
-        "select kind from core.benchmark_scores where model_id = 'microsoft/phi-4' and benchmark_id = 'gpqa_diamond'").fetchall()}
+    kinds = {
+        r[0]
+        for r in published.execute(
+            "select kind from core.benchmark_scores where model_id = 'microsoft/phi-4' and benchmark_id = 'gpqa_diamond'"
+        ).fetchall()
+    }
     assert kinds == {"published", "estimated"}
     # two API snapshots of GPT-4o are two releases, each with its own run
-    gpt4o = dict(published.execute("""
+    gpt4o = dict(
+        published.execute("""
         select model_id, gpqa_diamond from model_comparison
-        where scenario = 'default' and model_id in ('openai/gpt-4o-2024-05-13', 'GPT-4o (Nov 2024)')""").fetchall())
+        where scenario = 'default' and model_id in ('openai/gpt-4o-2024-05-13', 'GPT-4o (Nov 2024)')""").fetchall()
+    )
     assert round(gpt4o["openai/gpt-4o-2024-05-13"], 1) == 48.9 and round(gpt4o["GPT-4o (Nov 2024)"], 1) == 47.9
 
 
@@ -430,19 +509,25 @@ def test_the_readmes_duckdb_shell_reads_the_published_copy_read_only(pipeline_ru
     import subprocess
     import sys
     from pathlib import Path
+
     shell = Path(sys.executable).parent / "duckdb"
     assert shell.exists(), "duckdb-cli is in requirements.in: make run installs .venv/bin/duckdb"
     db = str(pipeline_run["out"] / "warehouse.duckdb")
-    read = subprocess.run([str(shell), "-readonly", "-csv", db, "-c",
-                           "select count(*) from model_comparison where scenario = 'paper'"],
-                          capture_output=True, text=True, timeout=120)
+    read = subprocess.run(
+        [str(shell), "-readonly", "-csv", db, "-c", "select count(*) from model_comparison where scenario = 'paper'"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert read.returncode == 0 and read.stdout.split() == ["count_star()", "16"], read.stderr
     from pipeline.paths import PROJECT_ROOT
+
     with open(PROJECT_ROOT / "examples/queries/default_coverage.sql") as queries:
         coverage = subprocess.run([str(shell), "-readonly", db], stdin=queries, capture_output=True, text=True, timeout=120)
     assert coverage.returncode == 0 and coverage.stdout and not coverage.stderr, coverage.stderr
-    write = subprocess.run([str(shell), "-readonly", db, "-c", "create table mine as select 1"],
-                           capture_output=True, text=True, timeout=120)
+    write = subprocess.run(
+        [str(shell), "-readonly", db, "-c", "create table mine as select 1"], capture_output=True, text=True, timeout=120
+    )
     assert "read-only mode" in write.stdout + write.stderr
 
 
@@ -451,8 +536,9 @@ def test_every_published_column_has_one_meaning_and_the_column_reference_is_curr
     from pipeline.fields import field
     from pipeline.paths import PROJECT_ROOT
 
-    columns = published.execute("select distinct column_name from information_schema.columns "
-                                "where table_catalog = current_database()").fetchall()
+    columns = published.execute(
+        "select distinct column_name from information_schema.columns where table_catalog = current_database()"
+    ).fetchall()
     assert [name for (name,) in columns if field(name) is None] == []  # each has a unit and meaning in pipeline/fields.py
     generated = docs.column_reference(pipeline_run["out"] / "warehouse.duckdb")
     committed = (PROJECT_ROOT / "docs" / "columns.md").read_text()
@@ -460,6 +546,7 @@ def test_every_published_column_has_one_meaning_and_the_column_reference_is_curr
     # and Dagster shows the same words as each table's column schema
     from assets.metadata import table_metadata
     from pipeline import warehouse
+
     with warehouse.connect(pipeline_run["state"] / "warehouse.duckdb", read_only=True) as con:
         schema = table_metadata(con, "marts", "model_comparison")["dagster/column_schema"]
     assert all(column.description for column in schema.columns)

@@ -104,8 +104,11 @@ def test_a_truncated_body_falls_back(tmp_path):
             with conn:
                 conn.recv(65536)
                 body = TABLE1 if attempt == 0 else TABLE1[:100]
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nConnection: close\r\n"
-                             + f"Content-Length: {len(TABLE1)}\r\n\r\n".encode() + body)
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nConnection: close\r\n"
+                    + f"Content-Length: {len(TABLE1)}\r\n\r\n".encode()
+                    + body
+                )
             served.append(attempt)
 
     thread = threading.Thread(target=serve, daemon=True)
@@ -132,9 +135,12 @@ def test_refused_connection_is_a_failure_not_a_crash(tmp_path):
 def test_live_epoch_benchmark_source_served_from_loopback(httpserver, tmp_path, monkeypatch):
     monkeypatch.setenv("LEDGER_ALLOW_LOOPBACK_HTTP", "1")
     raw = realdata("leaderboards", "epoch__gpqa_diamond.sample.csv").read_bytes()
-    httpserver.expect_request("/gpqa_diamond.csv").respond_with_data(raw, content_type="text/csv", headers={"Last-Modified": "Mon, 02 Nov 2026 10:00:00 GMT"})
-    source = Source(name="epoch_gpqa", kind="epoch_benchmarks", url=httpserver.url_for("/gpqa_diamond.csv"),
-                    options={"benchmark": "gpqa_diamond"})
+    httpserver.expect_request("/gpqa_diamond.csv").respond_with_data(
+        raw, content_type="text/csv", headers={"Last-Modified": "Mon, 02 Nov 2026 10:00:00 GMT"}
+    )
+    source = Source(
+        name="epoch_gpqa", kind="epoch_benchmarks", url=httpserver.url_for("/gpqa_diamond.csv"), options={"benchmark": "gpqa_diamond"}
+    )
     result = read_source(source, SnapshotStore(tmp_path))
     assert result.frames["benchmarks"].height == 30 and not result.problems
     assert result.fetches[0].last_modified == "Mon, 02 Nov 2026 10:00:00 GMT"
@@ -145,8 +151,9 @@ def test_hub_cards_honour_hf_endpoint_and_hf_token(httpserver, tmp_path, monkeyp
     monkeypatch.setenv("HF_ENDPOINT", httpserver.url_for("").rstrip("/"))
     monkeypatch.setenv("HF_TOKEN", "hf_test_secret_token")
     card = realdata("model_cards", "unsloth__Qwen3-8B-GGUF.md").read_bytes()
-    httpserver.expect_request("/unsloth/Qwen3-8B-GGUF/resolve/main/README.md",
-                              headers={"Authorization": "Bearer hf_test_secret_token"}).respond_with_data(card, content_type="text/plain")
+    httpserver.expect_request(
+        "/unsloth/Qwen3-8B-GGUF/resolve/main/README.md", headers={"Authorization": "Bearer hf_test_secret_token"}
+    ).respond_with_data(card, content_type="text/plain")
     source = Source(name="hub", kind="hf_model_cards", options={"repo_ids": ["unsloth/Qwen3-8B-GGUF"]})
     result = read_source(source, SnapshotStore(tmp_path))
     models = result.frames["models"].to_dicts()
@@ -155,8 +162,9 @@ def test_hub_cards_honour_hf_endpoint_and_hf_token(httpserver, tmp_path, monkeyp
 
     # The card turns to binary garbage: the last good snapshot is read instead, and the source says so.
     httpserver.clear()
-    httpserver.expect_request("/unsloth/Qwen3-8B-GGUF/resolve/main/README.md").respond_with_data(b"\x00\x01garbage",
-                                                                                             content_type="text/plain")
+    httpserver.expect_request("/unsloth/Qwen3-8B-GGUF/resolve/main/README.md").respond_with_data(
+        b"\x00\x01garbage", content_type="text/plain"
+    )
     again = read_source(source, SnapshotStore(tmp_path))
     assert [m["model_name"] for m in again.frames["models"].to_dicts()] == ["unsloth/Qwen3-8B-GGUF"]
     assert any("last good snapshot" in p for p in again.problems)
@@ -174,14 +182,17 @@ def test_bounded_request_loop_against_loopback(httpserver, tmp_path):
 
 def test_a_gzip_encoded_body_is_accepted_and_checked_on_the_bytes_received(httpserver, tmp_path):
     import gzip
-    httpserver.expect_request("/t1.csv").respond_with_data(gzip.compress(TABLE1), content_type="text/csv",
-                                                            headers={"Content-Encoding": "gzip"})
+
+    httpserver.expect_request("/t1.csv").respond_with_data(
+        gzip.compress(TABLE1), content_type="text/csv", headers={"Content-Encoding": "gzip"}
+    )
     record, body = fast_fetch(httpserver.url_for("/t1.csv"), SnapshotStore(tmp_path))
     assert record.status == "fetched" and body == TABLE1
 
 
 def test_a_gzip_bomb_and_an_endless_stream_stop_at_the_cap_while_streaming(httpserver, tmp_path):
     import gzip
+
     bomb = gzip.compress(b"0" * (64 * 1024 * 1024))  # 64 MB from about 64 kB
     httpserver.expect_request("/bomb.csv").respond_with_data(bomb, content_type="text/csv", headers={"Content-Encoding": "gzip"})
 
@@ -200,6 +211,7 @@ def test_a_trickling_server_is_cut_off_at_the_sources_deadline(httpserver, tmp_p
             for _ in range(100):
                 time.sleep(0.2)
                 yield b"a"
+
         return Response(body(), content_type="text/csv")
 
     httpserver.expect_request("/slow.csv").respond_with_handler(trickle)
@@ -232,8 +244,14 @@ def test_a_redirect_obeys_the_rules_of_the_first_url(httpserver, tmp_path):
     assert fast_fetch(httpserver.url_for("/here.csv"), SnapshotStore(tmp_path))[1] == TABLE1  # loopback to loopback: fine
 
 
-@pytest.mark.parametrize("url", ["https://user:hf_secret@example.org/x.csv", "https://example.org/x.csv?access_token=hf_secret",
-                                 "https://example.org/x.csv?a=1&API_KEY=hf_secret"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://user:hf_secret@example.org/x.csv",
+        "https://example.org/x.csv?access_token=hf_secret",
+        "https://example.org/x.csv?a=1&API_KEY=hf_secret",
+    ],
+)
 def test_a_url_carrying_credentials_is_refused_without_repeating_them(url):
     with pytest.raises(FetchError) as refused:
         check_url(url)

@@ -31,8 +31,10 @@ def _setup(tmp_path, catalogue_text: str | None = None):
     (tmp_path / "more").mkdir(exist_ok=True)
     (tmp_path / "more" / "other__model.md").write_text("---\nmodel_name: other/model\n---\n")
     catalogue = tmp_path / "sources.yaml"
-    catalogue.write_text(catalogue_text or "sources:\n  - {name: my_cards, kind: hf_model_cards, path: cards}\n"
-                                           "  - {name: more_cards, kind: hf_model_cards, path: more}\n")
+    catalogue.write_text(
+        catalogue_text
+        or "sources:\n  - {name: my_cards, kind: hf_model_cards, path: cards}\n  - {name: more_cards, kind: hf_model_cards, path: more}\n"
+    )
     return cards, catalogue
 
 
@@ -77,16 +79,18 @@ def test_a_vanished_path_keeps_the_archived_data_and_says_it_is_stale(tmp_path):
     check = checks[("sources/my_cards", "source_read_cleanly")]
     assert not check.passed and check.metadata["stale_since"].value == today
     assert f"archived snapshot of {today}" in check.description
-    assert _query(tmp_path, "select stale_since from ops.source_loads where source_name = 'my_cards' "
-                            "order by loaded_at desc limit 1") == [(today,)]
+    assert _query(tmp_path, "select stale_since from ops.source_loads where source_name = 'my_cards' order by loaded_at desc limit 1") == [
+        (today,)
+    ]
     # The stale copy is not archived again as if it were today's reading of the source.
     assert len(list((tmp_path / "state" / "archive" / "my_cards").iterdir())) == 1
 
     # The path comes back: fresh again.
     _setup(tmp_path)
     _, checks = _materialize(tmp_path, catalogue)
-    assert _query(tmp_path, "select stale_since from ops.source_loads where source_name = 'my_cards' "
-                            "order by loaded_at desc limit 1") == [(None,)]
+    assert _query(tmp_path, "select stale_since from ops.source_loads where source_name = 'my_cards' order by loaded_at desc limit 1") == [
+        (None,)
+    ]
 
 
 def test_with_no_archive_the_previous_rows_and_rejects_stay(tmp_path):
@@ -97,8 +101,9 @@ def test_with_no_archive_the_previous_rows_and_rejects_stay(tmp_path):
     shutil.rmtree(tmp_path / "state" / "archive")
     _, checks = _materialize(tmp_path, catalogue)
     assert _models(tmp_path, "my_cards") == before
-    assert ("org__broken.md", "yaml") in set(_query(tmp_path, "select record_id, check_name from ops.quarantine "
-                                                              "where source_name = 'my_cards'"))
+    assert ("org__broken.md", "yaml") in set(
+        _query(tmp_path, "select record_id, check_name from ops.quarantine where source_name = 'my_cards'")
+    )
     assert "no archived snapshot" in checks[("sources/my_cards", "source_read_cleanly")].description
 
 
@@ -115,8 +120,14 @@ def test_a_source_removed_from_the_catalogue_is_dropped_and_counted(tmp_path):
 
 def _make_run(tmp_path, catalogue) -> str:
     """`make run`'s command in a scratch Dagster home: what a user sees on the terminal."""
-    done = subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=make_run_env(tmp_path, catalogue),
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "assets.run"],
+        cwd=PROJECT_ROOT,
+        env=make_run_env(tmp_path, catalogue),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout + done.stderr
 
@@ -140,8 +151,9 @@ def test_make_run_prints_a_short_summary_that_names_what_did_not_pass(tmp_path):
 
 
 def _what_if_run(job, instance, **config):
-    return job.execute_in_process(instance=instance, raise_on_error=False,
-                                  run_config={"ops": {"what_if_scenario": {"config": config}}} if config else None)
+    return job.execute_in_process(
+        instance=instance, raise_on_error=False, run_config={"ops": {"what_if_scenario": {"config": config}}} if config else None
+    )
 
 
 def _failure(result) -> str:
@@ -183,11 +195,14 @@ def test_a_what_if_lasts_until_dropped_and_a_failed_one_changes_nothing_even_thr
         assert [r[0] for r in published(costs_sql)] == ["cheap_clean", "default", "dirty_grid", "paper"]
 
         # A what-if may not take a preset's name, and dropping one that does not exist says which exist.
-        for config, reason in [({"enabled": True, "name": "paper", "pue": 1.5}, "'paper' is a preset's"),
-                               ({"enabled": True, "name": "x", "mfu": 1.5}, "mfu must be above 0 and at most 1"),
-                               ({"drop": ["nope"]}, "no what-if named 'nope' to drop (what-ifs: cheap_clean, dirty_grid)")]:
-            result = only_what_if.execute_in_process(instance=instance, raise_on_error=False,
-                                                     run_config={"ops": {"what_if_scenario": {"config": config}}})
+        for config, reason in [
+            ({"enabled": True, "name": "paper", "pue": 1.5}, "'paper' is a preset's"),
+            ({"enabled": True, "name": "x", "mfu": 1.5}, "mfu must be above 0 and at most 1"),
+            ({"drop": ["nope"]}, "no what-if named 'nope' to drop (what-ifs: cheap_clean, dirty_grid)"),
+        ]:
+            result = only_what_if.execute_in_process(
+                instance=instance, raise_on_error=False, run_config={"ops": {"what_if_scenario": {"config": config}}}
+            )
             assert not result.success and reason in _failure(result)
 
         assert _what_if_run(job, instance, drop=["cheap_clean", "dirty_grid"]).success
@@ -208,13 +223,20 @@ def test_a_step_that_raises_does_not_leave_the_working_database_open(tmp_path):
 
 def test_make_run_reports_an_invalid_catalogue_in_one_message_before_any_work(tmp_path):
     _, catalogue = _setup(tmp_path, "sources:\n  - {name: my_cards, kind: hf_model_cards, repo_ids: ['bad id!']}\n")
-    done = subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=make_run_env(tmp_path, catalogue),
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "assets.run"],
+        cwd=PROJECT_ROOT,
+        env=make_run_env(tmp_path, catalogue),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [
         f"The sources catalogue is not valid, nothing was run: {catalogue}: source #1 (my_cards): `repo_ids` entry "
         "'bad id!' is not a Hub repo id: Repo id must use alphanumeric chars, '-', '_' or '.'. The name cannot start or "
-        "end with '-' or '.' and the maximum length is 96: 'bad id!'."]
+        "end with '-' or '.' and the maximum length is 96: 'bad id!'."
+    ]
     assert not (tmp_path / "out").exists()
 
 
@@ -225,8 +247,16 @@ def test_a_working_database_held_by_another_process_is_reported_in_seconds_not_m
 
     db = build_resources(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")["warehouse_db"]
     (tmp_path / "state").mkdir()  # the holder opens the file first, before the resource has made its folder
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
-                               "print('ready', flush=True); time.sleep(120)", db.database], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(120)",
+            db.database,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         started = time.monotonic()
@@ -262,8 +292,7 @@ def test_content_that_suddenly_shrinks_keeps_its_archived_version_and_names_the_
         assert not check.passed and "a.csv: " in check.description and "archived version" in check.description
         assert check.metadata["stale_since"].value == datetime.now(UTC).date().isoformat()
     # told to accept it, the source takes the smaller file
-    catalogue.write_text("sources:\n  - {name: runs, kind: epoch_benchmarks, benchmark: gpqa_diamond, path: runs, "
-                         "shrink_guard: false}\n")
+    catalogue.write_text("sources:\n  - {name: runs, kind: epoch_benchmarks, benchmark: gpqa_diamond, path: runs, shrink_guard: false}\n")
     _materialize(tmp_path, catalogue)
     assert _query(tmp_path, scores) == [(16,)]
 
@@ -319,8 +348,10 @@ def test_a_source_whose_step_fails_outside_its_data_leaves_the_rest_running_on_i
         assert result.success  # every step ran: the other source's new card is published
         with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
             published = {r[0] for r in con.execute("select model_id from core.models").fetchall()}
-            stale = con.execute("select source_name, stale_since from source_loads qualify row_number() over "
-                                "(partition by source_name order by loaded_at desc) = 1 and stale_since is not null").fetchall()
+            stale = con.execute(
+                "select source_name, stale_since from source_loads qualify row_number() over "
+                "(partition by source_name order by loaded_at desc) = 1 and stale_since is not null"
+            ).fetchall()
         assert "another/model" in published and before <= published
         today = datetime.now(UTC).date().isoformat()
         assert stale == [("my_cards", today)]
@@ -328,8 +359,14 @@ def test_a_source_whose_step_fails_outside_its_data_leaves_the_rest_running_on_i
         run = instance.get_run_by_id(result.run_id)
         assert run.tags[STALE_TAG] == "my_cards"
         from assets.resources import LedgerPaths
-        lines = summarise(instance, result.run_id, LedgerPaths(data_dir=str(DATA_DIR), out_dir=str(tmp_path / "out"),
-                                                               state_dir=str(tmp_path / "state"), sources_file=str(catalogue)))
+
+        lines = summarise(
+            instance,
+            result.run_id,
+            LedgerPaths(
+                data_dir=str(DATA_DIR), out_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "state"), sources_file=str(catalogue)
+            ),
+        )
         assert "success with warnings (stale data: my_cards)" in lines[0]
         assert any("No space left on device" in line for line in lines)
 
@@ -348,14 +385,12 @@ def test_a_publish_that_fails_leaves_every_output_as_it_was(tmp_path, monkeypatc
     job = defs.resolve_job_def("refresh_everything")
 
     def snapshot():
-        return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(out.rglob("*")) if p.is_file()}
+        return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.rglob("*")) if p.is_file()}
 
     with dg.instance_for_test() as instance:
         assert job.execute_in_process(instance=instance).success
         before = snapshot()
-        assert {"tables/model_comparison.csv", "report/index.html", "charts/gpqa_vs_compute_chart.svg",
-                "warehouse.duckdb"} <= set(before)
+        assert {"tables/model_comparison.csv", "report/index.html", "charts/gpqa_vs_compute_chart.svg", "warehouse.duckdb"} <= set(before)
         (tmp_path / "more" / "another__model.md").write_text("---\nmodel_name: another/model\n---\n")
         real_publish = warehouse.publish
 

@@ -22,7 +22,8 @@ FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCh
 json_values = st.recursive(
     st.none() | st.booleans() | st.floats(allow_nan=True, allow_infinity=True) | st.integers() | st.text(max_size=20),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=20)
+    max_leaves=20,
+)
 cells = st.one_of(st.text(max_size=12), st.floats(allow_nan=True).map(str), st.sampled_from(["", "NaN", "1e40", "-3", "=1+1", "0.5", "\n"]))
 
 
@@ -61,11 +62,19 @@ def test_cards_from_random_front_matter(meta, prefix, body):
     assert_well_formed(batch)
 
 
-ledger_facts = st.lists(st.fixed_dictionaries({
-    "quantity": st.sampled_from(["params_total", "training_tokens", "epochs", "gpu_hours", "weird"]),
-    "value": st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8), st.integers(), st.none()),
-    "unit": st.text(max_size=5), "kind": st.sampled_from(["reported", "estimated", "published", "rumour"]),
-    "source": st.text(max_size=10), "url": st.sampled_from(["https://x.org", "javascript:x", ""])}), max_size=6)
+ledger_facts = st.lists(
+    st.fixed_dictionaries(
+        {
+            "quantity": st.sampled_from(["params_total", "training_tokens", "epochs", "gpu_hours", "weird"]),
+            "value": st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8), st.integers(), st.none()),
+            "unit": st.text(max_size=5),
+            "kind": st.sampled_from(["reported", "estimated", "published", "rumour"]),
+            "source": st.text(max_size=10),
+            "url": st.sampled_from(["https://x.org", "javascript:x", ""]),
+        }
+    ),
+    max_size=6,
+)
 
 
 @FUZZ
@@ -110,8 +119,11 @@ def test_open_llm_leaderboard_from_random_rows(rows):
 @FUZZ
 @given(st.binary(max_size=500))
 def test_tables_from_random_bytes(raw):
-    for reader in (lambda b: epoch.read_models(raw, b), lambda b: epoch.read_benchmark(raw, b, benchmark="x"),
-                   lambda b: leaderboards.read_open_llm_leaderboard(raw, b)):
+    for reader in (
+        lambda b: epoch.read_models(raw, b),
+        lambda b: epoch.read_benchmark(raw, b, benchmark="x"),
+        lambda b: leaderboards.read_open_llm_leaderboard(raw, b),
+    ):
         batch = Batch("fuzz")
         reader(batch)
         assert_well_formed(batch)

@@ -37,11 +37,17 @@ def _halve_first_score(raw: bytes) -> bytes:
 def archive_env(tmp_path, monkeypatch):
     """Two card sources archived on two dates; on the second date one card reports a different GPQA score."""
     catalogue = tmp_path / "sources.yaml"
-    catalogue.write_text("sources:\n"
-                         f"  - {{name: cards_a, kind: hf_model_cards, path: {CARDS}}}\n"
-                         f"  - {{name: cards_b, kind: hf_model_cards, path: {CARDS}}}\n")
-    for name, value in (("LEDGER_SOURCES", catalogue), ("LEDGER_STATE_DIR", tmp_path / "state"),
-                        ("LEDGER_OUT_DIR", tmp_path / "out"), ("LEDGER_ARCHIVE_DIR", tmp_path / "archive")):
+    catalogue.write_text(
+        "sources:\n"
+        f"  - {{name: cards_a, kind: hf_model_cards, path: {CARDS}}}\n"
+        f"  - {{name: cards_b, kind: hf_model_cards, path: {CARDS}}}\n"
+    )
+    for name, value in (
+        ("LEDGER_SOURCES", catalogue),
+        ("LEDGER_STATE_DIR", tmp_path / "state"),
+        ("LEDGER_OUT_DIR", tmp_path / "out"),
+        ("LEDGER_ARCHIVE_DIR", tmp_path / "archive"),
+    ):
         monkeypatch.setenv(name, str(value))
     files = _card_files()
     changed_name, changed = next((n, raw) for n, raw in files if b"GPQA" in raw and b"value: " in raw)
@@ -85,8 +91,7 @@ def test_a_backfill_parses_each_date_with_one_process_per_source_then_one_writer
         assert not sensor(dg.build_sensor_context(instance=instance, resources=defs.resources)).run_requests  # nothing new the second time
 
         for snapshot_date in DATES:
-            result = dg.execute_job(dg.reconstructable(history_backfill_job), instance=instance,
-                                    tags={"dagster/partition": snapshot_date})
+            result = dg.execute_job(dg.reconstructable(history_backfill_job), instance=instance, tags={"dagster/partition": snapshot_date})
             assert result.success
             events = [e for e in instance.all_logs(result.run_id) if e.dagster_event]
             launched = [e for e in events if e.dagster_event.event_type_value == "STEP_WORKER_STARTING"]
@@ -101,8 +106,9 @@ def test_a_backfill_parses_each_date_with_one_process_per_source_then_one_writer
         assert loaded.success
     database = archive_env / "state" / "warehouse.duckdb"
     with duckdb.connect(str(database), read_only=True) as con:
-        per_date = con.execute("select source_name, cast(snapshot_date as varchar), count(*) from history.models "
-                               "group by all order by 1, 2").fetchall()
+        per_date = con.execute(
+            "select source_name, cast(snapshot_date as varchar), count(*) from history.models group by all order by 1, 2"
+        ).fetchall()
         assert per_date == [(s, d, len(_card_files())) for s in ("cards_a", "cards_b") for d in DATES]
         changed = con.execute("""
             select count(*) from history.benchmarks a join history.benchmarks b
@@ -125,9 +131,17 @@ def test_the_runs_of_two_dates_can_execute_at_the_same_time(archive_env):
     with dg.DagsterInstance.from_config(str(home)) as instance:
         instance.add_dynamic_partitions(SNAPSHOT_DATES.name, DATES)
     dagster = str(Path(sys.executable).with_name("dagster"))
-    runs = [subprocess.Popen([dagster, "job", "execute", "-m", "assets.history", "-j", "history_backfill",
-                              "--tags", json.dumps({"dagster/partition": day})], env=env, cwd=PROJECT_ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for day in DATES]
+    runs = [
+        subprocess.Popen(
+            [dagster, "job", "execute", "-m", "assets.history", "-j", "history_backfill", "--tags", json.dumps({"dagster/partition": day})],
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for day in DATES
+    ]
     for run in runs:
         assert run.wait(timeout=300) == 0, run.stderr.read()[-2000:]
     with dg.DagsterInstance.from_config(str(home)) as instance:
@@ -137,6 +151,7 @@ def test_the_runs_of_two_dates_can_execute_at_the_same_time(archive_env):
         assert max(r.start_time for r in records) < min(r.end_time for r in records)  # they overlapped
     landed = {(p.parent.parent.name, p.parent.name) for p in (archive_env / "state" / "landing").rglob("*.parquet")}
     assert {day for _, day in landed} == {f"snapshot_date={day}" for day in DATES}
+
 
 def test_the_source_assets_archive_what_they_read(tmp_path, monkeypatch):
     from assets.definitions import build_definitions

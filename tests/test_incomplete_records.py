@@ -69,14 +69,20 @@ def _good_benchmark_rows(frame: pl.DataFrame) -> set[tuple[str, str]]:
 def _good_models(frame: pl.DataFrame) -> set[str]:
     """The notable-models rows that still have a name and are still language models by the reader's own rule."""
     name, domain, task = (pick(frame, *epoch.MODEL_COLUMNS[r]) for r in ("name", "domain", "task"))
-    return {" ".join(str(row[name]).split()) for row in frame.iter_rows(named=True) if row[name] is not None
-            and epoch.is_language_model(" ".join(str(row[name]).split()), row[domain] or "", row[task] or "", ("Language",),
-                                        epoch.LANGUAGE_MODEL_TASKS)}
+    return {
+        " ".join(str(row[name]).split())
+        for row in frame.iter_rows(named=True)
+        if row[name] is not None
+        and epoch.is_language_model(
+            " ".join(str(row[name]).split()), row[domain] or "", row[task] or "", ("Language",), epoch.LANGUAGE_MODEL_TASKS
+        )
+    }
 
 
 # A whole run per example: a few examples, and no shrinking (a failure's seed and share already say what to rerun).
-@settings(max_examples=3, deadline=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=3, deadline=None, phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.integers(0, 2**31), share=st.sampled_from([0.1, 0.3, 0.6]))
 def test_the_graph_materialises_and_keeps_every_good_record_when_real_fields_are_deleted(tmp_path_factory, seed, share):
     from assets.definitions import build_definitions
@@ -89,8 +95,9 @@ def test_the_graph_materialises_and_keeps_every_good_record_when_real_fields_are
     assert result.success, [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     with duckdb.connect(str(root / "out" / "warehouse.duckdb"), read_only=True) as con:
         for source in ("epoch_gpqa_diamond", "epoch_otis_mock_aime", "epoch_benchmark_runs"):
-            kept = set(con.execute("select model_name, score_raw from validated.benchmark_results where source_name = ?",
-                                   [source]).fetchall())
+            kept = set(
+                con.execute("select model_name, score_raw from validated.benchmark_results where source_name = ?", [source]).fetchall()
+            )
             missing = _good_benchmark_rows(damaged[source]) - kept
             assert not missing, (source, sorted(missing)[:5])
             # a row that lost its model or score is not silently gone: it is quarantined with a reason
@@ -99,14 +106,17 @@ def test_the_graph_materialises_and_keeps_every_good_record_when_real_fields_are
             score = pick(frame, *epoch.BENCHMARK_COLUMNS["score"])
             lost = frame.filter(pl.col(version).is_null() | pl.col(score).is_null()).height
             # (the reader quarantines under the source's name, validation under the table's, the record kept whole)
-            quarantined = con.execute("""
+            quarantined = con.execute(
+                """
                 select count(*) from ops.quarantine
                 where (source_name = ? or (json_valid(raw_content) and json_extract_string(raw_content, '$.source_name') = ?))
                   and reason is not null""",
-                                      [source, source]).fetchone()[0]
+                [source, source],
+            ).fetchone()[0]
             assert quarantined >= lost, (source, quarantined, lost)
-        models = {r[0] for r in con.execute(
-            "select model_name from validated.models where source_name = 'epoch_notable_models'").fetchall()}
+        models = {
+            r[0] for r in con.execute("select model_name from validated.models where source_name = 'epoch_notable_models'").fetchall()
+        }
         assert _good_models(damaged["epoch_notable_models"]) <= models
         # every such model is in the comparison under `default`, with nulls where its fields were deleted
         compared = con.execute("""

@@ -23,8 +23,7 @@ def test_only_dependants_of_a_changed_source_are_rebuilt(tmp_path):
     shutil.copytree(PROJECT_ROOT / "data", tmp_path / "data")
     catalogue = tmp_path / "sources.yaml"
     catalogue.write_text((PROJECT_ROOT / "sources.yaml").read_text())
-    defs = build_definitions(catalogue_file=catalogue, data_dir=tmp_path / "data", out_dir=tmp_path / "out",
-                             state_dir=tmp_path / "state")
+    defs = build_definitions(catalogue_file=catalogue, data_dir=tmp_path / "data", out_dir=tmp_path / "out", state_dir=tmp_path / "state")
     everything = defs.resolve_implicit_global_asset_job_def()
     sources = {key for key in defs.get_repository_def().asset_graph.get_all_asset_keys() if key.path[0] == "sources"}
     with dg.instance_for_test() as instance:
@@ -44,8 +43,11 @@ def test_only_dependants_of_a_changed_source_are_rebuilt(tmp_path):
         assert everything.get_subset(asset_selection={key}).execute_in_process(instance=instance).success
         tick = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=tick.cursor)
         graph = defs.get_repository_def().asset_graph
-        expected = {k.to_user_string() for k in graph.get_all_asset_keys()
-                    if k in dg.AssetSelection.assets(key).downstream(include_self=False).resolve(graph)}
+        expected = {
+            k.to_user_string()
+            for k in graph.get_all_asset_keys()
+            if k in dg.AssetSelection.assets(key).downstream(include_self=False).resolve(graph)
+        }
         assert requested(tick) == expected
         assert "validated/paper_table2" in expected and "marts/hardware_comparison" in expected
         assert "validated/models" not in expected and "costs/model_costs" not in expected

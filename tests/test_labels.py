@@ -13,7 +13,7 @@ def _check(points, width, height):
     assert len(placements) == len(points)
     boxes = [p.box for p in placements]
     for i, a in enumerate(boxes):
-        assert not any(a.overlaps(b) for b in boxes[i + 1:])
+        assert not any(a.overlaps(b) for b in boxes[i + 1 :])
         assert not any(a.overlaps(Box(x - POINT_PX, y - POINT_PX, x + POINT_PX, y + POINT_PX)) for x, y, _ in points)
         assert a.x0 >= 0 and a.y0 >= 0 and a.x1 <= width and a.y1 <= height
 
@@ -37,8 +37,14 @@ def test_large_scatters_show_a_sample_that_keeps_the_frontier():
 
     gen = np.random.default_rng(1)
     n = 20_000
-    frame = pl.DataFrame({"model": [f"m{i}" for i in range(n)], "model_type": gen.choice(["Vanilla", "Distilled"], n),
-                          "training_flops": 10 ** gen.uniform(20, 26, n), "gpqa_diamond": gen.uniform(0, 100, n)})
+    frame = pl.DataFrame(
+        {
+            "model": [f"m{i}" for i in range(n)],
+            "model_type": gen.choice(["Vanilla", "Distilled"], n),
+            "training_flops": 10 ** gen.uniform(20, 26, n),
+            "gpqa_diamond": gen.uniform(0, 100, n),
+        }
+    )
     shown = display_sample(frame, "training_flops", "gpqa_diamond")
     assert shown.height == MAX_LABELLED_POINTS
     frontier = set(pareto_frontier(frame, "training_flops", "gpqa_diamond")["model"])

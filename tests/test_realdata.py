@@ -51,8 +51,7 @@ def test_epoch_models_accepts_renamed_columns():
     epoch.read_models(csv, batch)
     facts = {f["quantity"]: f["value"] for f in batch.frames()["facts"].to_dicts()}
     # Epoch's dataset size counts datapoints (words, pairs or samples for some models), so it is not read as tokens
-    assert batch.models[0]["model_name"] == "Old-LM" and facts == {"params_total": 1e9, "training_flops": 6e19,
-                                                                   "training_datapoints": 1e10}
+    assert batch.models[0]["model_name"] == "Old-LM" and facts == {"params_total": 1e9, "training_flops": 6e19, "training_datapoints": 1e10}
 
 
 def test_epoch_benchmark_hub_with_byte_order_mark_and_version_suffixes():
@@ -69,7 +68,9 @@ def test_epoch_benchmark_hub_with_byte_order_mark_and_version_suffixes():
 
 def test_open_llm_leaderboard_keeps_its_gpqa_apart_from_gpqa_diamond():
     batch = Batch("oll")
-    leaderboards.read_open_llm_leaderboard(realdata("leaderboards", "open_llm_leaderboard_v2__huggingface_v2.sample.csv").read_bytes(), batch)
+    leaderboards.read_open_llm_leaderboard(
+        realdata("leaderboards", "open_llm_leaderboard_v2__huggingface_v2.sample.csv").read_bytes(), batch
+    )
     frames = batch.frames()
     benchmarks = set(frames["benchmarks"]["benchmark"])
     assert "open_llm_leaderboard:gpqa" in benchmarks and "gpqa_diamond" not in benchmarks
@@ -95,6 +96,7 @@ def test_lm_eval_samples_give_pass_at_1_as_the_paper_defines_it():
     leaderboards.read_lm_eval_samples(raw, name, batch, temperature=0.6, top_p=0.95)
     row = batch.frames()["benchmarks"].row(0, named=True)
     import json
+
     per_doc = [json.loads(line)["acc"] for line in raw.decode().splitlines() if line.strip()]
     assert row["score_pct"] == pytest.approx(100 * sum(per_doc) / len(per_doc))
     assert (row["model_name"], row["n_questions"], row["k"], row["temperature"], row["top_p"]) == ("Qwen/Qwen3-8B", 20, 1, 0.6, 0.95)
@@ -108,7 +110,12 @@ def test_pass_at_1_averages_per_question_first():
 
 def test_simple_evals_output():
     batch = Batch("simple_evals")
-    leaderboards.read_simple_evals(realdata("leaderboards", "simple_evals_output__gpqa_customgpt.json").read_bytes(),
-                                   "gpqa_customgpt.json", batch, model="customgpt", benchmark="gpqa_diamond")
+    leaderboards.read_simple_evals(
+        realdata("leaderboards", "simple_evals_output__gpqa_customgpt.json").read_bytes(),
+        "gpqa_customgpt.json",
+        batch,
+        model="customgpt",
+        benchmark="gpqa_diamond",
+    )
     row = batch.frames()["benchmarks"].row(0, named=True)
     assert (row["model_name"], row["benchmark"], row["score_pct"]) == ("customgpt", "gpqa_diamond", pytest.approx(10.0))

@@ -26,6 +26,7 @@ MARTS = ("model_comparison", "hardware_comparison", "distillation_pairs")
 
 def build(tmp_path):
     from assets.definitions import build_definitions
+
     return build_definitions(data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")
 
 
@@ -39,7 +40,8 @@ def marts(path: Path) -> dict:
     with duckdb.connect(str(path), read_only=True) as con:
         return {m: con.execute(f"select * from {m} order by all").fetchall() for m in MARTS} | {
             "raw_rows": con.execute("select count(*) from raw.models").fetchall(),
-            "quarantine": con.execute("select source_name, record_id, reason from quarantine order by all").fetchall()}
+            "quarantine": con.execute("select source_name, record_id, reason from quarantine order by all").fetchall(),
+        }
 
 
 def sha(path: Path) -> str:
@@ -74,8 +76,9 @@ print(count)
 def test_a_reader_holding_the_published_file_never_blocks_or_sees_half_a_state(tmp_path):
     assert run_in_process(tmp_path).success
     published, stop = tmp_path / "out" / "warehouse.duckdb", tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(published), str(stop)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published), str(stop)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     time.sleep(1.0)
     try:
         assert run_in_process(tmp_path).success
@@ -91,9 +94,16 @@ def _run_and_signal_at(tmp_path: Path, step: str, signum: int = signal.SIGKILL) 
     `signalled` (whether it reached the step) and `shown` (the lines it printed)."""
     # With Dagster's step events printed, so the watcher can see each step start.
     # Started with SIGINT ignored, as a shell starts a background job: the run must stop on it all the same.
-    process = subprocess.Popen([sys.executable, "-m", "assets.run", "--verbose"], cwd=PROJECT_ROOT, env=make_run_env(tmp_path),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assets.run", "--verbose"],
+        cwd=PROJECT_ROOT,
+        env=make_run_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
     sent, process.shown = threading.Event(), []
 
     def watch():
@@ -114,8 +124,9 @@ def _run_and_signal_at(tmp_path: Path, step: str, signum: int = signal.SIGKILL) 
 
 def _next_make_run(tmp_path: Path) -> subprocess.CompletedProcess:
     """The next `make run` on the same Dagster home: it must finish, not wait for a dead run's pool slot."""
-    return subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=make_run_env(tmp_path),
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=make_run_env(tmp_path), capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +137,7 @@ def baseline(tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize("step", ["sources__embedded_model_cards", "costs__model_costs", "outputs__report",
-                                  "publish__published_warehouse"])
+@pytest.mark.parametrize("step", ["sources__embedded_model_cards", "costs__model_costs", "outputs__report", "publish__published_warehouse"])
 def test_a_run_killed_anywhere_leaves_the_published_file_intact_and_the_next_run_succeeds(tmp_path, baseline, step):
     for folder in ("out", "state"):
         shutil.copytree(baseline / folder, tmp_path / folder)
@@ -136,8 +146,7 @@ def test_a_run_killed_anywhere_leaves_the_published_file_intact_and_the_next_run
     with duckdb.connect(str(published), read_only=True) as con:
         rows = con.execute("select count(*) from model_comparison").fetchall()[0][0]
     killed = _run_and_signal_at(tmp_path, step)
-    assert killed.signalled, f"the run never reached {step}: " + "".join(
-        line for line in killed.shown if " - DEBUG - " not in line)[-4000:]
+    assert killed.signalled, f"the run never reached {step}: " + "".join(line for line in killed.shown if " - DEBUG - " not in line)[-4000:]
     assert sha(published) == before  # unchanged, byte for byte
     with duckdb.connect(str(published), read_only=True) as con:  # and readable, with every row
         assert con.execute("select count(*) from model_comparison").fetchall()[0][0] == rows > 0
@@ -185,18 +194,36 @@ def test_a_session_that_wrote_into_the_published_file_does_not_break_the_next_pu
     # A user opened out/warehouse.duckdb read-write and wrote: its WAL sits beside the file. The next publish
     # must leave a copy every new reader can open (it once failed them with "WAL does not match").
     from pipeline import warehouse
+
     assert run_in_process(tmp_path).success
     published = tmp_path / "out" / "warehouse.duckdb"
-    writer = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
-                               "con.execute('create table mine as select 1 as x'); print('ready', flush=True); time.sleep(120)",
-                               str(published)], stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+            "con.execute('create table mine as select 1 as x'); print('ready', flush=True); time.sleep(120)",
+            str(published),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert writer.stdout.readline().strip() == "ready"
         assert Path(f"{published}.wal").exists()
         warehouse.publish(tmp_path / "state" / "warehouse.duckdb", published)
-        reader = subprocess.run([sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
-                                 "print(con.execute('select count(*) from model_comparison').fetchone()[0])", str(published)],
-                                capture_output=True, text=True, timeout=60)
+        reader = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+                "print(con.execute('select count(*) from model_comparison').fetchone()[0])",
+                str(published),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert reader.returncode == 0 and int(reader.stdout) > 0, reader.stderr
     finally:
         writer.kill()

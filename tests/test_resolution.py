@@ -15,23 +15,40 @@ def records(rows):
 
 
 def mentions(rows):
-    return pl.DataFrame([{"source_name": s, "model_name": n, "tables": "benchmark_results", "rows": 1} for s, n in rows],
-                        schema={"source_name": pl.Utf8, "model_name": pl.Utf8, "tables": pl.Utf8, "rows": pl.Int64})
+    return pl.DataFrame(
+        [{"source_name": s, "model_name": n, "tables": "benchmark_results", "rows": 1} for s, n in rows],
+        schema={"source_name": pl.Utf8, "model_name": pl.Utf8, "tables": pl.Utf8, "rows": pl.Int64},
+    )
 
 
 ALIASES = pl.DataFrame({"alias": ["Qwen/Qwen3-8B-Base"], "model_id": ["Qwen/Qwen3-8B"]})
 
 
 def test_records_merge_across_sources_in_catalogue_order():
-    result = resolve(records([
-        {"source_name": "cards", "model_name": "deepseek-ai/DeepSeek-V3", "ledger_id": "deepseek-ai/DeepSeek-V3",
-         "aliases": "DeepSeek-V3|Deepseek V3"},
-        {"source_name": "epoch", "model_name": "DeepSeek-V3"},
-        {"source_name": "epoch", "model_name": "Qwen3-Max"},
-        {"source_name": "cards", "model_name": "Qwen/Qwen3-8B", "ledger_id": "Qwen/Qwen3-8B"},
-        {"source_name": "hub", "model_name": "unsloth/Qwen3-8B-GGUF", "hub_id": "unsloth/Qwen3-8B-GGUF", "base_model": "Qwen/Qwen3-8B-Base"},
-    ]), mentions([("epoch_gpqa", "claude-3-7-sonnet-20250219"), ("epoch_gpqa", "DeepSeek-V3"), ("paper", "Deepseek V3")]),
-        ALIASES, ["cards", "epoch", "hub", "epoch_gpqa", "paper"])
+    result = resolve(
+        records(
+            [
+                {
+                    "source_name": "cards",
+                    "model_name": "deepseek-ai/DeepSeek-V3",
+                    "ledger_id": "deepseek-ai/DeepSeek-V3",
+                    "aliases": "DeepSeek-V3|Deepseek V3",
+                },
+                {"source_name": "epoch", "model_name": "DeepSeek-V3"},
+                {"source_name": "epoch", "model_name": "Qwen3-Max"},
+                {"source_name": "cards", "model_name": "Qwen/Qwen3-8B", "ledger_id": "Qwen/Qwen3-8B"},
+                {
+                    "source_name": "hub",
+                    "model_name": "unsloth/Qwen3-8B-GGUF",
+                    "hub_id": "unsloth/Qwen3-8B-GGUF",
+                    "base_model": "Qwen/Qwen3-8B-Base",
+                },
+            ]
+        ),
+        mentions([("epoch_gpqa", "claude-3-7-sonnet-20250219"), ("epoch_gpqa", "DeepSeek-V3"), ("paper", "Deepseek V3")]),
+        ALIASES,
+        ["cards", "epoch", "hub", "epoch_gpqa", "paper"],
+    )
     resolution = {(s, n): m for s, n, m, _, _ in result["resolution"].iter_rows()}
     assert resolution[("epoch", "DeepSeek-V3")] == "deepseek-ai/DeepSeek-V3"
     assert resolution[("epoch_gpqa", "DeepSeek-V3")] == "deepseek-ai/DeepSeek-V3"
@@ -45,10 +62,20 @@ def test_records_merge_across_sources_in_catalogue_order():
 
 
 def test_run_suffixes_are_stripped_when_matching_benchmark_versions():
-    result = resolve(records([{"source_name": "cards", "model_name": "anthropic/claude-3-7-sonnet-20250219",
-                               "ledger_id": "anthropic/claude-3-7-sonnet-20250219"}]),
-                     mentions([("epoch", "claude-3-7-sonnet-20250219_32K"), ("epoch", "o1-2024-12-17_high")]),
-                     ALIASES, ["cards", "epoch"])
+    result = resolve(
+        records(
+            [
+                {
+                    "source_name": "cards",
+                    "model_name": "anthropic/claude-3-7-sonnet-20250219",
+                    "ledger_id": "anthropic/claude-3-7-sonnet-20250219",
+                }
+            ]
+        ),
+        mentions([("epoch", "claude-3-7-sonnet-20250219_32K"), ("epoch", "o1-2024-12-17_high")]),
+        ALIASES,
+        ["cards", "epoch"],
+    )
     resolution = {n: m for _, n, m, _, _ in result["resolution"].iter_rows()}
     assert resolution["claude-3-7-sonnet-20250219_32K"] == "anthropic/claude-3-7-sonnet-20250219"
     assert [u["model_name"] for u in result["unmatched"].to_dicts()] == ["o1-2024-12-17_high"]
@@ -93,12 +120,16 @@ def test_a_path_tail_of_another_organisation_takes_over_nothing_in_either_order(
 
 
 def test_a_declared_alias_that_names_another_model_is_refused_in_either_order():
-    claim = {"source_name": "cards", "record_id": "a.md", "model_name": "Helpful", "ledger_id": "evil/helpful",
-             "aliases": "Qwen3-8B|helpful-v1"}
+    claim = {
+        "source_name": "cards",
+        "record_id": "a.md",
+        "model_name": "Helpful",
+        "ledger_id": "evil/helpful",
+        "aliases": "Qwen3-8B|helpful-v1",
+    }
     qwen_hub_card = {**QWEN_CARD, "model_name": "Qwen/Qwen3-8B", "aliases": "Qwen3-8B"}  # its bare name only an alias
     evil_claim = {**claim, "organization": "Evil"}  # an organisation that does not agree with Qwen's changes nothing
-    for rows in ([claim, QWEN_CARD, QWEN], [QWEN_CARD, claim, QWEN], [evil_claim, qwen_hub_card, QWEN],
-                 [qwen_hub_card, evil_claim, QWEN]):
+    for rows in ([claim, QWEN_CARD, QWEN], [QWEN_CARD, claim, QWEN], [evil_claim, qwen_hub_card, QWEN], [qwen_hub_card, evil_claim, QWEN]):
         resolution, result = _resolved(rows, [("gpqa", "Qwen3-8B"), ("gpqa", "helpful-v1")])
         qwen = next(r for r in rows if r.get("ledger_id") == "Qwen/Qwen3-8B")
         assert resolution[("cards", qwen["model_name"])] == resolution[("epoch", "Qwen3-8B")] == "Qwen/Qwen3-8B"
@@ -118,8 +149,14 @@ def test_lookalike_letters_give_a_name_a_key_of_its_own():
 
 
 def test_an_earlier_sources_alias_names_a_later_sources_record_but_not_the_other_way():
-    card = {"source_name": "cards", "record_id": "o3.md", "model_name": "openai/o3-mini-2025-01-31",
-            "ledger_id": "openai/o3-mini-2025-01-31", "aliases": "o3-mini", "organization": "OpenAI"}
+    card = {
+        "source_name": "cards",
+        "record_id": "o3.md",
+        "model_name": "openai/o3-mini-2025-01-31",
+        "ledger_id": "openai/o3-mini-2025-01-31",
+        "aliases": "o3-mini",
+        "organization": "OpenAI",
+    }
     epoch = {"source_name": "epoch", "record_id": "row 2", "model_name": "o3-mini", "organization": "OpenAI"}
     resolution, result = _resolved([card, epoch])
     assert resolution[("epoch", "o3-mini")] == "openai/o3-mini-2025-01-31" and result["refused"].height == 0

@@ -69,9 +69,31 @@ def _baseline(snapshot: str):
     return BASELINE[snapshot]
 
 
-CELLS = (st.text(max_size=40) | st.sampled_from(["", "1,5", "1e400", "-1", "NaN", "inf", "0x10", "None", "null", "TRUE",
-                                                 '"', '""', "a,b", "line\nbreak", "=cmd()", "\ufeff", "2025-13-45"])
-         | st.just("y" * 20_000))
+CELLS = (
+    st.text(max_size=40)
+    | st.sampled_from(
+        [
+            "",
+            "1,5",
+            "1e400",
+            "-1",
+            "NaN",
+            "inf",
+            "0x10",
+            "None",
+            "null",
+            "TRUE",
+            '"',
+            '""',
+            "a,b",
+            "line\nbreak",
+            "=cmd()",
+            "\ufeff",
+            "2025-13-45",
+        ]
+    )
+    | st.just("y" * 20_000)
+)
 
 
 @FUZZ
@@ -86,10 +108,13 @@ def test_one_cell_of_a_real_table_in_any_shape_costs_at_most_its_row(snapshot, r
 
 
 @FUZZ
-@given(snapshot=st.sampled_from(sorted(TABLES)), column=st.integers(0, 200),
-       operation=st.sampled_from(["drop", "duplicate", "rename", "ragged_row", "truncate", "header_only", "latin1_byte",
-                                  "crlf", "bom"]),
-       text=st.text(max_size=20), cut=st.floats(0, 1))
+@given(
+    snapshot=st.sampled_from(sorted(TABLES)),
+    column=st.integers(0, 200),
+    operation=st.sampled_from(["drop", "duplicate", "rename", "ragged_row", "truncate", "header_only", "latin1_byte", "crlf", "bom"]),
+    text=st.text(max_size=20),
+    cut=st.floats(0, 1),
+)
 def test_a_real_table_changed_in_its_structure_is_read_or_refused_never_raises(snapshot, column, operation, text, cut):
     frame = _table(snapshot)
     name = frame.columns[column % frame.width]
@@ -127,9 +152,14 @@ def test_a_real_table_changed_in_its_structure_is_read_or_refused_never_raises(s
         assert batch.rejects or operation in ("header_only", "truncate", "drop", "rename")
 
 
-RETYPES = {"list": lambda c: pl.concat_list([c]), "integer": lambda c: pl.lit(7), "binary": lambda c: c.cast(pl.Binary),
-           "struct": lambda c: pl.struct(c.alias("inner")), "null": lambda c: pl.lit(None, pl.Null),
-           "boolean": lambda c: pl.lit(True)}
+RETYPES = {
+    "list": lambda c: pl.concat_list([c]),
+    "integer": lambda c: pl.lit(7),
+    "binary": lambda c: c.cast(pl.Binary),
+    "struct": lambda c: pl.struct(c.alias("inner")),
+    "null": lambda c: pl.lit(None, pl.Null),
+    "boolean": lambda c: pl.lit(True),
+}
 
 
 @FUZZ
@@ -153,12 +183,21 @@ def _document(*parts: str):
 
 
 DOCUMENTS = {  # real JSON file -> (the name it is read under, the source that reads it)
-    "lm_eval": (("leaderboards", "lm_eval__meta-llama__Llama-3.1-8B__results_2025-03-06T22-33-41.820962.json"),
-                "results_2025-03-06T22-33-41.json", Source("fuzz", "lm_eval")),
-    "simple_evals": (("leaderboards", "simple_evals_output__gpqa_customgpt.json"), "gpqa.json",
-                     Source("fuzz", "simple_evals", options={"model": "some/model", "benchmark": "gpqa_diamond"})),
-    "hub_api": (("model_cards", "hf_api_json", "deepseek-ai__DeepSeek-R1-Distill-Llama-8B.model.json"),
-                "deepseek-ai__DeepSeek-R1-Distill-Llama-8B.model.json", Source("fuzz", "hf_model_cards")),
+    "lm_eval": (
+        ("leaderboards", "lm_eval__meta-llama__Llama-3.1-8B__results_2025-03-06T22-33-41.820962.json"),
+        "results_2025-03-06T22-33-41.json",
+        Source("fuzz", "lm_eval"),
+    ),
+    "simple_evals": (
+        ("leaderboards", "simple_evals_output__gpqa_customgpt.json"),
+        "gpqa.json",
+        Source("fuzz", "simple_evals", options={"model": "some/model", "benchmark": "gpqa_diamond"}),
+    ),
+    "hub_api": (
+        ("model_cards", "hf_api_json", "deepseek-ai__DeepSeek-R1-Distill-Llama-8B.model.json"),
+        "deepseek-ai__DeepSeek-R1-Distill-Llama-8B.model.json",
+        Source("fuzz", "hf_model_cards"),
+    ),
 }
 _LOADED = {}
 
@@ -239,8 +278,11 @@ def test_a_whole_run_over_mutants_beside_good_files_keeps_every_good_record(tmp_
     for k in range(MUTANTS):
         column = rng.choice(frame.columns)
         changed = frame.with_columns(pl.col("Model") + f" m{k}").with_columns(
-            pl.when(pl.int_range(pl.len()) == rng.randrange(frame.height)).then(pl.lit(rng.choice(["", "1,5", "x" * 300, "NaN"])))
-            .otherwise(pl.col(column)).alias(column))
+            pl.when(pl.int_range(pl.len()) == rng.randrange(frame.height))
+            .then(pl.lit(rng.choice(["", "1,5", "x" * 300, "NaN"])))
+            .otherwise(pl.col(column))
+            .alias(column)
+        )
         raw = _csv(changed)
         if k % 2:  # and a broken row
             lines = raw.split(b"\n")
@@ -263,28 +305,51 @@ def test_a_whole_run_over_mutants_beside_good_files_keeps_every_good_record(tmp_
     assert result.success, [e.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     good_names = [p.name for p in good_cards]
     with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
+
         def count(sql, params=()):
             return con.execute(sql, list(params)).fetchall()[0][0]
 
         # every good card's model and facts, and every row of the good table, validated
         placeholders = ",".join("?" * len(good_names))
-        assert count(f"select count(*) from validated.models where source_name = 'cards' and record_id in ({placeholders})",
-                     good_names) == len(good_names)
+        assert count(
+            f"select count(*) from validated.models where source_name = 'cards' and record_id in ({placeholders})", good_names
+        ) == len(good_names)
         alone = _read(Source("x", "hf_model_cards"), good_cards[0].name, good_cards[0].read_bytes())[0]
-        assert count("select count(*) from validated.model_facts where source_name = 'cards' and record_id = ?",
-                     [good_cards[0].name]) == alone["facts"].height
+        assert (
+            count("select count(*) from validated.model_facts where source_name = 'cards' and record_id = ?", [good_cards[0].name])
+            == alone["facts"].height
+        )
         good_rows = _records(_read(Source("x", "epoch_models"), "t.csv", good_epoch.read_bytes())[0])
-        assert count("select (select count(*) from raw.models where source_name = 'good_epoch') + "
-                     "(select count(*) from raw.model_facts where source_name = 'good_epoch')") == good_rows
-        assert count("select count(*) from ops.quarantine where source_name = 'good_epoch' or "
-                     "try(json_extract_string(raw_content, '$.source_name')) = 'good_epoch'") == 0
+        assert (
+            count(
+                "select (select count(*) from raw.models where source_name = 'good_epoch') + "
+                "(select count(*) from raw.model_facts where source_name = 'good_epoch')"
+            )
+            == good_rows
+        )
+        assert (
+            count(
+                "select count(*) from ops.quarantine where source_name = 'good_epoch' or "
+                "try(json_extract_string(raw_content, '$.source_name')) = 'good_epoch'"
+            )
+            == 0
+        )
         # each mutant was read or quarantined, with a reason
         for k in range(MUTANTS * 3):
             name = f"mutant__card-{k}.md"
-            assert count("select count(*) from raw.models where source_name = 'cards' and record_id = ?", [name]) + \
-                count("select count(*) from ops.quarantine where record_id = ?", [name]) > 0, name
+            assert (
+                count("select count(*) from raw.models where source_name = 'cards' and record_id = ?", [name])
+                + count("select count(*) from ops.quarantine where record_id = ?", [name])
+                > 0
+            ), name
         for entry in entries[2:]:
-            assert count("select (select count(*) from raw.models where source_name = ?) + "
-                         "(select count(*) from raw.benchmark_results where source_name = ?) + "
-                         "(select count(*) from ops.quarantine where source_name = ?)", [entry["name"]] * 3) > 0, entry["name"]
+            assert (
+                count(
+                    "select (select count(*) from raw.models where source_name = ?) + "
+                    "(select count(*) from raw.benchmark_results where source_name = ?) + "
+                    "(select count(*) from ops.quarantine where source_name = ?)",
+                    [entry["name"]] * 3,
+                )
+                > 0
+            ), entry["name"]
         assert count("select count(*) from ops.quarantine where coalesce(reason, '') = ''") == 0

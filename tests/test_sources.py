@@ -32,11 +32,22 @@ def test_card_front_matter_keeps_base_model_and_teacher():
     assert row["distilled"] and row["distilled_basis"] == "ledger.method = distillation"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("4.67M", (4.67e6, 3)), ("0.43", (0.43, 2)), ("7.49E+23", (7.49e23, 3)), ("2.01E-01", (0.201, 3)),
-    ("730.0", (730.0, 4)), ("2040", (2040.0, 3)), ("10", (10.0, 1)), ("1,052.6", (1052.6, 5)),
-    ("n/a", (None, None)), ("", (None, None)), (None, (None, None)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("4.67M", (4.67e6, 3)),
+        ("0.43", (0.43, 2)),
+        ("7.49E+23", (7.49e23, 3)),
+        ("2.01E-01", (0.201, 3)),
+        ("730.0", (730.0, 4)),
+        ("2040", (2040.0, 3)),
+        ("10", (10.0, 1)),
+        ("1,052.6", (1052.6, 5)),
+        ("n/a", (None, None)),
+        ("", (None, None)),
+        (None, (None, None)),
+    ],
+)
 def test_printed_numbers_parse_with_their_precision(text, expected):
     assert paper_table.parse_printed_number(text) == expected
 
@@ -63,8 +74,7 @@ def test_paper_table2_is_nine_cells():
 def test_reference_tables_cover_the_required_accelerators_and_scenarios():
     accelerators = reference.read_accelerators(DATA_DIR / "reference" / "accelerators.csv")
     peaks = dict(accelerators.select("accelerator_id", "peak_bf16_dense_tflops").iter_rows())
-    assert peaks == {"a100_sxm_80gb": 312, "l40s": 362.05, "h100_sxm": 989.4, "h200_sxm": 989.5,
-                     "b200": 2250, "mi300x": 1307.4}
+    assert peaks == {"a100_sxm_80gb": 312, "l40s": 362.05, "h100_sxm": 989.4, "h200_sxm": 989.5, "b200": 2250, "mi300x": 1307.4}
     assert accelerators["datasheet_url"].str.starts_with("https://").all()
     scenarios = reference.read_scenarios(DATA_DIR / "reference" / "scenarios.yaml")
     assert set(scenarios["scenarios"]["scenario"]) >= {"paper", "default"}
@@ -83,8 +93,10 @@ def test_unreadable_cards_become_quarantine_rows_not_crashes():
     assert sorted(m["model_name"] for m in batch.models) == ["org/plain", "org/tab"]
 
 
-@pytest.mark.parametrize("folder", [DATA_DIR / "model_cards", Path(__file__).parent / "hostile" / "cards",
-                                    DATA_DIR.parent.parent / "shared" / "realdata" / "model_cards"])
+@pytest.mark.parametrize(
+    "folder",
+    [DATA_DIR / "model_cards", Path(__file__).parent / "hostile" / "cards", DATA_DIR.parent.parent / "shared" / "realdata" / "model_cards"],
+)
 def test_the_fast_card_loader_gives_the_same_results_as_huggingface_hub(folder):
     if not folder.exists():
         pytest.skip(f"{folder} is absent")
@@ -117,6 +129,7 @@ def test_cards_parsed_on_two_cores_give_the_same_records_in_the_same_order(tmp_p
 
 def test_a_card_score_citing_a_paper_is_published_and_any_other_is_the_cards_own():
     from pipeline.sources.model_cards import score_kind
+
     assert score_kind("https://arxiv.org/abs/2602.20164") == "published"
     assert score_kind("https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboard") == "reported"
     assert score_kind(None) == "reported"
@@ -126,23 +139,38 @@ def test_a_card_score_citing_a_paper_is_published_and_any_other_is_the_cards_own
 
 def test_lm_eval_v03_results_with_bare_metric_names_are_read():
     from pipeline.sources import leaderboards
-    doc = {"results": {"hellaswag": {"acc": 0.57, "acc_stderr": 0.005, "acc_norm": 0.75, "acc_norm_stderr": 0.004},
-                       "wikitext": {"word_perplexity": 9.1, "byte_perplexity": 1.5}},
-           "versions": {"hellaswag": 0, "wikitext": 1},
-           "config": {"model": "hf-causal", "model_args": "pretrained=EleutherAI/pythia-1b", "num_fewshot": 0}}
+
+    doc = {
+        "results": {
+            "hellaswag": {"acc": 0.57, "acc_stderr": 0.005, "acc_norm": 0.75, "acc_norm_stderr": 0.004},
+            "wikitext": {"word_perplexity": 9.1, "byte_perplexity": 1.5},
+        },
+        "versions": {"hellaswag": 0, "wikitext": 1},
+        "config": {"model": "hf-causal", "model_args": "pretrained=EleutherAI/pythia-1b", "num_fewshot": 0},
+    }
     batch = Batch("lm")
     leaderboards.read_lm_eval_results(__import__("json").dumps(doc).encode(), "results.json", batch)
     rows = {(b["benchmark"], b["metric"]): b for b in batch.benchmarks}
-    assert set(rows) == {("lm_eval:hellaswag", "acc"), ("lm_eval:hellaswag", "acc_norm"),
-                         ("lm_eval:wikitext", "word_perplexity"), ("lm_eval:wikitext", "byte_perplexity")}
-    assert rows[("lm_eval:hellaswag", "acc")]["score_pct"] == pytest.approx(57.0) and rows[("lm_eval:hellaswag", "acc")]["model_name"] == "EleutherAI/pythia-1b"
+    assert set(rows) == {
+        ("lm_eval:hellaswag", "acc"),
+        ("lm_eval:hellaswag", "acc_norm"),
+        ("lm_eval:wikitext", "word_perplexity"),
+        ("lm_eval:wikitext", "byte_perplexity"),
+    }
+    assert (
+        rows[("lm_eval:hellaswag", "acc")]["score_pct"] == pytest.approx(57.0)
+        and rows[("lm_eval:hellaswag", "acc")]["model_name"] == "EleutherAI/pythia-1b"
+    )
     assert rows[("lm_eval:wikitext", "word_perplexity")]["score_pct"] is None  # a perplexity is no percent
 
 
 def test_a_card_perplexity_is_kept_unscaled_and_an_open_llm_v1_table_is_refused_not_read_as_empty():
     from pipeline.sources import leaderboards
-    card = ("---\nmodel-index:\n- name: m\n  results:\n  - task: {type: text-generation}\n    dataset: {name: WikiText, type: wikitext}\n"
-            "    metrics:\n    - {type: perplexity, value: 25.3}\n    - {type: accuracy, value: 0.61}\n---\nbody\n")
+
+    card = (
+        "---\nmodel-index:\n- name: m\n  results:\n  - task: {type: text-generation}\n    dataset: {name: WikiText, type: wikitext}\n"
+        "    metrics:\n    - {type: perplexity, value: 25.3}\n    - {type: accuracy, value: 0.61}\n---\nbody\n"
+    )
     batch = Batch("cards")
     model_cards.parse_card(card.encode(), "org__m.md", batch)
     scales = {b["metric"]: (b["scale"], b["score_pct"]) for b in batch.benchmarks}
@@ -157,8 +185,12 @@ def test_a_ragged_row_costs_that_row_not_its_file():
     from pipeline.sources.tabular import RAGGED_ROW
 
     header = "Model version,Best score (across scorers),Release date,Organization,Country\n"
-    rows = ['m-1,0.5,2025-01-01,Org,US\n', 'm-2,0.6,2025-01-02,"Org, Inc",US,extra,cells\n', 'm-3,0.7,2025-01-03,Org,US,,\n',
-            '"m-4\nsecond line",0.8,2025-01-04,Org,US\n']
+    rows = [
+        "m-1,0.5,2025-01-01,Org,US\n",
+        'm-2,0.6,2025-01-02,"Org, Inc",US,extra,cells\n',
+        "m-3,0.7,2025-01-03,Org,US,,\n",
+        '"m-4\nsecond line",0.8,2025-01-04,Org,US\n',
+    ]
     batch = Batch("s")
     epoch.read_benchmark((header + "".join(rows)).encode(), batch, benchmark="GPQA diamond")
     assert [b["model_name"] for b in batch.benchmarks] == ["m-1", "m-3", "m-4\nsecond line"]  # a trailing comma is harmless

@@ -22,47 +22,56 @@ def run_all(catalogue, tmp_path, run_config=None):
 
     defs = build_definitions(catalogue_file=catalogue, data_dir=DATA_DIR, out_dir=tmp_path / "out", state_dir=tmp_path / "state")
     with dg.instance_for_test() as instance:
-        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance, raise_on_error=False,
-                                                                                 run_config=run_config)
-        checks = {(e.asset_check_evaluation_data.asset_key.to_user_string(), e.asset_check_evaluation_data.check_name):
-                  e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config
+        )
+        checks = {
+            (
+                e.asset_check_evaluation_data.asset_key.to_user_string(),
+                e.asset_check_evaluation_data.check_name,
+            ): e.asset_check_evaluation_data
+            for e in result.all_events
+            if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        }
     return result, checks
 
 
 def test_catalogue_errors_are_clear(tmp_path):
     bad = tmp_path / "sources.yaml"
-    for text, message in [("sources: {}", "top-level `sources:` list"),
-                          ("sources:\n  - {name: x, kind: nope, path: a}", "kind 'nope'"),
-                          ("sources:\n  - {name: x, kind: lm_eval}", "needs a `path`"),
-                          ("sources:\n  - {name: x, kind: lm_eval, path: a}\n  - {name: x, kind: lm_eval, path: b}", "duplicate name"),
-                          ("sources:\n  - {name: ../evil, kind: lm_eval, path: a}", "lower-case"),
-                          ("sources: []", "is empty: there is nothing to read"),
-                          ("sources:\n  - {name: x, kind: hf_model_cards, repo_ids: [ok/model, 'not a repo!']}",
-                           r"source #1 \(x\): `repo_ids` entry 'not a repo!' is not a Hub repo id"),
-                          ("sources:\n  - {name: x, kind: hf_model_cards, repo_ids: 7}", "must be a list of Hub repo ids"),
-                          ("sources:\n  - {name: x, kind: lm_eval, url: 'http://example.org/r.json'}", "`url`: refusing http URL"),
-                          ("sources:\n  - {name: x, kind: lm_eval, url: 'https://u:pw@example.org/r.json'}", "user name or password"),
-                          ("sources:\n  - {name: x, kind: lm_eval, path: [a, b]}", "`path` must be a string"),
-                          ("sources:\n  - {name: x, kind: hf_model_cards, path: ../../../../../../proc/self/environ}",
-                           "is under /proc, a system location"),
-                          ("sources:\n  - {name: x, kind: epoch_models, path: /etc/passwd}", "is under /etc"),
-                          ("sources:\n  - {name: x, kind: hf_model_cards, path: ~/.cache/huggingface}", "hidden folder"),
-                          ("sources:\n  - {name: x, kind: hf_model_cards, path: '" + str(Path.home()) + "/.ssh'}",
-                           "hidden folder ~/.ssh"),
-                          # every option is one the kind takes, of its type (pipeline/sources/kinds.py)
-                          ("sources:\n  - {name: x, kind: lm_eval, path: a, modle: m}",
-                           r"option `modle` is not one a lm_eval source takes \(it takes: citation, .*model"),
-                          ("sources:\n  - {name: x, kind: simple_evals, path: a, model: m}", "option `benchmark` is required"),
-                          ("sources:\n  - {name: x, kind: paper_table, path: a, table: table3}",
-                           "option `table` must be one of table1, table2, not 'table3'"),
-                          ("sources:\n  - {name: x, kind: epoch_benchmarks, path: a, benchmark: 5}",
-                           "option `benchmark` must be text, not int"),
-                          ("sources:\n  - {name: x, kind: lm_eval, path: a, temperature: hot}",
-                           "option `temperature` must be a number, not str"),
-                          ("sources:\n  - {name: x, kind: epoch_models, path: a, shrink_guard: 'no'}",
-                           "option `shrink_guard` must be true or false"),
-                          ("sources:\n  - {name: x, kind: lm_eval, path: a, refresh: hourly}",
-                           "refresh 'hourly' is not one of daily, weekly, manual")]:
+    for text, message in [
+        ("sources: {}", "top-level `sources:` list"),
+        ("sources:\n  - {name: x, kind: nope, path: a}", "kind 'nope'"),
+        ("sources:\n  - {name: x, kind: lm_eval}", "needs a `path`"),
+        ("sources:\n  - {name: x, kind: lm_eval, path: a}\n  - {name: x, kind: lm_eval, path: b}", "duplicate name"),
+        ("sources:\n  - {name: ../evil, kind: lm_eval, path: a}", "lower-case"),
+        ("sources: []", "is empty: there is nothing to read"),
+        (
+            "sources:\n  - {name: x, kind: hf_model_cards, repo_ids: [ok/model, 'not a repo!']}",
+            r"source #1 \(x\): `repo_ids` entry 'not a repo!' is not a Hub repo id",
+        ),
+        ("sources:\n  - {name: x, kind: hf_model_cards, repo_ids: 7}", "must be a list of Hub repo ids"),
+        ("sources:\n  - {name: x, kind: lm_eval, url: 'http://example.org/r.json'}", "`url`: refusing http URL"),
+        ("sources:\n  - {name: x, kind: lm_eval, url: 'https://u:pw@example.org/r.json'}", "user name or password"),
+        ("sources:\n  - {name: x, kind: lm_eval, path: [a, b]}", "`path` must be a string"),
+        ("sources:\n  - {name: x, kind: hf_model_cards, path: ../../../../../../proc/self/environ}", "is under /proc, a system location"),
+        ("sources:\n  - {name: x, kind: epoch_models, path: /etc/passwd}", "is under /etc"),
+        ("sources:\n  - {name: x, kind: hf_model_cards, path: ~/.cache/huggingface}", "hidden folder"),
+        ("sources:\n  - {name: x, kind: hf_model_cards, path: '" + str(Path.home()) + "/.ssh'}", "hidden folder ~/.ssh"),
+        # every option is one the kind takes, of its type (pipeline/sources/kinds.py)
+        (
+            "sources:\n  - {name: x, kind: lm_eval, path: a, modle: m}",
+            r"option `modle` is not one a lm_eval source takes \(it takes: citation, .*model",
+        ),
+        ("sources:\n  - {name: x, kind: simple_evals, path: a, model: m}", "option `benchmark` is required"),
+        (
+            "sources:\n  - {name: x, kind: paper_table, path: a, table: table3}",
+            "option `table` must be one of table1, table2, not 'table3'",
+        ),
+        ("sources:\n  - {name: x, kind: epoch_benchmarks, path: a, benchmark: 5}", "option `benchmark` must be text, not int"),
+        ("sources:\n  - {name: x, kind: lm_eval, path: a, temperature: hot}", "option `temperature` must be a number, not str"),
+        ("sources:\n  - {name: x, kind: epoch_models, path: a, shrink_guard: 'no'}", "option `shrink_guard` must be true or false"),
+        ("sources:\n  - {name: x, kind: lm_eval, path: a, refresh: hourly}", "refresh 'hourly' is not one of daily, weekly, manual"),
+    ]:
         bad.write_text(text)
         with pytest.raises(CatalogueError, match=message):
             load_catalogue(bad)
@@ -84,24 +93,42 @@ def test_a_catalogue_over_real_files_lands_every_model_and_score(tmp_path):
         kept = dict(con.execute("select source_name, count(*) from core.benchmark_scores group by 1").fetchall())
         assert kept == read
         unscored = con.execute("select count(*) from core.benchmark_scores where model_id is null").fetchall()[0][0]
-        unmatched = con.execute("select coalesce(sum(rows), 0) from unmatched_models where tables like '%benchmark_results%'").fetchall()[0][0]
+        unmatched = con.execute("select coalesce(sum(rows), 0) from unmatched_models where tables like '%benchmark_results%'").fetchall()[
+            0
+        ][0]
         assert unscored == unmatched and unmatched > 0
         assert con.execute("select count(*) from unmatched_models where reason is null").fetchall()[0][0] == 0
         # Epoch's GPQA Diamond score for Claude 3.7 Sonnet, found through its versioned name
-        epoch = con.execute("select round(score_pct, 1) from core.benchmark_scores where model_id = "
-                            "'anthropic/claude-3-7-sonnet-20250219' and source_name = 'epoch_gpqa_diamond'").fetchall()
+        epoch = con.execute(
+            "select round(score_pct, 1) from core.benchmark_scores where model_id = "
+            "'anthropic/claude-3-7-sonnet-20250219' and source_name = 'epoch_gpqa_diamond'"
+        ).fetchall()
         assert epoch == [(76.8,)]
         # the Open LLM Leaderboard's GPQA never becomes GPQA Diamond
-        assert con.execute("select count(*) from core.benchmark_scores where source_name = 'open_llm_leaderboard' "
-                           "and benchmark_id = 'gpqa_diamond'").fetchall()[0][0] == 0
+        assert (
+            con.execute(
+                "select count(*) from core.benchmark_scores where source_name = 'open_llm_leaderboard' and benchmark_id = 'gpqa_diamond'"
+            ).fetchall()[0][0]
+            == 0
+        )
         # pass@1 from per-sample logs, with k and the question count
-        assert con.execute("select score_pct, k, n_questions from core.benchmark_scores where source_name = "
-                           "'lm_eval_qwen3_8b_samples'").fetchall() == [(45.0, 1, 20)]
+        assert con.execute(
+            "select score_pct, k, n_questions from core.benchmark_scores where source_name = 'lm_eval_qwen3_8b_samples'"
+        ).fetchall() == [(45.0, 1, 20)]
         # the broken card is quarantined with its reason, and its model is still known
-        assert con.execute("select reason from quarantine where record_id = 'Madhour__gpt2-eli5.md'").fetchall()[0][0].startswith("front matter")
+        assert (
+            con.execute("select reason from quarantine where record_id = 'Madhour__gpt2-eli5.md'")
+            .fetchall()[0][0]
+            .startswith("front matter")
+        )
         # the paper is still reproduced with the extra sources in play
-        assert con.execute("select count(*) from model_comparison where scenario = 'paper' and paper_discrepancies = '' "
-                           "and paper_training_flops is not null").fetchall()[0][0] == 15
+        assert (
+            con.execute(
+                "select count(*) from model_comparison where scenario = 'paper' and paper_discrepancies = '' "
+                "and paper_training_flops is not null"
+            ).fetchall()[0][0]
+            == 15
+        )
     assert not checks[("ops/unmatched_models", "every_name_resolved")].passed
 
 
@@ -110,9 +137,9 @@ def test_a_live_source_that_turns_to_garbage_leaves_the_last_good_data_published
     table1 = (DATA_DIR / "paper" / "table1.csv").read_bytes()
     catalogue = tmp_path / "sources.yaml"
     catalogue.write_text(f"""sources:
-  - {{name: cards, kind: hf_model_cards, path: {DATA_DIR / 'model_cards'}}}
-  - {{name: live_table1, kind: paper_table, table: table1, url: "{httpserver.url_for('/table1.csv')}", refresh: daily}}
-  - {{name: table2, kind: paper_table, table: table2, path: {DATA_DIR / 'paper' / 'table2.csv'}}}
+  - {{name: cards, kind: hf_model_cards, path: {DATA_DIR / "model_cards"}}}
+  - {{name: live_table1, kind: paper_table, table: table1, url: "{httpserver.url_for("/table1.csv")}", refresh: daily}}
+  - {{name: table2, kind: paper_table, table: table2, path: {DATA_DIR / "paper" / "table2.csv"}}}
 """)
     httpserver.expect_ordered_request("/table1.csv").respond_with_data(table1, content_type="text/csv")
     first, _ = run_all(catalogue, tmp_path)

@@ -64,8 +64,9 @@ def test_aliases_of_another_shape_are_refused_and_the_model_kept(value):
 RESULT = META["model-index"][0]["results"][0]
 
 
-@pytest.mark.parametrize("index", [["a", "b"], "just text", {"name": "x"}, [{"name": "x", "results": "none"}],
-                                   [{"name": "x", "results": [{"task": 5}]}]])
+@pytest.mark.parametrize(
+    "index", [["a", "b"], "just text", {"name": "x"}, [{"name": "x", "results": "none"}], [{"name": "x", "results": [{"task": 5}]}]]
+)
 def test_a_malformed_model_index_costs_the_scores_not_the_ledger_facts(index):
     batch = _read(_card(_with(("model-index",), index)))
     assert [m["model_name"] for m in batch.models] == ["Qwen/Qwen3-235B-A22B"]
@@ -140,6 +141,7 @@ def test_any_field_of_a_real_card_in_any_shape_gives_records_and_rejects_never_a
 
 # Tables: a bad byte, a repeated header or a column of another Parquet type costs a row or nothing, not the file.
 
+
 def _epoch_rows(extra_header: str = "") -> bytes:
     header = "Model,Domain,Task,Parameters,Training compute (FLOP)" + extra_header
     rows = ["Good-LM,Language,Language modeling,7000000000,4.2e22", "Other-LM,Language,Chat,1000000000,1e21"]
@@ -148,6 +150,7 @@ def _epoch_rows(extra_header: str = "") -> bytes:
 
 def test_one_byte_that_is_not_utf8_costs_its_row_not_the_file():
     from pipeline.sources import epoch
+
     raw = _epoch_rows().replace(b"Other-LM", b"Oth\xe9r-LM")
     batch = Batch("epoch")
     epoch.read_models(raw, batch)
@@ -158,6 +161,7 @@ def test_one_byte_that_is_not_utf8_costs_its_row_not_the_file():
 
 def test_a_repeated_or_padded_header_keeps_its_first_column():
     from pipeline.sources.tabular import read_table
+
     frame = read_table(b"Model,Model ,x\na,b,c\n")
     assert frame.columns == ["Model", "Model_2", "x"] and frame["Model"].to_list() == ["a"]
 
@@ -168,6 +172,7 @@ def test_parquet_columns_of_any_type_are_read_as_text():
     import polars as pl
 
     from pipeline.sources.tabular import read_table
+
     buffer = io.BytesIO()
     pl.DataFrame({"Model": ["a"], "tags": [["x", "y"]], "blob": [b"\xff"], "meta": [{"k": 1}], "n": [3]}).write_parquet(buffer)
     frame = read_table(buffer.getvalue())
@@ -178,9 +183,10 @@ def test_a_huge_sparse_file_is_not_read_whole_and_an_unreadable_one_is_named(tmp
     import errno
 
     from pipeline.sources import files
+
     huge = tmp_path / "huge.csv"
     with huge.open("wb") as handle:  # 64 GB apparent size, nothing on disk
-        handle.truncate(64 * 1024 ** 3)
+        handle.truncate(64 * 1024**3)
     (tmp_path / "good.csv").write_bytes(_epoch_rows())
     (tmp_path / "bad_sector.csv").write_bytes(b"x")
     real_read = files._read
@@ -201,11 +207,11 @@ def test_invisible_and_control_characters_are_refused_in_names_and_escaped_in_lo
     import re
 
     from pipeline.schemas import NO_CONTROL_CHARS, printable
+
     for name in ("Qwen3\u200b-8B", "model\u202egnp.exe", "a\x9bb", "x\x1b[31my"):
         assert not re.match(NO_CONTROL_CHARS, name)
     assert re.match(NO_CONTROL_CHARS, "DeepSeek-R1 (深度求索) v2.5")
-    assert printable("card\x1b[2K\r2026-12-03 - dagster - ERROR - forged.md") == \
-        "card\\x1b[2K\\r2026-12-03 - dagster - ERROR - forged.md"
+    assert printable("card\x1b[2K\r2026-12-03 - dagster - ERROR - forged.md") == "card\\x1b[2K\\r2026-12-03 - dagster - ERROR - forged.md"
 
 
 def test_a_few_dozen_aliases_that_expand_to_millions_of_nodes_are_refused():

@@ -12,12 +12,21 @@ from tests.conftest import DATA_DIR
 
 def test_bad_facts_are_quarantined_and_good_ones_kept():
     facts = model_cards.read_card_folder(DATA_DIR / "model_cards", "embedded")["facts"]
-    broken = facts.with_row_index("i").with_columns(
-        value=pl.when(pl.col("i") == 0).then(float("nan")).when(pl.col("i") == 1).then(-5.0)
-        .when(pl.col("i") == 2).then(1e40).otherwise(pl.col("value")),
-        kind=pl.when(pl.col("i") == 3).then(pl.lit("rumour")).otherwise(pl.col("kind")),
-        url=pl.when(pl.col("i") == 4).then(pl.lit("javascript:alert(1)")).otherwise(pl.col("url")),
-    ).drop("i")
+    broken = (
+        facts.with_row_index("i")
+        .with_columns(
+            value=pl.when(pl.col("i") == 0)
+            .then(float("nan"))
+            .when(pl.col("i") == 1)
+            .then(-5.0)
+            .when(pl.col("i") == 2)
+            .then(1e40)
+            .otherwise(pl.col("value")),
+            kind=pl.when(pl.col("i") == 3).then(pl.lit("rumour")).otherwise(pl.col("kind")),
+            url=pl.when(pl.col("i") == 4).then(pl.lit("javascript:alert(1)")).otherwise(pl.col("url")),
+        )
+        .drop("i")
+    )
     valid, rejects = split_valid(broken, schemas.ModelFact, "raw.model_facts", "model_name")
     assert valid.height == facts.height - 5
     assert rejects["reason"].str.len_chars().min() > 10

@@ -17,7 +17,8 @@ from markdown_it import MarkdownIt
 
 # (pattern on a heading, quantity, unit, basis): the first that matches a heading names its quantity.
 QUANTITY_HEADINGS: tuple[tuple[re.Pattern, str, str, str | None], ...] = tuple(
-    (re.compile(pattern), quantity, unit, basis) for pattern, quantity, unit, basis in (
+    (re.compile(pattern), quantity, unit, basis)
+    for pattern, quantity, unit, basis in (
         (r"activ\w* param", "params_active", "parameters", None),
         (r"total param|^#? ?param(eter)?s$|^model size$", "params_total", "parameters", None),
         (r"training tokens|token count|^tokens$", "training_tokens", "tokens", None),
@@ -27,7 +28,8 @@ QUANTITY_HEADINGS: tuple[tuple[re.Pattern, str, str, str | None], ...] = tuple(
         (r"co2|emissions", "tco2e", "tCO2e", None),
         (r"^gpus$|gpu count|number of gpus", "gpu_count", "GPUs", None),
         (r"^training time$", "training_days", "days", None),
-    ))
+    )
+)
 _SCALE = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 _NUMBER = re.compile(r"^~?\s*(\d[\d,]*(?:\.\d+)?)\s*([kmbt])?(?![a-z])\+?\s*(.*)$", re.IGNORECASE)
 _ACCELERATOR = re.compile(r"\b(?:H100|H800|H200|H20|A100|A800|V100|B200|GB200|MI300X|L40S|TPU ?v\d\w*)(?:[-\w]*)", re.IGNORECASE)
@@ -123,7 +125,7 @@ def tables(body: str) -> list[tuple[list[list[str]], str]]:
         else:
             found.append((begin, [r for r in parser.rows if r]))
         position = end + 1
-    return [(grid, body[max(0, start - 800):start]) for start, grid in sorted(found, key=lambda f: f[0]) if grid]
+    return [(grid, body[max(0, start - 800) : start]) for start, grid in sorted(found, key=lambda f: f[0]) if grid]
 
 
 def quantity_of(heading: str) -> tuple[str, str, str | None] | None:
@@ -170,9 +172,19 @@ def table_facts(body: str, model_name: str) -> list[dict]:
         if quantity in ("gpu_hours", "gpu_count"):  # the cell (`1920 H100-80G`), else the text above the table
             named = _ACCELERATOR.findall(rest) or _ACCELERATOR.findall(before)
             accelerator = named[-1] if named else None
-        facts.setdefault((entity, quantity, basis), {
-            "model_name": entity, "quantity": quantity, "value": value, "value_raw": cell[:200], "unit": unit,
-            "basis": basis, "accelerator": accelerator, "source": f"model card table: {heading[:120]}"})
+        facts.setdefault(
+            (entity, quantity, basis),
+            {
+                "model_name": entity,
+                "quantity": quantity,
+                "value": value,
+                "value_raw": cell[:200],
+                "unit": unit,
+                "basis": basis,
+                "accelerator": accelerator,
+                "source": f"model card table: {heading[:120]}",
+            },
+        )
 
     for grid, before in tables(body):
         width = max(len(r) for r in grid)

@@ -29,36 +29,76 @@ SNAPSHOT_DATE = re.compile(r"-(?:20\d{6}|20\d{2}-\d{2}-\d{2})$")
 
 # Every column each reader looks for, by role: the first candidate present is used.
 MODEL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "name": ("Model", "System"), "organization": ("Organization",), "domain": ("Domain",), "task": ("Task",),
-    "date": ("Publication date",), "params": ("Parameters",), "params_notes": ("Parameters notes",),
-    "flops": ("Training compute (FLOP)",), "flops_notes": ("Training compute notes",),
+    "name": ("Model", "System"),
+    "organization": ("Organization",),
+    "domain": ("Domain",),
+    "task": ("Task",),
+    "date": ("Publication date",),
+    "params": ("Parameters",),
+    "params_notes": ("Parameters notes",),
+    "flops": ("Training compute (FLOP)",),
+    "flops_notes": ("Training compute notes",),
     "dataset": ("Training dataset size (total)", "Training dataset size (gradients)", "Training dataset size (datapoints)"),
-    "dataset_notes": ("Dataset size notes",), "epochs": ("Epochs",),
-    "hardware": ("Training hardware",), "quantity": ("Hardware quantity",), "hours": ("Training time (hours)",),
-    "base": ("Base model",), "finetune": ("Finetune compute (FLOP)",), "finetune_notes": ("Finetune compute notes",),
-    "access": ("Model accessibility",), "link": ("Link",), "confidence": ("Confidence",),
-    "frontier": ("Frontier model",), "cost_usd": ("Training compute cost (2023 USD)",),
+    "dataset_notes": ("Dataset size notes",),
+    "epochs": ("Epochs",),
+    "hardware": ("Training hardware",),
+    "quantity": ("Hardware quantity",),
+    "hours": ("Training time (hours)",),
+    "base": ("Base model",),
+    "finetune": ("Finetune compute (FLOP)",),
+    "finetune_notes": ("Finetune compute notes",),
+    "access": ("Model accessibility",),
+    "link": ("Link",),
+    "confidence": ("Confidence",),
+    "frontier": ("Frontier model",),
+    "cost_usd": ("Training compute cost (2023 USD)",),
 }
 BENCHMARK_COLUMNS: dict[str, tuple[str, ...]] = {
     "version": ("Model version", "model_version", "model", "Model"),
-    "score": ("mean_score", "Best score (across scorers)", "score"), "task": ("task", "Task"),
-    "flops": ("Training compute (FLOP)",), "date": ("Started at", "started_at", "Release date"),
-    "release": ("Release date",), "organization": ("Organization",), "status": ("Status",),
-    "log": ("Log viewer", "log viewer"), "id": ("id",),
+    "score": ("mean_score", "Best score (across scorers)", "score"),
+    "task": ("task", "Task"),
+    "flops": ("Training compute (FLOP)",),
+    "date": ("Started at", "started_at", "Release date"),
+    "release": ("Release date",),
+    "organization": ("Organization",),
+    "status": ("Status",),
+    "log": ("Log viewer", "log viewer"),
+    "id": ("id",),
 }
 VERSION_COLUMNS: dict[str, tuple[str, ...]] = {
-    "id": ("id",), "model": ("Model",), "date": ("Version release date",), "developer": ("Hugging Face developer id",),
-    "link": ("Link",), "display": ("Display name",),
+    "id": ("id",),
+    "model": ("Model",),
+    "date": ("Version release date",),
+    "developer": ("Hugging Face developer id",),
+    "link": ("Link",),
+    "display": ("Display name",),
 }
 DISTILLED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "model": ("model",), "distilled": ("distilled",), "confidence": ("confidence",), "notes": ("notes",),
+    "model": ("model",),
+    "distilled": ("distilled",),
+    "confidence": ("confidence",),
+    "notes": ("notes",),
 }
 # The tasks that make a `Language`-domain row a language model (a whole task name, so "Morse translation" is not
 # "Translation"): speech recognisers and sequence classifiers of the 1950s are Language-domain rows too.
-LANGUAGE_MODEL_TASKS = ("Language modeling", "Language modeling/generation", "Language generation", "Chat",
-                        "Question answering", "Code generation", "Code autocompletion", "Translation",
-                        "Text autocompletion", "Mathematical reasoning", "Quantitative reasoning", "Instruction following",
-                        "Reasoning", "Text summarization", "Retrieval-augmented generation", "Function calling")
+LANGUAGE_MODEL_TASKS = (
+    "Language modeling",
+    "Language modeling/generation",
+    "Language generation",
+    "Chat",
+    "Question answering",
+    "Code generation",
+    "Code autocompletion",
+    "Translation",
+    "Text autocompletion",
+    "Mathematical reasoning",
+    "Quantitative reasoning",
+    "Instruction following",
+    "Reasoning",
+    "Text summarization",
+    "Retrieval-augmented generation",
+    "Function calling",
+)
 EPOCH_CONFIDENCE = {label.lower(): label for label in ESTIMATE_CONFIDENCE}
 # Rows whose Domain and Task labels pass the filter above but whose papers describe no language model: encoders,
 # image generators and other networks Epoch also tags with a language task. Left out like any filtered row.
@@ -76,7 +116,7 @@ def split_version(version: str) -> tuple[str, str | None]:
     """(model name, run setting): `o3-2025-04-16_high` -> (`o3-2025-04-16`, `high`)."""
     version = version.strip()
     match = VERSION_SUFFIX.search(version)
-    return (version[:match.start()], match["setting"]) if match else (version, None)
+    return (version[: match.start()], match["setting"]) if match else (version, None)
 
 
 def base_model_version(version: str) -> str:
@@ -121,8 +161,14 @@ def is_language_model(name: str, domain: str, task: str, domains, tasks) -> bool
     return any(t.strip().lower() in wanted for t in task.split(","))
 
 
-def read_models(raw: bytes, batch: Batch, *, domains: list[str] | None = ("Language",),
-                tasks: list[str] | None = LANGUAGE_MODEL_TASKS, url: str = MODELS_URL) -> None:
+def read_models(
+    raw: bytes,
+    batch: Batch,
+    *,
+    domains: list[str] | None = ("Language",),
+    tasks: list[str] | None = LANGUAGE_MODEL_TASKS,
+    url: str = MODELS_URL,
+) -> None:
     """One model per row; facts for parameters, training compute (cumulative), fine-tune compute, dataset size,
     hardware and time, each with Epoch's confidence."""
     opened = _open(raw, batch, "epoch_models", MODEL_COLUMNS, ("name",))
@@ -143,16 +189,28 @@ def read_models(raw: bytes, batch: Batch, *, domains: list[str] | None = ("Langu
         proprietary = access.startswith(("api", "hosted", "unreleased"))
         as_of = (get(row, "date") or "")[:10] or None
         distilled = "distil" in name.lower()
-        batch.model(record_id=record_id, model_name=name, organization=get(row, "organization"),
-                    model_type="Proprietary" if proprietary else None, method="external", base_model=get(row, "base"),
-                    distilled=True if distilled else None,
-                    distilled_basis="name contains 'distil'" if distilled else None, as_of=as_of, origin=get(row, "link") or url)
+        batch.model(
+            record_id=record_id,
+            model_name=name,
+            organization=get(row, "organization"),
+            model_type="Proprietary" if proprietary else None,
+            method="external",
+            base_model=get(row, "base"),
+            distilled=True if distilled else None,
+            distilled_basis="name contains 'distil'" if distilled else None,
+            as_of=as_of,
+            origin=get(row, "link") or url,
+        )
         source = "Epoch AI, AI models database"
         confidence = _confidence(get(row, "confidence"))
         for quantity, key, unit, extra in (
             ("params_total", "params", "parameters", {"note": get(row, "params_notes")}),
-            ("training_flops", "flops", "FLOP", {"scope": "cumulative", "note": get(row, "flops_notes")
-                                                 or "Epoch's training compute includes any base model's"}),
+            (
+                "training_flops",
+                "flops",
+                "FLOP",
+                {"scope": "cumulative", "note": get(row, "flops_notes") or "Epoch's training compute includes any base model's"},
+            ),
             ("finetune_flops", "finetune", "FLOP", {"note": get(row, "finetune_notes")}),
             ("training_datapoints", "dataset", "datapoints", {"note": get(row, "dataset_notes")}),
             ("gpu_count", "quantity", "GPUs", {"accelerator": get(row, "hardware")}),
@@ -161,9 +219,20 @@ def read_models(raw: bytes, batch: Batch, *, domains: list[str] | None = ("Langu
             raw_value = get(row, key)
             if raw_value is None:
                 continue
-            batch.fact(record_id=record_id, model_name=name, quantity=quantity, value=number(raw_value), value_raw=raw_value,
-                       unit=unit, kind="estimated", source=source, url=url, as_of=as_of, confidence=confidence,
-                       **{k: (v[:2000] if isinstance(v, str) else v) for k, v in extra.items()})
+            batch.fact(
+                record_id=record_id,
+                model_name=name,
+                quantity=quantity,
+                value=number(raw_value),
+                value_raw=raw_value,
+                unit=unit,
+                kind="estimated",
+                source=source,
+                url=url,
+                as_of=as_of,
+                confidence=confidence,
+                **{k: (v[:2000] if isinstance(v, str) else v) for k, v in extra.items()},
+            )
 
 
 def read_benchmark(raw: bytes, batch: Batch, *, benchmark: str | None = None, url: str = BENCHMARKS_URL) -> None:
@@ -176,8 +245,7 @@ def read_benchmark(raw: bytes, batch: Batch, *, benchmark: str | None = None, ur
         return
     frame, cols, get = opened
     if cols["task"] is None and not benchmark:
-        return batch.reject("*", "one benchmark per file needs `benchmark:` in the catalogue (or a `task` column)",
-                            check="catalogue")
+        return batch.reject("*", "one benchmark per file needs `benchmark:` in the catalogue (or a `task` column)", check="catalogue")
     seen: dict[str, dict] = {}
     for index, row in enumerate(frame.iter_rows(named=True)):
         version = get(row, "version")
@@ -193,26 +261,51 @@ def read_benchmark(raw: bytes, batch: Batch, *, benchmark: str | None = None, ur
         model, setting = split_version(version)
         score = number(row.get(cols["score"]))
         as_of = iso_date(get(row, "date"))
-        batch.benchmark(record_id=record_id, model_name=model, benchmark=task or benchmark, metric="mean_score",
-                        score_raw=get(row, "score"), score=score, scale="fraction", score_pct=to_percent(score, "fraction"),
-                        source=f"Epoch AI Benchmarking Hub ({version})", url=get(row, "log") or url, as_of=as_of, setting=setting,
-                        kind="estimated")
+        batch.benchmark(
+            record_id=record_id,
+            model_name=model,
+            benchmark=task or benchmark,
+            metric="mean_score",
+            score_raw=get(row, "score"),
+            score=score,
+            scale="fraction",
+            score_pct=to_percent(score, "fraction"),
+            source=f"Epoch AI Benchmarking Hub ({version})",
+            url=get(row, "log") or url,
+            as_of=as_of,
+            setting=setting,
+            kind="estimated",
+        )
         release = (get(row, "release") or "")[:10] or None
         record = seen.setdefault(model, {"record_id": record_id, "organization": None, "as_of": None})
         record["organization"] = record["organization"] or get(row, "organization")
         record["as_of"] = record["as_of"] or release
         flops = get(row, "flops")
         if flops:
-            batch.fact(record_id=record_id, model_name=model, quantity="training_flops", value=number(flops), value_raw=flops,
-                       unit="FLOP", kind="estimated", source="Epoch AI Benchmarking Hub", url=url, scope="cumulative",
-                       note="Epoch's training compute includes any base model's", as_of=release or as_of)
+            batch.fact(
+                record_id=record_id,
+                model_name=model,
+                quantity="training_flops",
+                value=number(flops),
+                value_raw=flops,
+                unit="FLOP",
+                kind="estimated",
+                source="Epoch AI Benchmarking Hub",
+                url=url,
+                scope="cumulative",
+                note="Epoch's training compute includes any base model's",
+                as_of=release or as_of,
+            )
     for model, record in seen.items():
-        batch.model(record_id=record["record_id"], model_name=model, organization=record["organization"],
-                    as_of=record["as_of"], origin=url)
+        batch.model(record_id=record["record_id"], model_name=model, organization=record["organization"], as_of=record["as_of"], origin=url)
 
 
-_MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
-                                       "september", "october", "november", "december"), start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"), start=1
+    )
+}
 
 
 def iso_date(value: str | None) -> str | None:
@@ -232,6 +325,7 @@ def same_release(version: str, model: str) -> bool:
     run setting and an API snapshot date are removed (`claude-3-7-sonnet-20250219` is Claude 3.7 Sonnet;
     `Llama-3.1-8B-Instruct` is not Llama 3.1-8B, and `DeepSeek-R1-0528` is not DeepSeek-R1)."""
     from pipeline.resolution import name_key
+
     tail = SNAPSHOT_DATE.sub("", base_model_version(version).rsplit("/", 1)[-1])
     return bool(name_key(tail)) and name_key(tail) == name_key(model)
 
@@ -273,9 +367,16 @@ def read_model_versions(raw: bytes, batch: Batch, *, url: str = BENCHMARKS_URL) 
         if not version:
             batch.reject(f"row {index + 2}", "row has no version id", check="model_name", raw=str(row)[:2000])
             continue
-        rows.append({"record_id": f"row {index + 2}", "version": version, "model": model, "link": get(row, "link"),
-                     "date": (get(row, "date") or "")[:10] or None,
-                     "dated": " ".join(display.split()) if display and DATED_RELEASE.search(display) else None})
+        rows.append(
+            {
+                "record_id": f"row {index + 2}",
+                "version": version,
+                "model": model,
+                "link": get(row, "link"),
+                "date": (get(row, "date") or "")[:10] or None,
+                "dated": " ".join(display.split()) if display and DATED_RELEASE.search(display) else None,
+            }
+        )
     undated_own = {r["model"] for r in rows if r["model"] and not r["dated"] and same_release(r["version"], r["model"])}
     earliest: dict[str, str] = {}
     for r in sorted((r for r in rows if r["dated"] and r["model"] not in undated_own), key=lambda r: r["date"] or "9999"):
@@ -288,8 +389,13 @@ def read_model_versions(raw: bytes, batch: Batch, *, url: str = BENCHMARKS_URL) 
             target = r["model"]
         else:
             if r["model"] and is_tuned_variant(r["version"]):
-                batch.model(record_id=r["record_id"], model_name=base_model_version(r["version"]),
-                            hub_id=_hub_id(r["link"]), base_model=r["model"], origin=url)
+                batch.model(
+                    record_id=r["record_id"],
+                    model_name=base_model_version(r["version"]),
+                    hub_id=_hub_id(r["link"]),
+                    base_model=r["model"],
+                    origin=url,
+                )
             else:
                 batch.skipped += 1  # counted: a variant is not an alias of the model it is a version of
             continue
@@ -301,8 +407,14 @@ def read_model_versions(raw: bytes, batch: Batch, *, url: str = BENCHMARKS_URL) 
         if dated in models and model not in models:
             models[dated]["aliases"].append(model)
     for model, entry in models.items():
-        batch.model(record_id=entry["record_id"], model_name=model, hub_id=entry["hub_id"], aliases=entry["aliases"],
-                    as_of=entry["as_of"], origin=url)
+        batch.model(
+            record_id=entry["record_id"],
+            model_name=model,
+            hub_id=entry["hub_id"],
+            aliases=entry["aliases"],
+            as_of=entry["as_of"],
+            origin=url,
+        )
 
 
 def read_distilled(raw: bytes, batch: Batch, *, url: str = DISTILLED_URL) -> None:

@@ -14,8 +14,14 @@ def _read(item: Path, max_bytes: int | None) -> bytes:
         return handle.read(max_bytes + 1)
 
 
-def files_under(path: Path, patterns: tuple[str, ...], *, max_bytes: int | None = None,
-                problems: list[str] | None = None, failed: list[str] | None = None) -> list[tuple[str, bytes]]:
+def files_under(
+    path: Path,
+    patterns: tuple[str, ...],
+    *,
+    max_bytes: int | None = None,
+    problems: list[str] | None = None,
+    failed: list[str] | None = None,
+) -> list[tuple[str, bytes]]:
     """(name relative to `path`, bytes) for `path` itself or its matching files, in name order.
 
     Symbolic links are not followed, so a source folder cannot pull in files from elsewhere. With `problems`,

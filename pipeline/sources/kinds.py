@@ -18,6 +18,7 @@ REFRESH = ("daily", "weekly", "manual")  # the schedules (assets/automation.py) 
 @dataclass(frozen=True)
 class Option:
     """A catalogue key a kind accepts besides name, kind, path, url, refresh and description."""
+
     types: tuple[type, ...]
     doc: str
     required: bool = False
@@ -67,12 +68,17 @@ class Kind:
     def check_options(self, options: dict) -> list[str]:
         """What is wrong with a catalogue entry's options for this kind, as sentences (empty: nothing)."""
         accepted = self.all_options()
-        problems = [f"option `{key}` is not one a {self.name} source takes (it takes: "
-                    f"{', '.join(sorted(accepted))})" for key in options if key not in accepted]
-        problems += [f"option `{key}` {why}" for key, value in options.items() if key in accepted
-                     for why in [accepted[key].problem(value)] if why]
-        problems += [f"option `{key}` is required: {option.doc}" for key, option in self.options.items()
-                     if option.required and key not in options]
+        problems = [
+            f"option `{key}` is not one a {self.name} source takes (it takes: {', '.join(sorted(accepted))})"
+            for key in options
+            if key not in accepted
+        ]
+        problems += [
+            f"option `{key}` {why}" for key, value in options.items() if key in accepted for why in [accepted[key].problem(value)] if why
+        ]
+        problems += [
+            f"option `{key}` is required: {option.doc}" for key, option in self.options.items() if option.required and key not in options
+        ]
         return problems
 
 
@@ -81,8 +87,7 @@ def _cards(raw: bytes, name: str, batch: Batch, options: dict) -> None:
 
 
 def _epoch_models(raw: bytes, name: str, batch: Batch, options: dict) -> None:
-    epoch.read_models(raw, batch, domains=options.get("domains", ["Language"]),
-                      tasks=options.get("tasks", epoch.LANGUAGE_MODEL_TASKS))
+    epoch.read_models(raw, batch, domains=options.get("domains", ["Language"]), tasks=options.get("tasks", epoch.LANGUAGE_MODEL_TASKS))
 
 
 def _epoch_benchmark(raw: bytes, name: str, batch: Batch, options: dict) -> None:
@@ -91,8 +96,9 @@ def _epoch_benchmark(raw: bytes, name: str, batch: Batch, options: dict) -> None
 
 def _lm_eval(raw: bytes, name: str, batch: Batch, options: dict) -> None:
     if name.endswith(".jsonl"):
-        leaderboards.read_lm_eval_samples(raw, name, batch, model=options.get("model"),
-                                          temperature=options.get("temperature"), top_p=options.get("top_p"))
+        leaderboards.read_lm_eval_samples(
+            raw, name, batch, model=options.get("model"), temperature=options.get("temperature"), top_p=options.get("top_p")
+        )
     else:
         leaderboards.read_lm_eval_results(raw, name, batch, model=options.get("model"))
 
@@ -113,37 +119,92 @@ def _paper_table(raw: bytes, name: str, batch: Batch, options: dict) -> None:
 
 _MODEL = Option((str,), "the model the file's scores are of (for files that do not name it)")
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in [
-    Kind("hf_model_cards", "a folder of Hugging Face Hub model cards (`*.md`, Hub API `*.model.json`), or `repo_ids` "
-         "fetched from the Hub", _cards, refresh="manual", patterns=("*.md", "*.model.json"),
-         options={"repo_ids": Option((list,), "Hub repo ids (owner/name) whose cards are fetched")},
-         tags=frozenset({"huggingface", "markdown"})),
-    Kind("epoch_models", "Epoch AI's AI-models CSV or Parquet (notable or all)", _epoch_models,
-         options={"domains": Option((list,), "Epoch `Domain` values read (default: Language)"),
-                  "tasks": Option((list,), "Epoch tasks that make a row a language model (default: language tasks)")},
-         tags=frozenset({"csv"}), columns=epoch.MODEL_COLUMNS),
-    Kind("epoch_benchmarks", "an Epoch AI Benchmarking Hub CSV or Parquet", _epoch_benchmark,
-         options={"benchmark": Option((str,), "the benchmark's id (default: the file's name, or a `task` column)")},
-         tags=frozenset({"csv"}), columns=epoch.BENCHMARK_COLUMNS),
-    Kind("epoch_model_versions", "the Benchmarking Hub's model-versions table", lambda raw, name, batch, options:
-         epoch.read_model_versions(raw, batch), tags=frozenset({"csv"}), annotates=True, columns=epoch.VERSION_COLUMNS),
-    Kind("epoch_distilled", "Epoch AI's distilled-models list", lambda raw, name, batch, options:
-         epoch.read_distilled(raw, batch), tags=frozenset({"csv"}), annotates=True, columns=epoch.DISTILLED_COLUMNS),
-    Kind("open_llm_leaderboard", "the Open LLM Leaderboard v2 contents, CSV or Parquet", lambda raw, name, batch, options:
-         leaderboards.read_open_llm_leaderboard(raw, batch), tags=frozenset({"csv", "parquet"}),
-         columns=leaderboards.OLL_COLUMNS),
-    Kind("lm_eval", "lm-evaluation-harness `results_*.json` and `samples_*.jsonl`, a file or a folder", _lm_eval,
-         patterns=("results_*.json", "samples_*.jsonl"), tags=frozenset({"json"}),
-         options={"model": _MODEL, "temperature": Option((float, int), "sampling temperature of the sample logs"),
-                  "top_p": Option((float, int), "nucleus sampling top-p of the sample logs")}),
-    Kind("simple_evals", "a simple-evals output JSON", _simple_evals, tags=frozenset({"json"}),
-         options={"model": Option((str,), "the model the file is of", required=True),
-                  "benchmark": Option((str,), "the benchmark the file is of", required=True)}),
-    Kind("paper_table", "a published results table (the paper's Table 1 or Table 2)", _paper_table,
-         tags=frozenset({"csv"}),
-         options={"table": Option((str,), "which table the file is", choices=tuple(PAPER_TABLES))},
-         tables=lambda options: (f"paper_{options.get('table', 'table1')}",)),
-]}
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in [
+        Kind(
+            "hf_model_cards",
+            "a folder of Hugging Face Hub model cards (`*.md`, Hub API `*.model.json`), or `repo_ids` fetched from the Hub",
+            _cards,
+            refresh="manual",
+            patterns=("*.md", "*.model.json"),
+            options={"repo_ids": Option((list,), "Hub repo ids (owner/name) whose cards are fetched")},
+            tags=frozenset({"huggingface", "markdown"}),
+        ),
+        Kind(
+            "epoch_models",
+            "Epoch AI's AI-models CSV or Parquet (notable or all)",
+            _epoch_models,
+            options={
+                "domains": Option((list,), "Epoch `Domain` values read (default: Language)"),
+                "tasks": Option((list,), "Epoch tasks that make a row a language model (default: language tasks)"),
+            },
+            tags=frozenset({"csv"}),
+            columns=epoch.MODEL_COLUMNS,
+        ),
+        Kind(
+            "epoch_benchmarks",
+            "an Epoch AI Benchmarking Hub CSV or Parquet",
+            _epoch_benchmark,
+            options={"benchmark": Option((str,), "the benchmark's id (default: the file's name, or a `task` column)")},
+            tags=frozenset({"csv"}),
+            columns=epoch.BENCHMARK_COLUMNS,
+        ),
+        Kind(
+            "epoch_model_versions",
+            "the Benchmarking Hub's model-versions table",
+            lambda raw, name, batch, options: epoch.read_model_versions(raw, batch),
+            tags=frozenset({"csv"}),
+            annotates=True,
+            columns=epoch.VERSION_COLUMNS,
+        ),
+        Kind(
+            "epoch_distilled",
+            "Epoch AI's distilled-models list",
+            lambda raw, name, batch, options: epoch.read_distilled(raw, batch),
+            tags=frozenset({"csv"}),
+            annotates=True,
+            columns=epoch.DISTILLED_COLUMNS,
+        ),
+        Kind(
+            "open_llm_leaderboard",
+            "the Open LLM Leaderboard v2 contents, CSV or Parquet",
+            lambda raw, name, batch, options: leaderboards.read_open_llm_leaderboard(raw, batch),
+            tags=frozenset({"csv", "parquet"}),
+            columns=leaderboards.OLL_COLUMNS,
+        ),
+        Kind(
+            "lm_eval",
+            "lm-evaluation-harness `results_*.json` and `samples_*.jsonl`, a file or a folder",
+            _lm_eval,
+            patterns=("results_*.json", "samples_*.jsonl"),
+            tags=frozenset({"json"}),
+            options={
+                "model": _MODEL,
+                "temperature": Option((float, int), "sampling temperature of the sample logs"),
+                "top_p": Option((float, int), "nucleus sampling top-p of the sample logs"),
+            },
+        ),
+        Kind(
+            "simple_evals",
+            "a simple-evals output JSON",
+            _simple_evals,
+            tags=frozenset({"json"}),
+            options={
+                "model": Option((str,), "the model the file is of", required=True),
+                "benchmark": Option((str,), "the benchmark the file is of", required=True),
+            },
+        ),
+        Kind(
+            "paper_table",
+            "a published results table (the paper's Table 1 or Table 2)",
+            _paper_table,
+            tags=frozenset({"csv"}),
+            options={"table": Option((str,), "which table the file is", choices=tuple(PAPER_TABLES))},
+            tables=lambda options: (f"paper_{options.get('table', 'table1')}",),
+        ),
+    ]
+}
 
 
 def kind_of(name: str) -> Kind:

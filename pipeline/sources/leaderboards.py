@@ -15,10 +15,16 @@ OLL_URL = "https://huggingface.co/spaces/open-llm-leaderboard/open_llm_leaderboa
 OLL_BENCHMARKS = ("ifeval", "bbh", "math", "gpqa", "musr", "mmlu_pro")
 # The columns the reader looks for, by role (the first present is used); the snapshot builder keeps exactly these.
 OLL_COLUMNS: dict[str, tuple[str, ...]] = {
-    "name": ("model_name", "fullname", "eval_name", "Model"), "id": ("id",), "sha": ("model_sha",),
-    "date": ("metadata_submission_date", "Submission Date"), "params": ("metadata_params_billions", "#Params (B)"),
-    "official": ("features_is_official_provider", "Official Providers"), "base": ("metadata_base_model", "Base Model"),
-    "moe": ("features_is_moe", "MoE"), "type": ("model_type", "Type"), "precision": ("model_precision", "Precision"),
+    "name": ("model_name", "fullname", "eval_name", "Model"),
+    "id": ("id",),
+    "sha": ("model_sha",),
+    "date": ("metadata_submission_date", "Submission Date"),
+    "params": ("metadata_params_billions", "#Params (B)"),
+    "official": ("features_is_official_provider", "Official Providers"),
+    "base": ("metadata_base_model", "Base Model"),
+    "moe": ("features_is_moe", "MoE"),
+    "type": ("model_type", "Type"),
+    "precision": ("model_precision", "Precision"),
     **{f"{bench}_{part}": (f"evaluations_{bench}_{part}",) for bench in OLL_BENCHMARKS for part in ("value", "normalized_score")},
 }
 
@@ -31,8 +37,9 @@ def read_open_llm_leaderboard(raw: bytes, batch: Batch, *, url: str = OLL_URL) -
     GPQA Diamond, and its CO2 cost is the cost of the evaluation run, not of training.
     """
     try:
-        frame = read_table(raw, name="open_llm_leaderboard",
-                           on_bad_row=lambda rid, why, row: batch.reject(rid, why, check=RAGGED_ROW, raw=row))
+        frame = read_table(
+            raw, name="open_llm_leaderboard", on_bad_row=lambda rid, why, row: batch.reject(rid, why, check=RAGGED_ROW, raw=row)
+        )
     except TableError as exc:
         return batch.reject("*", str(exc), check="format")
     name_col = pick(frame, *OLL_COLUMNS["name"])
@@ -40,8 +47,12 @@ def read_open_llm_leaderboard(raw: bytes, batch: Batch, *, url: str = OLL_URL) -
         return batch.reject("*", f"no model name column among {frame.columns[:8]}", check="columns")
     if not any(pick(frame, *OLL_COLUMNS[f"{bench}_{part}"]) for bench in OLL_BENCHMARKS for part in ("value", "normalized_score")):
         # (the v1 leaderboard's ARC, HellaSwag, ... are other benchmarks: a v1 table is refused, not read as empty)
-        return batch.reject("*", f"no Open LLM Leaderboard v2 benchmark column (evaluations_<benchmark>_value) among "
-                                 f"{frame.columns[:12]}: not a v2 contents table", check="columns")
+        return batch.reject(
+            "*",
+            f"no Open LLM Leaderboard v2 benchmark column (evaluations_<benchmark>_value) among "
+            f"{frame.columns[:12]}: not a v2 contents table",
+            check="columns",
+        )
     date_col = pick(frame, *OLL_COLUMNS["date"])
     official_col, base_col, moe_col = (pick(frame, *OLL_COLUMNS[role]) for role in ("official", "base", "moe"))
     seen: set[str] = set()
@@ -57,10 +68,16 @@ def read_open_llm_leaderboard(raw: bytes, batch: Batch, *, url: str = OLL_URL) -
         if official_col and (text(row.get(official_col)) or "").lower() == "true" and model not in seen:
             seen.add(model)
             base = text(row.get(base_col)) if base_col else None
-            batch.model(record_id=record_id, model_name=model, hub_id=model if "/" in model else None,
-                        organization=model.split("/", 1)[0] if "/" in model else None,
-                        base_model=base if base and base != model else None, as_of=as_of, origin=f"https://huggingface.co/{model}",
-                        tags="moe" if moe_col and (text(row.get(moe_col)) or "").lower() == "true" else None)
+            batch.model(
+                record_id=record_id,
+                model_name=model,
+                hub_id=model if "/" in model else None,
+                organization=model.split("/", 1)[0] if "/" in model else None,
+                base_model=base if base and base != model else None,
+                as_of=as_of,
+                origin=f"https://huggingface.co/{model}",
+                tags="moe" if moe_col and (text(row.get(moe_col)) or "").lower() == "true" else None,
+            )
         for bench in OLL_BENCHMARKS:
             value_col = pick(frame, f"evaluations_{bench}_value")
             norm_col = pick(frame, f"evaluations_{bench}_normalized_score")
@@ -69,16 +86,35 @@ def read_open_llm_leaderboard(raw: bytes, batch: Batch, *, url: str = OLL_URL) -
                 if raw_value is None:
                     continue
                 score = number(raw_value)
-                batch.benchmark(record_id=record_id, model_name=model, benchmark=f"open_llm_leaderboard:{bench}{suffix}",
-                                metric="normalized_score" if suffix else "acc", score_raw=raw_value, score=score, scale=scale,
-                                score_pct=to_percent(score, scale), source="Open LLM Leaderboard v2", url=url, as_of=as_of,
-                                kind="estimated")
+                batch.benchmark(
+                    record_id=record_id,
+                    model_name=model,
+                    benchmark=f"open_llm_leaderboard:{bench}{suffix}",
+                    metric="normalized_score" if suffix else "acc",
+                    score_raw=raw_value,
+                    score=score,
+                    scale=scale,
+                    score_pct=to_percent(score, scale),
+                    source="Open LLM Leaderboard v2",
+                    url=url,
+                    as_of=as_of,
+                    kind="estimated",
+                )
         params = pick(frame, *OLL_COLUMNS["params"])
         if params and text(row.get(params)):
             value = number(row.get(params))
-            batch.fact(record_id=record_id, model_name=model, quantity="params_total",
-                       value=None if value is None else value * 1e9, value_raw=text(row.get(params)), unit="parameters",
-                       kind="estimated", source="Open LLM Leaderboard v2 (params_billions)", url=url, as_of=as_of)
+            batch.fact(
+                record_id=record_id,
+                model_name=model,
+                quantity="params_total",
+                value=None if value is None else value * 1e9,
+                value_raw=text(row.get(params)),
+                unit="parameters",
+                kind="estimated",
+                source="Open LLM Leaderboard v2 (params_billions)",
+                url=url,
+                as_of=as_of,
+            )
 
 
 # lm-evaluation-harness metrics that are proportions in [0, 1]; others (perplexity, mcc, ...) are kept unscaled.
@@ -101,8 +137,12 @@ def read_lm_eval_results(raw: bytes, record_id: str, batch: Batch, *, model: str
     as_of = _date(doc.get("date"))
     for task, metrics in doc["results"].items():
         if not isinstance(metrics, dict):
-            batch.reject(f"{record_id}:{task}", f"results for task {task!r} are not a mapping of metrics", check="lm_eval_results",
-                         raw=json.dumps(metrics, default=str)[:2000])
+            batch.reject(
+                f"{record_id}:{task}",
+                f"results for task {task!r} are not a mapping of metrics",
+                check="lm_eval_results",
+                raw=json.dumps(metrics, default=str)[:2000],
+            )
             continue
         task_config = _mapping(configs.get(task))
         gen = _mapping(task_config.get("generation_kwargs"))
@@ -117,13 +157,24 @@ def read_lm_eval_results(raw: bytes, record_id: str, batch: Batch, *, model: str
                 continue
             score = number(value)
             scale = "fraction" if metric in PROPORTION_METRICS else "other"
-            batch.benchmark(record_id=record_id, model_name=model_name, benchmark=f"lm_eval:{task}",
-                            metric=metric if filter_name == "none" else f"{metric} ({filter_name})", score_raw=text(value),
-                            score=score, scale=scale, score_pct=to_percent(score, scale),
-                            k=int(repeats) if isinstance(repeats, int) else None,
-                            temperature=number(gen.get("temperature")), top_p=number(gen.get("top_p")),
-                            n_questions=int(n_questions) if isinstance(n_questions, int) else None,
-                            source="lm-evaluation-harness results", url=None, as_of=as_of, kind="estimated")
+            batch.benchmark(
+                record_id=record_id,
+                model_name=model_name,
+                benchmark=f"lm_eval:{task}",
+                metric=metric if filter_name == "none" else f"{metric} ({filter_name})",
+                score_raw=text(value),
+                score=score,
+                scale=scale,
+                score_pct=to_percent(score, scale),
+                k=int(repeats) if isinstance(repeats, int) else None,
+                temperature=number(gen.get("temperature")),
+                top_p=number(gen.get("top_p")),
+                n_questions=int(n_questions) if isinstance(n_questions, int) else None,
+                source="lm-evaluation-harness results",
+                url=None,
+                as_of=as_of,
+                kind="estimated",
+            )
 
 
 def _mapping(value) -> dict:
@@ -141,6 +192,7 @@ def _date(value) -> str | None:
     if seconds is None or not 0 < seconds < 4e9:
         return None
     from datetime import datetime
+
     return datetime.fromtimestamp(seconds, tz=UTC).date().isoformat()
 
 
@@ -156,8 +208,16 @@ def pass_at_1(correct_by_question: dict[str, list[float]]) -> tuple[float, int, 
     return fmean(per_question), len(per_question), max(len(v) for v in correct_by_question.values())
 
 
-def read_lm_eval_samples(raw: bytes, record_id: str, batch: Batch, *, model: str | None = None,
-                         metric: str | None = None, temperature: float | None = None, top_p: float | None = None) -> None:
+def read_lm_eval_samples(
+    raw: bytes,
+    record_id: str,
+    batch: Batch,
+    *,
+    model: str | None = None,
+    metric: str | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+) -> None:
     """An lm-evaluation-harness `samples_<task>_<time>.jsonl`: pass@1 over the per-sample correctness."""
     match = _SAMPLES_NAME.search(record_id)
     task = match["task"] if match else record_id.rsplit("/", 1)[-1].removesuffix(".jsonl")
@@ -183,18 +243,33 @@ def read_lm_eval_samples(raw: bytes, record_id: str, batch: Batch, *, model: str
         value = number(sample.get(chosen_metric)) if chosen_metric else None
         question = str(sample.get("doc_hash") or sample.get("doc_id"))
         if value is None or question == "None":
-            batch.reject(f"{record_id}:{line_number}", f"sample has no {chosen_metric!r} value or no doc id", check="sample",
-                         raw=line[:2000])
+            batch.reject(
+                f"{record_id}:{line_number}", f"sample has no {chosen_metric!r} value or no doc id", check="sample", raw=line[:2000]
+            )
             continue
         correct[question].append(value)
     if not correct:
         return batch.reject(record_id, "no scored samples in the file", check="samples")
     score, questions, k = pass_at_1(correct)
     as_of = match["stamp"][:10] if match else None
-    batch.benchmark(record_id=record_id, model_name=model_name, benchmark=f"lm_eval:{task}", metric=f"pass@1 ({chosen_metric})",
-                    score_raw=f"{score}", score=score, scale="fraction", score_pct=score * 100, k=k, temperature=temperature,
-                    top_p=top_p, n_questions=questions, source="lm-evaluation-harness per-sample log", url=None, as_of=as_of,
-                    kind="estimated")
+    batch.benchmark(
+        record_id=record_id,
+        model_name=model_name,
+        benchmark=f"lm_eval:{task}",
+        metric=f"pass@1 ({chosen_metric})",
+        score_raw=f"{score}",
+        score=score,
+        scale="fraction",
+        score_pct=score * 100,
+        k=k,
+        temperature=temperature,
+        top_p=top_p,
+        n_questions=questions,
+        source="lm-evaluation-harness per-sample log",
+        url=None,
+        as_of=as_of,
+        kind="estimated",
+    )
 
 
 def _model_from_path(record_id: str) -> str | None:
@@ -214,6 +289,16 @@ def read_simple_evals(raw: bytes, record_id: str, batch: Batch, *, model: str, b
     if not isinstance(doc, dict) or "score" not in doc:
         return batch.reject(record_id, "no `score` key: not a simple-evals output", check="simple_evals")
     score = number(doc.get("score"))
-    batch.benchmark(record_id=record_id, model_name=model, benchmark=benchmark, metric="score", score_raw=text(doc.get("score")),
-                    score=score, scale="fraction", score_pct=to_percent(score, "fraction"), source="simple-evals output", url=None,
-                    kind="estimated")
+    batch.benchmark(
+        record_id=record_id,
+        model_name=model,
+        benchmark=benchmark,
+        metric="score",
+        score_raw=text(doc.get("score")),
+        score=score,
+        scale="fraction",
+        score_pct=to_percent(score, "fraction"),
+        source="simple-evals output",
+        url=None,
+        kind="estimated",
+    )

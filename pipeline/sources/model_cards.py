@@ -48,6 +48,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def _noting_duplicates(base):
     """`base` that notes a key given twice in one mapping (YAML keeps the last one silently)."""
+
     class Loader(base):
         def __init__(self, stream):
             super().__init__(stream)
@@ -80,8 +81,10 @@ def _load_yaml(block: str) -> tuple[object, list[tuple[str, int]]]:
 
 
 def _duplicate_problems(duplicates: list[tuple[str, int]]) -> list[tuple[str, str]]:
-    return [(f"key `{key}` is given twice (line {line}): the later one is read, the earlier ignored", "duplicate_key")
-            for key, line in duplicates]
+    return [
+        (f"key `{key}` is given twice (line {line}): the later one is read, the earlier ignored", "duplicate_key")
+        for key, line in duplicates
+    ]
 
 
 def load_card(content: str, loader: str = "fast") -> tuple[dict, str, list | None, list[tuple[str, str]]]:
@@ -120,12 +123,12 @@ def load_card(content: str, loader: str = "fast") -> tuple[dict, str, list | Non
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             results = []
             problems.append((f"Invalid `model_index` in metadata cannot be parsed: {error.__class__} {error}.", "model_index"))
-    return meta, content[match.end():], results, problems
+    return meta, content[match.end() :], results, problems
 
 
-def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None = None, origin: str = "",
-               loader: str = "fast") -> None:
+def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None = None, origin: str = "", loader: str = "fast") -> None:
     """Add one card's model, facts and benchmark results to `batch`."""
+
     def reject(reason: str, check: str, content: str = "") -> None:
         batch.reject(record_id, reason, check=check, raw=content)
 
@@ -147,7 +150,7 @@ def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None 
         check_yaml(front_matter(content) or "")
     except UnsafeYaml as exc:
         reject(f"front matter refused: {exc}", "yaml_limits", content[:2000])
-        content = content[len("---\n") + len(front_matter(content) or "") + len("\n---"):]  # keep the body only
+        content = content[len("---\n") + len(front_matter(content) or "") + len("\n---") :]  # keep the body only
     try:
         meta, body, eval_results, problems = load_card(content, loader)
     except yaml.YAMLError as exc:
@@ -200,14 +203,23 @@ def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None 
     url = f"{HUB}/{hub_id or model_name}"
     base_model = meta.get("base_model")
     batch.model(
-        record_id=record_id, model_name=model_name, hub_id=hub_id or (model_name if "/" in model_name else None),
-        ledger_id=ledger_id, aliases=text([name, *listed(ledger.get("aliases"), "ledger.aliases")]),
+        record_id=record_id,
+        model_name=model_name,
+        hub_id=hub_id or (model_name if "/" in model_name else None),
+        ledger_id=ledger_id,
+        aliases=text([name, *listed(ledger.get("aliases"), "ledger.aliases")]),
         organization=ledger_text("organization") or (model_name.split("/")[0] if "/" in model_name else None),
         model_type=ledger_text("model_type") or ("Distilled" if distilled else None),
         method=method or ("distillation" if distilled else None),
-        base_model=text(listed(base_model, "base_model")), teacher=ledger_text("teacher"),
-        license=text(listed(meta.get("license"), "license")), tags=text(tags), distilled=distilled, distilled_basis=basis,
-        as_of=as_of, content_sha256=hashlib.sha256(raw).hexdigest(), origin=origin or record_id,
+        base_model=text(listed(base_model, "base_model")),
+        teacher=ledger_text("teacher"),
+        license=text(listed(meta.get("license"), "license")),
+        tags=text(tags),
+        distilled=distilled,
+        distilled_basis=basis,
+        as_of=as_of,
+        content_sha256=hashlib.sha256(raw).hexdigest(),
+        origin=origin or record_id,
     )
     facts = ledger.get("facts") or []
     if not isinstance(facts, list):
@@ -220,25 +232,43 @@ def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None 
         if not isinstance(fact, dict):
             reject(f"fact is not a mapping: {fact!r}"[:300], "ledger_fact", json.dumps(fact, default=str)[:2000])
             continue
-        batch.fact(record_id=record_id, model_name=model_name, quantity=fact.get("quantity"),
-                   value=number(fact.get("value")), value_raw=text(fact.get("value")) if not isinstance(fact.get("value"), dict) else None,
-                   unit=fact.get("unit"), kind=fact.get("kind"), source=fact.get("source"), url=fact.get("url"),
-                   accelerator=fact.get("accelerator"), basis=fact.get("basis"), scope=fact.get("scope"),
-                   note=fact.get("note"), as_of=fact.get("as_of") or as_of)
+        batch.fact(
+            record_id=record_id,
+            model_name=model_name,
+            quantity=fact.get("quantity"),
+            value=number(fact.get("value")),
+            value_raw=text(fact.get("value")) if not isinstance(fact.get("value"), dict) else None,
+            unit=fact.get("unit"),
+            kind=fact.get("kind"),
+            source=fact.get("source"),
+            url=fact.get("url"),
+            accelerator=fact.get("accelerator"),
+            basis=fact.get("basis"),
+            scope=fact.get("scope"),
+            note=fact.get("note"),
+            as_of=fact.get("as_of") or as_of,
+        )
     # Each part below reads a shape of its own: one that is malformed is set aside with its reason, and the
     # card's other parts are kept.
-    for part, read in (("co2_eq_emissions", lambda: _co2_fact(meta.get("co2_eq_emissions"), record_id, model_name, url, as_of, batch)),
-                       ("body tables", lambda: _table_facts(body, model_name, name, record_id, url, as_of, batch)),
-                       ("model-index", lambda: reject(index_problem[:300], "model_index") if index_problem else
-                        _model_index(meta.get("model-index"), eval_results, record_id, model_name, as_of, batch))):
+    for part, read in (
+        ("co2_eq_emissions", lambda: _co2_fact(meta.get("co2_eq_emissions"), record_id, model_name, url, as_of, batch)),
+        ("body tables", lambda: _table_facts(body, model_name, name, record_id, url, as_of, batch)),
+        (
+            "model-index",
+            lambda: (
+                reject(index_problem[:300], "model_index")
+                if index_problem
+                else _model_index(meta.get("model-index"), eval_results, record_id, model_name, as_of, batch)
+            ),
+        ),
+    ):
         try:
             read()
         except Exception as exc:  # noqa: BLE001 -- the reader's boundary: any other shape is a reject, not a crash
             reject(f"{part} could not be read: {type(exc).__name__}: {exc}"[:300], "shape", "")
 
 
-def _table_facts(body: str, model_name: str, name: str | None, record_id: str, url: str, as_of: str | None,
-                 batch: Batch) -> None:
+def _table_facts(body: str, model_name: str, name: str | None, record_id: str, url: str, as_of: str | None, batch: Batch) -> None:
     """Facts from the tables of the card's body. A figure for another model of the family (a base model beside
     the chat model) is filed under the card's organisation (`deepseek-ai/DeepSeek-V3-Base`), so resolution joins it
     to a model only where that organisation agrees; a card with no organisation cannot speak for another model."""
@@ -253,11 +283,22 @@ def _table_facts(body: str, model_name: str, name: str | None, record_id: str, u
             continue
         elif "/" not in entity:
             entity = f"{org}/{entity}"
-        batch.fact(record_id=record_id, model_name=entity, kind="reported", url=url, as_of=as_of,
-                   note="read from a table in the card's body", **fact)
+        batch.fact(
+            record_id=record_id,
+            model_name=entity,
+            kind="reported",
+            url=url,
+            as_of=as_of,
+            note="read from a table in the card's body",
+            **fact,
+        )
     if others:
-        batch.reject(record_id, f"{others} figure(s) in the card's tables are for other models, and a card with no "
-                                "organisation in its id cannot speak for another model", check="other_models")
+        batch.reject(
+            record_id,
+            f"{others} figure(s) in the card's tables are for other models, and a card with no "
+            "organisation in its id cannot speak for another model",
+            check="other_models",
+        )
 
 
 def _co2_fact(co2, record_id: str, model_name: str, url: str, as_of: str | None, batch: Batch) -> None:
@@ -268,9 +309,20 @@ def _co2_fact(co2, record_id: str, model_name: str, url: str, as_of: str | None,
     if grams is None:
         return batch.reject(record_id, f"co2_eq_emissions {co2!r} has no number of grams"[:300], check="co2_eq_emissions")
     details = co2 if isinstance(co2, dict) else {}
-    batch.fact(record_id=record_id, model_name=model_name, quantity="tco2e", value=grams / 1e6, value_raw=f"{grams} g",
-               unit="tCO2e", kind="reported", source=f"model card co2_eq_emissions ({text(details.get('source')) or 'no source given'})",
-               url=url, basis=text(details.get("training_type")), note=text(details.get("hardware_used")), as_of=as_of)
+    batch.fact(
+        record_id=record_id,
+        model_name=model_name,
+        quantity="tco2e",
+        value=grams / 1e6,
+        value_raw=f"{grams} g",
+        unit="tCO2e",
+        kind="reported",
+        source=f"model card co2_eq_emissions ({text(details.get('source')) or 'no source given'})",
+        url=url,
+        basis=text(details.get("training_type")),
+        note=text(details.get("hardware_used")),
+        as_of=as_of,
+    )
 
 
 def _model_index(model_index, results: list | None, record_id: str, model_name: str, as_of: str | None, batch: Batch) -> None:
@@ -283,19 +335,35 @@ def _model_index(model_index, results: list | None, record_id: str, model_name: 
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             return batch.reject(record_id, f"model-index is malformed: {exc}"[:300], check="model_index")
     if len(results) > MAX_CARD_RECORDS:
-        batch.reject(record_id, f"model-index holds {len(results):,} results; the first {MAX_CARD_RECORDS:,} are read",
-                     check="card_size")
+        batch.reject(record_id, f"model-index holds {len(results):,} results; the first {MAX_CARD_RECORDS:,} are read", check="card_size")
         results = results[:MAX_CARD_RECORDS]
     for result in results:
         score = number(result.metric_value)
         # model-index values are percentages by convention; a value <= 1 for an accuracy-like metric is a fraction;
         # a perplexity or a rating is neither
-        scale = ("other" if is_unbounded_metric(result.metric_type) or is_unbounded_metric(result.metric_name)
-                 else "fraction" if score is not None and 0 <= score <= 1 else "percent")
-        batch.benchmark(record_id=record_id, model_name=model_name, benchmark=result.dataset_name,
-                        dataset_type=result.dataset_type, dataset_config=result.dataset_config, metric=result.metric_type,
-                        score_raw=text(result.metric_value), score=score, scale=scale, score_pct=to_percent(score, scale),
-                        source=result.source_name, url=result.source_url, as_of=as_of, kind=score_kind(result.source_url))
+        scale = (
+            "other"
+            if is_unbounded_metric(result.metric_type) or is_unbounded_metric(result.metric_name)
+            else "fraction"
+            if score is not None and 0 <= score <= 1
+            else "percent"
+        )
+        batch.benchmark(
+            record_id=record_id,
+            model_name=model_name,
+            benchmark=result.dataset_name,
+            dataset_type=result.dataset_type,
+            dataset_config=result.dataset_config,
+            metric=result.metric_type,
+            score_raw=text(result.metric_value),
+            score=score,
+            scale=scale,
+            score_pct=to_percent(score, scale),
+            source=result.source_name,
+            url=result.source_url,
+            as_of=as_of,
+            kind=score_kind(result.source_url),
+        )
 
 
 def score_kind(source_url: str | None) -> str:
@@ -315,9 +383,18 @@ def parse_hub_api_json(raw: bytes, record_id: str, batch: Batch) -> None:
     repo_id = doc.get("id") or doc.get("modelId")
     total = number((doc.get("safetensors") or {}).get("total")) if isinstance(doc.get("safetensors"), dict) else None
     if total is not None:
-        batch.fact(record_id=record_id, model_name=repo_id, quantity="params_total", value=total, value_raw=text(total),
-                   unit="parameters", kind="reported", source="Hugging Face Hub API (safetensors parameter count)",
-                   url=f"{HUB}/{repo_id}", as_of=text(doc.get("lastModified"))[:10] if doc.get("lastModified") else None)
+        batch.fact(
+            record_id=record_id,
+            model_name=repo_id,
+            quantity="params_total",
+            value=total,
+            value_raw=text(total),
+            unit="parameters",
+            kind="reported",
+            source="Hugging Face Hub API (safetensors parameter count)",
+            url=f"{HUB}/{repo_id}",
+            as_of=text(doc.get("lastModified"))[:10] if doc.get("lastModified") else None,
+        )
 
 
 PARALLEL_MIN_CARDS = 4_000  # below this (about a second of parsing) a second worker's start (its imports) saves nothing
@@ -347,8 +424,7 @@ def _parse_slice(files: list[tuple[str, bytes]], source_name: str, loader: str) 
 CHUNK_CARDS = 250  # cards handed to a worker at a time: enough work to hide a round trip, few enough to share out
 
 
-def parse_card_inputs(files: list[tuple[str, bytes]], source_name: str, loader: str = "fast",
-                      workers: int | None = None) -> list[Batch]:
+def parse_card_inputs(files: list[tuple[str, bytes]], source_name: str, loader: str = "fast", workers: int | None = None) -> list[Batch]:
     """One Batch per input, in the order given, parsed in worker processes (pipeline/contain.py) so that a card
     that crashes or exhausts libyaml costs that card, which is quarantined with the reason. With many cards,
     one worker per core (default: every core) takes chunks; `workers=0` parses in this process instead, for
@@ -358,10 +434,13 @@ def parse_card_inputs(files: list[tuple[str, bytes]], source_name: str, loader: 
         return _parse_slice(files, source_name, loader)
     if len(files) < PARALLEL_MIN_CARDS:
         workers = 1
-    parsed, unguarded = contain.map_guarded(parse_one, [(name, raw, source_name, loader) for name, raw in files],
-                                            workers=workers, chunk=CHUNK_CARDS)
-    batches = [part if isinstance(part, Batch) else unreadable(source_name, name, part.reason)
-               for (name, _), part in zip(files, parsed, strict=True)]
+    parsed, unguarded = contain.map_guarded(
+        parse_one, [(name, raw, source_name, loader) for name, raw in files], workers=workers, chunk=CHUNK_CARDS
+    )
+    batches = [
+        part if isinstance(part, Batch) else unreadable(source_name, name, part.reason)
+        for (name, _), part in zip(files, parsed, strict=True)
+    ]
     if unguarded and batches:
         batches[0].reject("*", unguarded, check="source")
     return batches

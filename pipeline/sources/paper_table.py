@@ -34,24 +34,35 @@ def parse_printed_number(text: str | None) -> tuple[float | None, int | None]:
 
 
 TABLE1_COLUMNS = {
-    "Model": "model_name", "Type": "model_type", "Training Compute": "training_flops",
-    "GPU-Hours (H100)": "gpu_hours_h100", "tCO2e": "tco2e", "GPQA Diamond": "gpqa_diamond",
+    "Model": "model_name",
+    "Type": "model_type",
+    "Training Compute": "training_flops",
+    "GPU-Hours (H100)": "gpu_hours_h100",
+    "tCO2e": "tco2e",
+    "GPQA Diamond": "gpqa_diamond",
     "AIME 2024": "aime_2024",
 }
 TABLE1_NUMERIC = ["training_flops", "gpu_hours_h100", "tco2e", "gpqa_diamond", "aime_2024"]
 TABLE1_SCHEMA = {"source_name": pl.Utf8, "row_number": pl.Int64, "model_name": pl.Utf8, "model_type": pl.Utf8} | {
-    f"{column}{suffix}": dtype for column in TABLE1_NUMERIC
-    for suffix, dtype in (("", pl.Float64), ("_printed", pl.Utf8), ("_sig_digits", pl.Int64))}
+    f"{column}{suffix}": dtype
+    for column in TABLE1_NUMERIC
+    for suffix, dtype in (("", pl.Float64), ("_printed", pl.Utf8), ("_sig_digits", pl.Int64))
+}
 TABLE2_SCHEMA = {"source_name": pl.Utf8, "row_number": pl.Int64, "workload_name": pl.Utf8, "accelerator_label": pl.Utf8} | {
-    f"{column}{suffix}": dtype for column in ("training_flops", "gpu_hours", "tco2e")
-    for suffix, dtype in (("", pl.Float64), ("_printed", pl.Utf8), ("_sig_digits", pl.Int64))}
+    f"{column}{suffix}": dtype
+    for column in ("training_flops", "gpu_hours", "tco2e")
+    for suffix, dtype in (("", pl.Float64), ("_printed", pl.Utf8), ("_sig_digits", pl.Int64))
+}
 
 
 def _frame(raw: bytes | Path, source_name: str) -> tuple[pl.DataFrame | None, list[dict]]:
     rejects: list[dict] = []
     try:
-        frame = read_table(raw.read_bytes() if isinstance(raw, Path) else raw, name=source_name, on_bad_row=lambda rid, why, row:
-                           rejects.append(quarantine_row(source_name, rid, why, raw_content=row, check_name=RAGGED_ROW)))
+        frame = read_table(
+            raw.read_bytes() if isinstance(raw, Path) else raw,
+            name=source_name,
+            on_bad_row=lambda rid, why, row: rejects.append(quarantine_row(source_name, rid, why, raw_content=row, check_name=RAGGED_ROW)),
+        )
         return frame, rejects
     except TableError as exc:
         return None, [quarantine_row(source_name, "*", str(exc), check_name="format")]
@@ -67,8 +78,7 @@ def read_table1(raw: bytes | Path, source_name: str) -> dict[str, pl.DataFrame]:
     frame = frame.rename(TABLE1_COLUMNS).select(TABLE1_COLUMNS.values())
     rows = []
     for index, record in enumerate(frame.iter_rows(named=True)):
-        row = {"source_name": source_name, "row_number": index + 1,
-               "model_name": record["model_name"], "model_type": record["model_type"]}
+        row = {"source_name": source_name, "row_number": index + 1, "model_name": record["model_name"], "model_type": record["model_type"]}
         for column in TABLE1_NUMERIC:
             value, digits = parse_printed_number(record[column])
             row[column] = value
@@ -94,18 +104,31 @@ def read_table2(raw: bytes | Path, source_name: str) -> dict[str, pl.DataFrame]:
             if not match:
                 continue
             key = (index, match["accelerator"])
-            cell = cells.setdefault(key, {
-                "source_name": source_name, "row_number": index + 1,
-                "workload_name": record.get("Workload"), "accelerator_label": match["accelerator"],
-                "training_flops": flops, "training_flops_printed": record.get("Training Compute"),
-                "training_flops_sig_digits": flops_digits,
-            })
+            cell = cells.setdefault(
+                key,
+                {
+                    "source_name": source_name,
+                    "row_number": index + 1,
+                    "workload_name": record.get("Workload"),
+                    "accelerator_label": match["accelerator"],
+                    "training_flops": flops,
+                    "training_flops_printed": record.get("Training Compute"),
+                    "training_flops_sig_digits": flops_digits,
+                },
+            )
             measure = "gpu_hours" if match["measure"] == "Hours" else "tco2e"
             value, digits = parse_printed_number(text)
             if value is None:
-                rejects.append(quarantine_row(source_name, f"row {index + 1}:{column}",
-                                              f"cell {text!r} is not a number", raw_content=str(text),
-                                              column_name=column, check_name="numeric"))
+                rejects.append(
+                    quarantine_row(
+                        source_name,
+                        f"row {index + 1}:{column}",
+                        f"cell {text!r} is not a number",
+                        raw_content=str(text),
+                        column_name=column,
+                        check_name="numeric",
+                    )
+                )
             cell[measure] = value
             cell[f"{measure}_printed"] = text
             cell[f"{measure}_sig_digits"] = digits

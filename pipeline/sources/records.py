@@ -27,8 +27,7 @@ class Batch:
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)  # rows of a table of its own (a paper table), by name
 
     def reject(self, record_id: str, reason: str, *, check: str, raw: str = "", column: str = "") -> None:
-        self.rejects.append(quarantine_row(self.source_name, record_id, reason, raw_content=raw,
-                                           column_name=column, check_name=check))
+        self.rejects.append(quarantine_row(self.source_name, record_id, reason, raw_content=raw, column_name=column, check_name=check))
 
     def _row(self, columns: dict, values: dict) -> dict:
         unknown = set(values) - set(columns)
@@ -43,9 +42,13 @@ class Batch:
             else:
                 row[column] = self._coerce(column, dtype, value, values.get("record_id") or "*")
             if type(row[column]) is str and len(row[column]) > MAX_FIELD_CHARS:
-                self.reject(values.get("record_id") or "*", f"field `{column}`: {len(row[column]):,} characters, over the "
-                            f"{MAX_FIELD_CHARS:,}-character limit for one field", check="field_size", column=column,
-                            raw=row[column][:2000])
+                self.reject(
+                    values.get("record_id") or "*",
+                    f"field `{column}`: {len(row[column]):,} characters, over the {MAX_FIELD_CHARS:,}-character limit for one field",
+                    check="field_size",
+                    column=column,
+                    raw=row[column][:2000],
+                )
                 row[column] = None
         return row | {"source_name": self.source_name}
 
@@ -54,8 +57,13 @@ class Batch:
         text and a number as its digits; a value of another shape (a mapping, a boolean for text, text that is no
         number) is set to null, and a quarantine row names the field, the type expected and what was found."""
         if isinstance(value, str) and "\ufffd" in value:  # bytes that were not UTF-8 where the row was read
-            self.reject(record_id, f"field `{column}`: bytes that are not UTF-8 text in {value[:80]!r}",
-                        check="utf8", column=column, raw=value[:2000])
+            self.reject(
+                record_id,
+                f"field `{column}`: bytes that are not UTF-8 text in {value[:80]!r}",
+                check="utf8",
+                column=column,
+                raw=value[:2000],
+            )
             return None
         if dtype == pl.Utf8 and not isinstance(value, (bool, dict)):
             return text(value)
@@ -65,8 +73,13 @@ class Batch:
                 return result
         if dtype == pl.Int64 and not isinstance(value, bool) and isinstance(value, (int, float)) and float(value).is_integer():
             return int(value)
-        self.reject(record_id, f"field `{column}`: expected {_TYPE_NAMES[dtype]}, found {describe(value)}",
-                    check="field_type", column=column, raw=repr(value)[:2000])
+        self.reject(
+            record_id,
+            f"field `{column}`: expected {_TYPE_NAMES[dtype]}, found {describe(value)}",
+            check="field_type",
+            column=column,
+            raw=repr(value)[:2000],
+        )
         return None
 
     def _add(self, rows: list, columns: dict, values: dict) -> None:
@@ -123,8 +136,17 @@ def describe(value) -> str:
     """What a value is, for a reason a person reads: its shape and the start of it."""
     if isinstance(value, bool):
         return f"the boolean {value} (YAML reads an unquoted yes/no/on/off as one: quote it)"
-    kind = ("a mapping" if isinstance(value, dict) else "a list" if isinstance(value, (list, tuple))
-            else "a number" if isinstance(value, (int, float)) else "text" if isinstance(value, str) else type(value).__name__)
+    kind = (
+        "a mapping"
+        if isinstance(value, dict)
+        else "a list"
+        if isinstance(value, (list, tuple))
+        else "a number"
+        if isinstance(value, (int, float))
+        else "text"
+        if isinstance(value, str)
+        else type(value).__name__
+    )
     return f"{kind} {repr(value)[:80]}"
 
 

@@ -11,9 +11,17 @@ from pipeline.sources.safe_yaml import check_yaml
 
 
 def read_accelerators(path: Path) -> pl.DataFrame:
-    return pl.read_csv(path, schema_overrides={"memory_gb": pl.Float64, "peak_bf16_dense_tflops": pl.Float64,
-                                               "tdp_w": pl.Float64, "mfu_low": pl.Float64,
-                                               "mfu_high": pl.Float64, "mfu_default": pl.Float64})
+    return pl.read_csv(
+        path,
+        schema_overrides={
+            "memory_gb": pl.Float64,
+            "peak_bf16_dense_tflops": pl.Float64,
+            "tdp_w": pl.Float64,
+            "mfu_low": pl.Float64,
+            "mfu_high": pl.Float64,
+            "mfu_default": pl.Float64,
+        },
+    )
 
 
 def read_benchmarks(path: Path) -> pl.DataFrame:
@@ -30,12 +38,26 @@ def _load_yaml(path: Path) -> dict:
 
 
 SCENARIO_COLUMNS = {
-    "scenario": pl.Utf8, "description": pl.Utf8, "comparison_accelerator": pl.Utf8, "grid_region": pl.Utf8,
-    "grid_tco2e_per_mwh": pl.Float64, "pue": pl.Float64, "moe_params": pl.Utf8, "fact_precedence": pl.Utf8,
-    "score_precedence": pl.Utf8, "flops_method_precedence": pl.Utf8, "inference_mfu": pl.Float64, "fact_sources": pl.Utf8,
+    "scenario": pl.Utf8,
+    "description": pl.Utf8,
+    "comparison_accelerator": pl.Utf8,
+    "grid_region": pl.Utf8,
+    "grid_tco2e_per_mwh": pl.Float64,
+    "pue": pl.Float64,
+    "moe_params": pl.Utf8,
+    "fact_precedence": pl.Utf8,
+    "score_precedence": pl.Utf8,
+    "flops_method_precedence": pl.Utf8,
+    "inference_mfu": pl.Float64,
+    "fact_sources": pl.Utf8,
 }
-OVERRIDE_COLUMNS = {"scenario": pl.Utf8, "accelerator_id": pl.Utf8, "peak_tflops": pl.Float64, "mfu": pl.Float64,
-                    "price_usd_per_gpu_hour": pl.Float64}
+OVERRIDE_COLUMNS = {
+    "scenario": pl.Utf8,
+    "accelerator_id": pl.Utf8,
+    "peak_tflops": pl.Float64,
+    "mfu": pl.Float64,
+    "price_usd_per_gpu_hour": pl.Float64,
+}
 
 
 def _float_or_none(value) -> float | None:
@@ -51,10 +73,14 @@ def _joined(value) -> str:
 
 def scenario_row(name: str, spec: dict) -> dict:
     return {
-        "scenario": name, "description": " ".join(str(spec.get("description", "")).split()),
-        "comparison_accelerator": spec.get("comparison_accelerator"), "grid_region": spec.get("grid_region"),
-        "grid_tco2e_per_mwh": _float_or_none(spec.get("grid_tco2e_per_mwh")), "pue": _float_or_none(spec.get("pue")),
-        "moe_params": spec.get("moe_params"), "fact_precedence": _joined(spec.get("fact_precedence")),
+        "scenario": name,
+        "description": " ".join(str(spec.get("description", "")).split()),
+        "comparison_accelerator": spec.get("comparison_accelerator"),
+        "grid_region": spec.get("grid_region"),
+        "grid_tco2e_per_mwh": _float_or_none(spec.get("grid_tco2e_per_mwh")),
+        "pue": _float_or_none(spec.get("pue")),
+        "moe_params": spec.get("moe_params"),
+        "fact_precedence": _joined(spec.get("fact_precedence")),
         "score_precedence": _joined(spec.get("score_precedence")) or None,
         "flops_method_precedence": _joined(spec.get("flops_method_precedence")),
         "inference_mfu": _float_or_none(spec.get("inference_mfu")),
@@ -71,19 +97,33 @@ def read_scenarios(path: Path) -> dict[str, pl.DataFrame]:
         scenarios.append(scenario_row(str(name), spec))
         for accelerator_id, values in (spec.get("accelerators") or {}).items():
             values = values or {}
-            overrides.append({"scenario": str(name), "accelerator_id": str(accelerator_id),
-                              "peak_tflops": _float_or_none(values.get("peak_tflops")),
-                              "mfu": _float_or_none(values.get("mfu")),
-                              "price_usd_per_gpu_hour": _float_or_none(values.get("price_usd_per_gpu_hour"))})
-    return {"scenarios": pl.DataFrame(scenarios, schema=SCENARIO_COLUMNS),
-            "overrides": pl.DataFrame(overrides, schema=OVERRIDE_COLUMNS)}
+            overrides.append(
+                {
+                    "scenario": str(name),
+                    "accelerator_id": str(accelerator_id),
+                    "peak_tflops": _float_or_none(values.get("peak_tflops")),
+                    "mfu": _float_or_none(values.get("mfu")),
+                    "price_usd_per_gpu_hour": _float_or_none(values.get("price_usd_per_gpu_hour")),
+                }
+            )
+    return {"scenarios": pl.DataFrame(scenarios, schema=SCENARIO_COLUMNS), "overrides": pl.DataFrame(overrides, schema=OVERRIDE_COLUMNS)}
 
 
 WORKLOAD_COLUMNS = {
-    "workload_id": pl.Utf8, "name": pl.Utf8, "section": pl.Utf8, "method": pl.Utf8,
-    "params": pl.Float64, "teacher_params": pl.Float64, "tokens": pl.Float64, "samples": pl.Float64,
-    "tokens_per_sample": pl.Float64, "epochs": pl.Float64, "training_flops": pl.Float64,
-    "in_table2": pl.Boolean, "source": pl.Utf8, "url": pl.Utf8,
+    "workload_id": pl.Utf8,
+    "name": pl.Utf8,
+    "section": pl.Utf8,
+    "method": pl.Utf8,
+    "params": pl.Float64,
+    "teacher_params": pl.Float64,
+    "tokens": pl.Float64,
+    "samples": pl.Float64,
+    "tokens_per_sample": pl.Float64,
+    "epochs": pl.Float64,
+    "training_flops": pl.Float64,
+    "in_table2": pl.Boolean,
+    "source": pl.Utf8,
+    "url": pl.Utf8,
 }
 
 
@@ -106,5 +146,4 @@ def read_grid_intensity(path: Path) -> pl.DataFrame:
 
 
 def read_prices(path: Path) -> pl.DataFrame:
-    return pl.read_csv(path, schema_overrides={"usd_per_gpu_hour_low": pl.Float64, "usd_per_gpu_hour_high": pl.Float64,
-                                               "as_of": pl.Utf8})
+    return pl.read_csv(path, schema_overrides={"usd_per_gpu_hour_low": pl.Float64, "usd_per_gpu_hour_high": pl.Float64, "as_of": pl.Utf8})

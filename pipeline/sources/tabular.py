@@ -62,8 +62,7 @@ def _read_row_by_row(text: str, on_bad_row) -> pl.DataFrame:
         while len(row) > width and row[-1] == "":
             row.pop()
         if len(row) > width:
-            on_bad_row(f"line {line + 1}", f"row has {len(row)} cells where the header has {width}; left out",
-                       ",".join(row)[:2000])
+            on_bad_row(f"line {line + 1}", f"row has {len(row)} cells where the header has {width}; left out", ",".join(row)[:2000])
         elif row:
             rows.append([cell if cell != "" else None for cell in row] + [None] * (width - len(row)))
         line = reader.line_num
@@ -77,8 +76,9 @@ def _as_text(column: pl.Series) -> pl.Series:
     if dtype == pl.Utf8:
         return column
     if isinstance(dtype, (pl.List, pl.Array)):
-        return column.map_elements(lambda items: "|".join(str(i) for i in items if i is not None) if items is not None else None,
-                                   return_dtype=pl.Utf8)
+        return column.map_elements(
+            lambda items: "|".join(str(i) for i in items if i is not None) if items is not None else None, return_dtype=pl.Utf8
+        )
     if isinstance(dtype, pl.Struct):
         return column.struct.json_encode()
     if dtype == pl.Binary:
