@@ -45,7 +45,7 @@ test: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest
 
 test-fast: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m pytest -q -m unit
+	LEDGER_EXAMPLES_SCALE=0.1 $(BIN)/python -m pytest -q -m unit
 
 # The same properties as in make test, with 40x the hypothesis cases and a whole run over 100 mutants per kind.
 fuzz: $(BIN)/.synced $(DAGSTER_HOME)/dagster.yaml

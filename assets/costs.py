@@ -151,7 +151,7 @@ def lineage(warehouse_db: DuckDBResource) -> dg.MaterializeResult:
             "not bool_or(resolved) as base_unresolved "
             "from core.lineage_edges where relation = 'base' group by 1",
         )
-        flops = warehouse.read_table(con, "costs", "model_flops", costmodel.LINEAGE_INPUTS)
+        flops = warehouse.read_table(con, "costs", "model_flops", list(costmodel.LINEAGE_INPUTS))
         frame = costmodel.lineage(flops, parents)
         warehouse.write_table(con, "costs", "lineage", frame)
         return dg.MaterializeResult(

@@ -21,6 +21,12 @@ ACCELERATOR_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#
 FONT = "DejaVu Sans"
 
 
+def _category(field: str, title: str, colours: dict[str, str], **legend) -> tuple[alt.Color, alt.Shape]:
+    """One category drawn by colour and by shape at once, so the chart reads in greyscale and to colour-blind eyes."""
+    colour = alt.Color(f"{field}:N", title=title, scale=alt.Scale(domain=list(colours), range=list(colours.values())), **legend)
+    return colour, alt.Shape(f"{field}:N", title=title, scale=alt.Scale(domain=list(colours)))
+
+
 def _theme(chart: alt.Chart, **legend) -> alt.Chart:
     """One look for every chart: the font, axis and legend sizes, the title placement."""
     return (
@@ -118,9 +124,7 @@ def score_vs_compute(frame: pl.DataFrame, score_column: str, score_title: str, t
     y_scale = alt.Scale(domain=[0, 100])
     x = alt.X("training_flops:Q", scale=x_scale, title="Training compute (FLOP, log scale)", axis=alt.Axis(format=".0e"))
     y = alt.Y(f"{score_column}:Q", title=score_title, scale=y_scale)
-    colour = alt.Color(
-        "model_type:N", title="Model type", scale=alt.Scale(domain=list(MODEL_TYPE_COLOURS), range=list(MODEL_TYPE_COLOURS.values()))
-    )
+    colour, shape = _category("model_type", "Model type", MODEL_TYPE_COLOURS)
     frontier = (
         alt.Chart(frontier_rows).mark_line(interpolate="step-after", strokeDash=[4, 3], color="#555555", opacity=0.8).encode(x=x, y=y)
     )
@@ -131,7 +135,7 @@ def score_vs_compute(frame: pl.DataFrame, score_column: str, score_title: str, t
             x=x,
             y=y,
             color=colour,
-            shape=alt.Shape("model_type:N", title="Model type", scale=alt.Scale(domain=list(MODEL_TYPE_COLOURS))),
+            shape=shape,
             tooltip=[
                 alt.Tooltip("model:N", title="Model"),
                 alt.Tooltip("model_type:N", title="Type"),
@@ -249,11 +253,8 @@ def distillation_gain(frame: pl.DataFrame, title: str) -> alt.Chart:
     x = alt.X("params_b:Q", scale=alt.Scale(type="log", domain=domain, nice=False), title="Student parameters (billions, log scale)")
     y = alt.Y("gain:Q", title="Gain over the base model (percentage points)")
     # the legend below the plot: labels of the largest students run to the right edge
-    colour = alt.Color(
-        "benchmark:N",
-        title="Benchmark",
-        scale=alt.Scale(domain=["GPQA Diamond", "AIME 2024"], range=["#0072B2", "#D55E00"]),
-        legend=alt.Legend(orient="bottom"),
+    colour, shape = _category(
+        "benchmark", "Benchmark", {"GPQA Diamond": "#0072B2", "AIME 2024": "#D55E00"}, legend=alt.Legend(orient="bottom")
     )
     points = (
         alt.Chart(data)
@@ -262,7 +263,7 @@ def distillation_gain(frame: pl.DataFrame, title: str) -> alt.Chart:
             x=x,
             y=y,
             color=colour,
-            shape=alt.Shape("benchmark:N", title="Benchmark", scale=alt.Scale(domain=["GPQA Diamond", "AIME 2024"])),
+            shape=shape,
             tooltip=["student:N", "benchmark:N", alt.Tooltip("params_b:Q", title="params (B)"), alt.Tooltip("gain:Q", format=".1f")],
         )
     )

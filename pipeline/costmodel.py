@@ -12,9 +12,13 @@ from typing import TypeVar
 
 import polars as pl
 
-from pipeline import formulas
+from pipeline import formulas, schemas
+from pipeline.schemas import polars_columns
 
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)  # the frame helpers below build eager or lazy plans alike
+# The columns of the tables built here are declared, with their checks, in pipeline/schemas.py.
+CANDIDATES = polars_columns(schemas.FLOPS_CANDIDATES)
+RECONCILED = polars_columns(schemas.RECONCILIATION)
 
 
 def model_inference_flops_per_token() -> pl.Expr:
@@ -148,18 +152,6 @@ def model_inputs(models: pl.DataFrame, resolved: pl.DataFrame, scenarios: pl.Dat
 
 # --- training FLOPs: every method, then the scenario's choice ------------------------------------
 
-CANDIDATE_COLUMNS = {
-    "scenario": pl.Utf8,
-    "model_id": pl.Utf8,
-    "flops_method": pl.Utf8,
-    "training_flops": pl.Float64,
-    "formula": pl.Utf8,
-    "kind": pl.Utf8,
-    "source": pl.Utf8,
-    "scope": pl.Utf8,
-    "confidence": pl.Utf8,
-}
-
 
 def _card_tokens() -> pl.Expr:
     """D from a card's chosen inputs."""
@@ -220,9 +212,9 @@ def flops_candidates(inputs: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFrame:
         )
     )
     return (
-        pl.concat([*computed, given.select(list(CANDIDATE_COLUMNS))], how="vertical_relaxed")
+        pl.concat([*computed, given.select(list(CANDIDATES))], how="vertical_relaxed")
         .filter(pl.col("training_flops").is_not_null())
-        .cast(CANDIDATE_COLUMNS)
+        .cast(CANDIDATES)
         .sort("scenario", "model_id", "flops_method")
     )
 
@@ -247,8 +239,7 @@ def choose_flops(inputs: pl.DataFrame, candidates: pl.DataFrame, scenarios: pl.D
         .with_columns(flops_method=pl.lit("declared"), declared_as=pl.col("flops_method"))
     )
     pool = pl.concat(
-        [candidates.with_columns(declared_as=pl.col("flops_method")), declared.select(*CANDIDATE_COLUMNS, "declared_as")],
-        how="vertical_relaxed",
+        [candidates.with_columns(declared_as=pl.col("flops_method")), declared.select(*CANDIDATES, "declared_as")], how="vertical_relaxed"
     )
     # The first method in the scenario's list wins: a windowed minimum, not a sort on the string keys.
     picked = (
@@ -283,22 +274,14 @@ def choose_flops(inputs: pl.DataFrame, candidates: pl.DataFrame, scenarios: pl.D
 
 # --- lineage --------------------------------------------------------------------------------------
 
-LINEAGE_COLUMNS = [
-    "scenario",
-    "model_id",
-    "parent_id",
-    "teacher",
-    "marginal_flops",
-    "lineage_flops",
-    "teacher_share_flops",
-    "lineage_flops_with_teacher_share",
-    "lineage_depth",
-    "lineage_path",
-    "lineage_note",
-]
-
-
-LINEAGE_INPUTS = ["scenario", "model_id", "teacher", "training_flops", "training_flops_scope", "finetune_flops"]
+LINEAGE_INPUTS = {  # what `lineage` reads of model_flops
+    "scenario": pl.Utf8,
+    "model_id": pl.Utf8,
+    "teacher": pl.Utf8,
+    "training_flops": pl.Float64,
+    "training_flops_scope": pl.Utf8,
+    "finetune_flops": pl.Float64,
+}
 # Post-training adds a small part of pretraining's compute. A cumulative figure above this multiple of its base's
 # lineage says the two figures estimate the base differently (Epoch's hardware-time estimate for an Instruct
 # version against a card's 6*N*D for the base), not that the fine-tune cost the difference.
@@ -317,7 +300,9 @@ def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
     part is that fine-tune compute or unknown, never the cumulative figure, and the note says so.
     `teacher_share_flops` spreads a teacher's lineage compute over the students distilled from it.
     """
-    frame = flops.select(LINEAGE_INPUTS).join(parents, on="model_id", how="left").with_columns(pl.col("base_unresolved").fill_null(False))
+    frame = (
+        flops.select(list(LINEAGE_INPUTS)).join(parents, on="model_id", how="left").with_columns(pl.col("base_unresolved").fill_null(False))
+    )
     # A model without a base model is its own lineage, so only models with one are walked: most have none, and
     # each step is a join, so walking only them keeps a step's cost to the fine-tunes rather than every model.
     roots = frame.filter(pl.col("parent_id").is_null()).select(
@@ -416,7 +401,7 @@ def lineage(flops: pl.DataFrame, parents: pl.DataFrame) -> pl.DataFrame:
     return (
         frame.with_columns(teacher_share_flops=pl.col("teacher_lineage") / pl.col("students"))
         .with_columns(lineage_flops_with_teacher_share=pl.col("lineage_flops") + pl.col("teacher_share_flops").fill_null(0.0))
-        .select(LINEAGE_COLUMNS)
+        .select(list(polars_columns(schemas.LINEAGE)))
         .sort("scenario", "model_id")
     )
 
@@ -487,13 +472,7 @@ def price_hardware(jobs: FrameT, hardware: FrameT) -> FrameT:
         hardware.select(
             "scenario",
             "accelerator_id",
-            "peak_flops_per_s",
-            "mfu",
-            "mfu_low",
-            "mfu_high",
-            "tdp_w",
-            "pue",
-            "grid_tco2e_per_mwh",
+            *schemas.HARDWARE_PROFILE,
             "usd_per_gpu_hour",
             "usd_per_gpu_hour_low",
             "usd_per_gpu_hour_high",
@@ -537,39 +516,6 @@ def inference_costs(frame: FrameT) -> FrameT:
             pl.col("usd_per_gpu_hour"),
         )
     )
-
-
-# Per (scenario, model, accelerator) only what depends on the accelerator: the model's inputs and the provenance of its
-# training FLOPs are in `model_flops` (one row per scenario and model), the hardware profile in `scenario_accelerators`.
-# This table has a row per accelerator, so whatever does not vary with the accelerator is kept out of it.
-MODEL_COST_COLUMNS = [
-    "scenario",
-    "model_id",
-    "accelerator_id",
-    "training_flops",
-    "gpu_hours_computed",
-    "gpu_hours",
-    "gpu_hours_low",
-    "gpu_hours_high",
-    "gpu_hours_kind",
-    "gpu_hours_source",
-    "energy_mwh",
-    "energy_mwh_low",
-    "energy_mwh_high",
-    "tco2e_computed",
-    "tco2e",
-    "tco2e_low",
-    "tco2e_high",
-    "tco2e_kind",
-    "tco2e_source",
-    "cost_usd",
-    "cost_usd_low",
-    "cost_usd_high",
-    "gpu_seconds_per_million_tokens",
-    "energy_kwh_per_million_tokens",
-    "gco2e_per_million_tokens",
-    "cost_usd_per_million_tokens",
-]
 
 
 MODEL_COSTS_INPUTS = [
@@ -621,7 +567,7 @@ def model_costs(flops: pl.DataFrame, hardware: pl.DataFrame) -> pl.DataFrame:
             .then(pl.col("reported_tco2e_source"))
             .otherwise(pl.lit(f"Distill Ledger: {formulas.EMISSIONS_FORMULA}")),
         )
-        .select(MODEL_COST_COLUMNS)
+        .select(list(polars_columns(schemas.MODEL_COSTS)))
         .collect()
     )
 
@@ -645,56 +591,11 @@ def workload_costs(workloads: pl.DataFrame, scenarios: pl.DataFrame, hardware: p
         gpu_hours_low=pl.col("gpu_hours_computed_low"),
         gpu_hours_high=pl.col("gpu_hours_computed_high"),
     )
-    return _energy_emissions_money(priced).select(
-        "scenario",
-        "workload_id",
-        pl.col("name").alias("workload"),
-        "section",
-        "method",
-        "in_table2",
-        "training_tokens",
-        "training_flops",
-        "accelerator_id",
-        "peak_flops_per_s",
-        "mfu",
-        "mfu_low",
-        "mfu_high",
-        "tdp_w",
-        "pue",
-        "grid_tco2e_per_mwh",
-        "gpu_hours",
-        "gpu_hours_low",
-        "gpu_hours_high",
-        "energy_mwh",
-        "energy_mwh_low",
-        "energy_mwh_high",
-        pl.col("tco2e_computed").alias("tco2e"),
-        pl.col("tco2e_computed_low").alias("tco2e_low"),
-        pl.col("tco2e_computed_high").alias("tco2e_high"),
-        "usd_per_gpu_hour",
-        "cost_usd",
-        "cost_usd_low",
-        "cost_usd_high",
-    )
+    renamed = {"name": "workload", "tco2e_computed": "tco2e", "tco2e_computed_low": "tco2e_low", "tco2e_computed_high": "tco2e_high"}
+    return _energy_emissions_money(priced).rename(renamed).select(list(polars_columns(schemas.WORKLOAD_COSTS)))
 
 
 # --- reconciliation -------------------------------------------------------------------------------
-
-RECONCILIATION_COLUMNS = {
-    "scenario": pl.Utf8,
-    "model_id": pl.Utf8,
-    "quantity": pl.Utf8,
-    "accelerator_id": pl.Utf8,
-    "value_used": pl.Float64,
-    "used_kind": pl.Utf8,
-    "used_source": pl.Utf8,
-    "value_other": pl.Float64,
-    "other_kind": pl.Utf8,
-    "other_source": pl.Utf8,
-    "ratio": pl.Float64,
-    "flagged": pl.Boolean,
-    "description": pl.Utf8,
-}
 
 
 def _ratio_rows(frame: pl.DataFrame, quantity: str, label: str) -> pl.DataFrame:
@@ -803,7 +704,7 @@ def reconcile(flops: pl.DataFrame, costs: pl.DataFrame, candidates: pl.DataFrame
         _ratio_rows(tco2e_conflicts, "tco2e", "tCO2e"),
     ]
     return (
-        pl.concat([p.select(list(RECONCILIATION_COLUMNS)) for p in parts], how="vertical_relaxed")
-        .cast(RECONCILIATION_COLUMNS)
+        pl.concat([p.select(list(RECONCILED)) for p in parts], how="vertical_relaxed")
+        .cast(RECONCILED)
         .sort("scenario", "model_id", "quantity", "value_other")
     )

@@ -421,6 +421,118 @@ class StgPaperTable2Cell(pa.DataFrameModel):
         strict = False
 
 
+# --- the cost model's tables: built in polars (pipeline/costmodel.py), their columns in this order ---------------
+
+
+def _column(dtype: type, nullable: bool = True, **check) -> pa.Column:
+    """One column; `check` is one of pandera's comparison checks (`gt=0`, `isin=[...]`)."""
+    checks = [getattr(pa.Check, name)(value) for name, value in check.items()]
+    return pa.Column(dtype, checks=checks, nullable=nullable)
+
+
+def _ranged(name: str, **check) -> dict[str, pa.Column]:
+    """A figure with the low and high ends of its range."""
+    return {f"{name}{end}": _column(float, **check) for end in ("", "_low", "_high")}
+
+
+def _table(name: str, columns: dict[str, pa.Column]) -> pa.DataFrameSchema:
+    for column_name, column in columns.items():
+        column.description = describe(column_name)
+    return pa.DataFrameSchema(columns, name=name, strict=True, ordered=True)
+
+
+_KEYS = {"scenario": _column(str, nullable=False), "model_id": _column(str, nullable=False)}
+_PROVENANCE = {"kind": _column(str, isin=KINDS_WITH_COMPUTED), "source": _column(str)}
+
+FLOPS_CANDIDATES = _table(
+    "costs.flops_candidates",
+    {
+        **_KEYS,
+        "flops_method": _column(str, nullable=False),
+        "training_flops": _column(float, gt=0),
+        "formula": _column(str),
+        **_PROVENANCE,
+        "scope": _column(str, isin=["marginal", "cumulative"]),
+        "confidence": _column(str),
+    },
+)
+LINEAGE = _table(
+    "costs.lineage",
+    {
+        **_KEYS,
+        "parent_id": _column(str),
+        "teacher": _column(str),
+        "marginal_flops": _column(float, gt=0),
+        "lineage_flops": _column(float, gt=0),
+        "teacher_share_flops": _column(float, ge=0),
+        "lineage_flops_with_teacher_share": _column(float, gt=0),
+        "lineage_depth": _column(int, ge=0),
+        "lineage_path": _column(str),
+        "lineage_note": _column(str),
+    },
+)
+# Per (scenario, model, accelerator) only what depends on the accelerator: the model's inputs and the provenance of
+# its training FLOPs are in `model_flops` (one row per scenario and model), the hardware in `scenario_accelerators`.
+MODEL_COSTS = _table(
+    "costs.model_costs",
+    {
+        **_KEYS,
+        "accelerator_id": _column(str, nullable=False),
+        "training_flops": _column(float, gt=0),
+        "gpu_hours_computed": _column(float, gt=0),
+        **_ranged("gpu_hours", gt=0),
+        **{f"gpu_hours_{name}": column for name, column in _PROVENANCE.items()},
+        **_ranged("energy_mwh", ge=0),
+        "tco2e_computed": _column(float, ge=0),
+        **_ranged("tco2e", ge=0),
+        **{f"tco2e_{name}": column for name, column in _PROVENANCE.items()},
+        **_ranged("cost_usd", ge=0),
+        **{f"{name}_per_million_tokens": _column(float, ge=0) for name in ("gpu_seconds", "energy_kwh", "gco2e", "cost_usd")},
+    },
+)
+# The hardware profile a priced row carries: what the paper's Table 2 prints beside each workload.
+HARDWARE_PROFILE = ["peak_flops_per_s", "mfu", "mfu_low", "mfu_high", "tdp_w", "pue", "grid_tco2e_per_mwh"]
+WORKLOAD_COSTS = _table(
+    "costs.workload_costs",
+    {
+        "scenario": _column(str, nullable=False),
+        "workload_id": _column(str, nullable=False),
+        "workload": _column(str, nullable=False),
+        "section": _column(str),
+        "method": _column(str, isin=[*METHODS, "external"]),
+        "in_table2": _column(bool),
+        "training_tokens": _column(float, gt=0),
+        "training_flops": _column(float, gt=0),
+        "accelerator_id": _column(str, nullable=False),
+        **{name: _column(float, gt=0) for name in HARDWARE_PROFILE},
+        **_ranged("gpu_hours", gt=0),
+        **_ranged("energy_mwh", ge=0),
+        **_ranged("tco2e", ge=0),
+        "usd_per_gpu_hour": _column(float, ge=0),
+        **_ranged("cost_usd", ge=0),
+    },
+)
+RECONCILIATION = _table(
+    "costs.reconciliation",
+    {
+        **_KEYS,
+        "quantity": _column(str, nullable=False),
+        "accelerator_id": _column(str),
+        "value_used": _column(float),
+        # a figure's kind here says how it was reached too (`reported GPU count x days`, `published: as given`)
+        "used_kind": _column(str),
+        "used_source": _column(str),
+        "value_other": _column(float),
+        "other_kind": _column(str),
+        "other_source": _column(str),
+        "ratio": _column(float, gt=0),
+        "flagged": _column(bool, nullable=False),
+        "description": _column(str),
+    },
+)
+COST_TABLE_SCHEMAS = {schema.name: schema for schema in (FLOPS_CANDIDATES, LINEAGE, MODEL_COSTS, WORKLOAD_COSTS, RECONCILIATION)}
+
+
 SQL_TABLE_SCHEMAS: dict[tuple[str, str], type[pa.DataFrameModel]] = {
     ("staging", "stg_scenarios"): StgScenario,
     ("staging", "stg_paper_table1"): PaperTable1Row,
@@ -433,9 +545,10 @@ SQL_TABLE_SCHEMAS: dict[tuple[str, str], type[pa.DataFrameModel]] = {
 }
 
 
-def polars_columns(model: type[pa.DataFrameModel]) -> dict:
-    """The model's columns and their polars types, in order: the frame an adapter builds of such records."""
-    return {name: column.dtype.type for name, column in model.to_schema().columns.items()}
+def polars_columns(model: type[pa.DataFrameModel] | pa.DataFrameSchema) -> dict:
+    """The columns and their polars types, in order: the frame an adapter or the cost model builds of such records."""
+    schema = model if isinstance(model, pa.DataFrameSchema) else model.to_schema()
+    return {name: column.dtype.type for name, column in schema.columns.items()}
 
 
 def _describe_from_the_field_dictionary() -> None:

@@ -11,6 +11,14 @@ from pipeline.paths import PROJECT_ROOT
 
 DATA_DIR = PROJECT_ROOT / "data"
 REALDATA = PROJECT_ROOT.parent / "shared" / "realdata"
+# `make test-fast` runs the property tests on a fraction of their cases (the inner loop wants a quick signal);
+# `make test`, and so CI, runs the full search.
+EXAMPLES_SCALE = float(os.environ.get("LEDGER_EXAMPLES_SCALE", "1"))
+
+
+def examples(n: int) -> int:
+    """Hypothesis's `max_examples` for a property test that searches `n` cases in the full suite."""
+    return max(10, round(n * EXAMPLES_SCALE))
 
 
 def make_run_env(tmp_path: Path, catalogue: Path | None = None) -> dict[str, str]:
@@ -27,6 +35,12 @@ def make_run_env(tmp_path: Path, catalogue: Path | None = None) -> dict[str, str
         "LEDGER_STATE_DIR": str(tmp_path / "state"),
         **({"LEDGER_SOURCES": str(catalogue)} if catalogue else {}),
     }
+
+
+def paper_rows_reproduced(con) -> int:
+    """Table 1's rows the paper scenario reproduces with no discrepancy (the paper has 15)."""
+    sql = "select count(*) from model_comparison where scenario = 'paper' and paper_discrepancies = '' and paper_training_flops is not null"
+    return con.execute(sql).fetchall()[0][0]
 
 
 def realdata(*parts: str) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bench import stages
 from bench.generate import write_cards
-from pipeline import costmodel
+from pipeline import schemas
 
 
 def test_the_pipeline_stage_runs_the_pipelines_own_assets_on_the_generated_rows():
@@ -17,7 +17,7 @@ def test_the_pipeline_stage_runs_the_pipelines_own_assets_on_the_generated_rows(
     # the storage floor copies every table the timed steps wrote, each whole
     assert {f"storage_floor_{key[1]}" for key in stages.PIPELINE_SELECTION} <= set(result)
     assert result["storage_floor_values"] == result["stored_values"]
-    assert result["stored_values"] >= 100 * 2 * 6 * len(costmodel.MODEL_COST_COLUMNS)  # model_costs alone has this many
+    assert result["stored_values"] >= 100 * 2 * 6 * len(schemas.MODEL_COSTS.columns)  # model_costs alone has this many
 
 
 def test_the_three_card_parsing_stages_read_the_same_cards(tmp_path):

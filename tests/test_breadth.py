@@ -306,17 +306,7 @@ def test_a_scenario_with_fact_sources_reads_only_them():
 
 
 def _lineage(rows, parents):
-    flops = pl.DataFrame(
-        rows,
-        schema={
-            "scenario": pl.Utf8,
-            "model_id": pl.Utf8,
-            "teacher": pl.Utf8,
-            "training_flops": pl.Float64,
-            "training_flops_scope": pl.Utf8,
-            "finetune_flops": pl.Float64,
-        },
-    )
+    flops = pl.DataFrame(rows, schema=costmodel.LINEAGE_INPUTS)
     parent_frame = pl.DataFrame(parents, schema={"model_id": pl.Utf8, "parent_id": pl.Utf8, "base_unresolved": pl.Boolean}, orient="row")
     return {r["model_id"]: r for r in costmodel.lineage(flops, parent_frame).to_dicts()}
 

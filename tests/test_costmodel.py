@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from pipeline import costmodel as cm
 from pipeline import formulas
+from tests.conftest import examples
 
 PAPER_H100 = {"peak_flops_per_s": 1000e12, "mfu": 0.38, "tdp_w": 700, "pue": 1.1, "grid": 0.429}
 
@@ -68,7 +69,7 @@ positive = st.floats(min_value=1e-3, max_value=1e15, allow_nan=False, allow_infi
 fraction = st.floats(min_value=0.01, max_value=1.0)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(n=positive, d=positive, k=st.floats(min_value=1.0, max_value=100.0))
 def test_pretraining_scales_linearly_in_params_and_tokens(n, d, k):
     base = value(formulas.pretraining_flops(n, d))
@@ -76,20 +77,20 @@ def test_pretraining_scales_linearly_in_params_and_tokens(n, d, k):
     assert value(formulas.pretraining_flops(n, d * k)) == pytest.approx(base * k, rel=1e-12)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(teacher=positive, student=positive, tokens=positive)
 def test_distillation_costs_more_than_training_the_student_alone(teacher, student, tokens):
     assert value(formulas.distillation_flops(teacher, student, tokens)) >= value(formulas.pretraining_flops(student, tokens))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(flops=st.floats(min_value=1e15, max_value=1e28), peak=st.floats(min_value=1e12, max_value=1e16), low=fraction, high=fraction)
 def test_higher_mfu_means_fewer_gpu_hours(flops, peak, low, high):
     low, high = sorted((low, high))
     assert value(formulas.gpu_hours(flops, peak, high)) <= value(formulas.gpu_hours(flops, peak, low))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     hours=positive,
     tdp=st.floats(min_value=1, max_value=5000),
@@ -173,14 +174,7 @@ def _lineage_input(rows):
             {"scenario": "s", "model_id": m, "teacher": t, "training_flops": f, "training_flops_scope": sc, "finetune_flops": None}
             for m, t, f, sc in rows
         ],
-        schema={
-            "scenario": pl.Utf8,
-            "model_id": pl.Utf8,
-            "teacher": pl.Utf8,
-            "training_flops": pl.Float64,
-            "training_flops_scope": pl.Utf8,
-            "finetune_flops": pl.Float64,
-        },
+        schema=cm.LINEAGE_INPUTS,
     )
     return flops
 
@@ -242,7 +236,7 @@ def test_lineage_cycle_does_not_hang_and_leaves_lineage_unknown():
     assert rows["lineage_flops"].null_count() == 2
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(data=st.data(), size=st.integers(min_value=1, max_value=12))
 def test_lineage_of_any_forest_matches_walking_each_chain(data, size):
     # Each model may name an earlier one as its base (a forest, as cards give it); lineage must equal the
@@ -262,7 +256,7 @@ def test_lineage_of_any_forest_matches_walking_each_chain(data, size):
         assert rows[f"m{i}"]["lineage_path"] == " > ".join(f"m{c}" for c in reversed(chain))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     flops=st.floats(min_value=1e15, max_value=1e28),
     low=fraction,
@@ -311,7 +305,7 @@ def test_ranges_are_ordered_low_value_high(flops, low, high, mid, price_low, pri
         assert row["tco2e_computed_low"] <= row["tco2e_computed_high"] * (1 + 1e-12)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(hours=positive, price=st.floats(min_value=0.01, max_value=100), k=st.floats(min_value=1, max_value=10))
 def test_cost_is_linear_in_hours_and_price(hours, price, k):
     frame = pl.DataFrame(
@@ -331,7 +325,7 @@ def test_cost_is_linear_in_hours_and_price(hours, price, k):
     assert costs[0] == pytest.approx(hours * price) and costs[1] == pytest.approx(costs[0] * k)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(n=positive, d=positive, epochs=st.floats(min_value=1, max_value=10), k=st.floats(min_value=1, max_value=10))
 def test_fine_tuning_is_pretraining_times_epochs_and_linear_in_epochs(n, d, epochs, k):
     once = value(formulas.fine_tuning_flops(n, d, epochs))
@@ -339,7 +333,7 @@ def test_fine_tuning_is_pretraining_times_epochs_and_linear_in_epochs(n, d, epoc
     assert value(formulas.fine_tuning_flops(n, d, epochs * k)) == pytest.approx(once * k, rel=1e-12)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     gpus=st.integers(min_value=1, max_value=100_000),
     days=st.floats(min_value=0.01, max_value=365),
@@ -351,14 +345,14 @@ def test_hardware_method_and_gpu_hours_invert_each_other(gpus, days, peak, mfu):
     assert value(formulas.gpu_hours(flops, peak, mfu)) == pytest.approx(gpus * days * 24, rel=1e-9)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(n=positive, k=st.floats(min_value=1, max_value=100))
 def test_inference_flops_per_token_is_linear_in_active_parameters(n, k):
     assert value(formulas.inference_flops_per_token(n)) == 2 * n
     assert value(formulas.inference_flops_per_token(n * k)) == pytest.approx(2 * n * k, rel=1e-12)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(flops=st.floats(min_value=1e15, max_value=1e28), k=st.floats(min_value=1, max_value=1000))
 def test_gpu_hours_are_linear_in_flops(flops, k):
     assert value(formulas.gpu_hours(flops * k, 1e15, 0.4)) == pytest.approx(value(formulas.gpu_hours(flops, 1e15, 0.4)) * k, rel=1e-12)
@@ -382,7 +376,7 @@ _HARDWARE_ROW = {
 _maybe = st.one_of(st.none(), st.floats(min_value=1.0, max_value=1e6))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     method=st.sampled_from(list(formulas.TRAINING_FORMULAS)),
     params=st.floats(min_value=1e6, max_value=1e12),

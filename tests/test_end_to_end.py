@@ -13,6 +13,7 @@ from assets.ingest import build_ingest
 from assets.resources import build_resources
 from assets.validate import build_validated
 from pipeline.catalogue import load_catalogue
+from pipeline.schemas import COST_TABLE_SCHEMAS
 from pipeline.sources.paper_table import parse_printed_number
 from tests.conftest import DATA_DIR
 
@@ -334,6 +335,14 @@ def test_low_never_exceeds_high_in_the_marts(published):
             f"select count(*) from {table} where gpu_hours_low > gpu_hours_high or tco2e_low > tco2e_high or cost_usd_low > cost_usd_high"
         ).fetchall()[0][0]
         assert bad == 0, table
+
+
+@pytest.mark.parametrize("table", sorted(COST_TABLE_SCHEMAS))
+def test_the_cost_models_tables_are_what_their_schemas_declare(published, table):
+    """Columns in the declared order and types, and every check (ranges, kinds) on every row."""
+    frame = published.sql(f"select * from {table}").pl()
+    assert frame.height > 0
+    COST_TABLE_SCHEMAS[table].validate(frame, lazy=True)
 
 
 def test_cost_and_inference_columns(published):

@@ -118,16 +118,15 @@ def test_a_source_removed_from_the_catalogue_is_dropped_and_counted(tmp_path):
     assert removed.value == 1
 
 
+def _run(tmp_path, catalogue, timeout: int = 600) -> subprocess.CompletedProcess:
+    """`make run`'s command in a scratch Dagster home."""
+    env = make_run_env(tmp_path, catalogue)
+    return subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
 def _make_run(tmp_path, catalogue) -> str:
-    """`make run`'s command in a scratch Dagster home: what a user sees on the terminal."""
-    done = subprocess.run(
-        [sys.executable, "-m", "assets.run"],
-        cwd=PROJECT_ROOT,
-        env=make_run_env(tmp_path, catalogue),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    """A run that succeeds: what a user sees on the terminal."""
+    done = _run(tmp_path, catalogue)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout + done.stderr
 
@@ -223,14 +222,7 @@ def test_a_step_that_raises_does_not_leave_the_working_database_open(tmp_path):
 
 def test_make_run_reports_an_invalid_catalogue_in_one_message_before_any_work(tmp_path):
     _, catalogue = _setup(tmp_path, "sources:\n  - {name: my_cards, kind: hf_model_cards, repo_ids: ['bad id!']}\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "assets.run"],
-        cwd=PROJECT_ROOT,
-        env=make_run_env(tmp_path, catalogue),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _run(tmp_path, catalogue, timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [
         f"The sources catalogue is not valid, nothing was run: {catalogue}: source #1 (my_cards): `repo_ids` entry "

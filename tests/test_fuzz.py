@@ -16,8 +16,9 @@ from pipeline.catalogue import CatalogueError, load_catalogue
 from pipeline.sources import epoch, leaderboards, model_cards, paper_table
 from pipeline.sources.records import BENCHMARK_COLUMNS, FACT_COLUMNS, MODEL_COLUMNS, Batch
 from pipeline.sources.safe_yaml import check_yaml
+from tests.conftest import examples
 
-FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.floats(allow_nan=True, allow_infinity=True) | st.integers() | st.text(max_size=20),
@@ -169,7 +170,7 @@ def test_yaml_limits_never_raise_anything_but_their_own_error(text):
         assert "YAML" in str(exc)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(doc=json_values)
 def test_catalogue_loader_raises_only_catalogue_errors(doc, tmp_path_factory):
     path = tmp_path_factory.mktemp("cat") / "sources.yaml"

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from assets.outputs import CHART_ASSETS
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, paper_rows_reproduced
 
 pytestmark = pytest.mark.timeout(300)
 HOSTILE = Path(__file__).parent / "hostile"
@@ -41,13 +41,7 @@ def hostile_run(tmp_path_factory):
 def test_no_crash_and_the_paper_is_still_reproduced(hostile_run):
     assert hostile_run["result"].success
     con = hostile_run["con"]
-    assert (
-        con.execute(
-            "select count(*) from model_comparison where scenario = 'paper' and paper_discrepancies = '' "
-            "and paper_training_flops is not null"
-        ).fetchall()[0][0]
-        == 15
-    )
+    assert paper_rows_reproduced(con) == 15
 
 
 def test_every_bad_card_has_a_reason_and_no_card_is_lost(hostile_run):

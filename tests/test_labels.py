@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.labels import POINT_PX, Box, place_labels
+from tests.conftest import examples
 
 
 def _check(points, width, height):
@@ -23,7 +24,7 @@ def test_a_tight_cluster_is_fully_labelled_without_overlap():
     _check(points, 620, 380)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.tuples(st.floats(100, 520), st.floats(40, 340), st.text(min_size=1, max_size=14)), max_size=16))
 def test_random_scatters_get_non_overlapping_labels(points):
     _check(points, 620, 380)

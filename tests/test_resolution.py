@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from pipeline.resolution import candidate_keys, name_key, resolve
 from pipeline.sources.records import MODEL_COLUMNS
+from tests.conftest import examples
 
 
 def records(rows):
@@ -81,14 +82,14 @@ def test_run_suffixes_are_stripped_when_matching_benchmark_versions():
     assert [u["model_name"] for u in result["unmatched"].to_dicts()] == ["o1-2024-12-17_high"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=60))
 def test_keys_are_lowercase_alphanumeric_and_never_raise(name):
     for key in candidate_keys(name):
         assert key == name_key(key) and key
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=20), max_size=15))
 def test_every_mention_is_either_resolved_or_listed_as_unmatched(names):
     result = resolve(records([]), mentions([("s", n) for n in set(names)]), ALIASES, ["s"])

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pipeline.sources import model_cards, paper_table, reference
 from pipeline.sources.records import Batch
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, examples
 
 
 def test_every_embedded_card_parses_with_facts_and_both_benchmarks():
@@ -52,7 +52,7 @@ def test_printed_numbers_parse_with_their_precision(text, expected):
     assert paper_table.parse_printed_number(text) == expected
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.text(max_size=40))
 def test_printed_number_parser_never_raises(text):
     value, digits = paper_table.parse_printed_number(text)

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.catalogue import CatalogueError, load_catalogue
 from pipeline.paths import PROJECT_ROOT
-from tests.conftest import DATA_DIR, realdata
+from tests.conftest import DATA_DIR, paper_rows_reproduced, realdata
 
 pytestmark = pytest.mark.timeout(300)
 EXAMPLE = PROJECT_ROOT / "examples" / "sources.realdata.yaml"
@@ -122,13 +122,7 @@ def test_a_catalogue_over_real_files_lands_every_model_and_score(tmp_path):
             .startswith("front matter")
         )
         # the paper is still reproduced with the extra sources in play
-        assert (
-            con.execute(
-                "select count(*) from model_comparison where scenario = 'paper' and paper_discrepancies = '' "
-                "and paper_training_flops is not null"
-            ).fetchall()[0][0]
-            == 15
-        )
+        assert paper_rows_reproduced(con) == 15
     assert not checks[("ops/unmatched_models", "every_name_resolved")].passed
 
 
