@@ -42,7 +42,7 @@ class Source:
 
     @property
     def is_live(self) -> bool:
-        return bool(self.url or self.options.get("repo_ids"))
+        return bool(self.url or self.options.get("repo_ids") or self.spec.lists_hub)
 
     @property
     def provenance(self) -> dict[str, str | None]:
@@ -146,7 +146,7 @@ def load_catalogue(path: Path | None = None) -> list[Source]:
             raise CatalogueError(f"{where} ({name}): refresh {refresh!r} is not one of {', '.join(REFRESH)}")
         local = entry.get("path")
         options = {k: v for k, v in entry.items() if k not in {"name", "kind", "path", "url", "refresh", "description"}}
-        if not local and not entry.get("url") and not options.get("repo_ids"):
+        if not local and not entry.get("url") and not options.get("repo_ids") and not spec.lists_hub:
             raise CatalogueError(f"{where} ({name}): needs a `path`, a `url` or `repo_ids`")
         _check_locations(f"{where} ({name})", local, entry.get("url"), options.get("repo_ids"))
         problems = spec.check_options(options)

@@ -157,10 +157,22 @@ def _read_body(response: httpx.Response, max_bytes: int, deadline: float) -> tup
     return b"".join(chunks), None, False
 
 
-def fetch(
+@dataclass
+class Reply:
+    """What one bounded, retried GET came to: the body (None when there is none), or why not."""
+
+    http_status: int | None
+    headers: httpx.Headers | None
+    content: bytes | None
+    error: str | None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.http_status == 304 and self.error is None
+
+
+def get(
     url: str,
-    source_name: str,
-    store: SnapshotStore,
     *,
     client: httpx.Client | None = None,
     headers: dict[str, str] | None = None,
@@ -170,23 +182,14 @@ def fetch(
     allow_loopback: bool | None = None,
     max_bytes: int = MAX_FETCH_BYTES,
     deadline_s: float = FETCH_DEADLINE_S,
-) -> tuple[FetchRecord, bytes | None]:
-    """Fetch `url` conditionally; on failure return the last good snapshot (status `fallback`) if any.
-
-    Every redirect is held to the same rules as `url`; the body is capped while it streams; the whole fetch,
-    retries and Retry-After waits included, ends by `deadline_s`. Never raises for network or server faults:
-    the record says what happened.
-    """
+) -> Reply:
+    """GET `url` under the rules every live source keeps: https (or an allowed loopback), every redirect held to
+    the same rules, 408/425/429/5xx and broken transfers retried with exponential backoff and Retry-After
+    honoured up to MAX_RETRY_AFTER_S, the body capped while it streams, the whole of it ended by `deadline_s`.
+    Never raises for network or server faults: the reply says what happened."""
     allow = allow_loopback_http() if allow_loopback is None else allow_loopback
     check_url(url, allow)
     deadline = time.monotonic() + deadline_s
-    previous = store.latest(source_name, url)
-    request_headers = dict(headers or {})
-    if previous:
-        if previous[0].get("etag"):
-            request_headers["If-None-Match"] = previous[0]["etag"]
-        if previous[0].get("last_modified"):
-            request_headers["If-Modified-Since"] = previous[0]["last_modified"]
 
     def every_hop_allowed(request: httpx.Request) -> None:
         check_url(str(request.url), allow)
@@ -199,28 +202,15 @@ def fetch(
         *(h for h in client.event_hooks.get("request", []) if not getattr(h, "ledger_hop_check", False)),
         every_hop_allowed,
     ]
-    error, http_status = None, None
+    error, http_status, reply_headers = None, None, None
     try:
         for attempt in range(retries + 1):
             wait = backoff * (2**attempt)
             try:
-                with client.stream("GET", url, headers=request_headers, timeout=timeout) as response:
-                    http_status = response.status_code
-                    if response.status_code == 304 and previous:
-                        meta = previous[0]
-                        return FetchRecord(
-                            source_name,
-                            url,
-                            _now(),
-                            "not_modified",
-                            304,
-                            len(previous[1]),
-                            meta["sha256"],
-                            meta.get("etag"),
-                            meta.get("last_modified"),
-                            meta.get("content_type"),
-                            None,
-                        ), previous[1]
+                with client.stream("GET", url, headers=headers or {}, timeout=timeout) as response:
+                    http_status, reply_headers = response.status_code, response.headers
+                    if response.status_code == 304:
+                        return Reply(304, response.headers, None, None)
                     if response.status_code in RETRY_STATUSES:
                         error = f"HTTP {response.status_code}"
                         asked = _retry_after(response)
@@ -238,29 +228,7 @@ def fetch(
                     else:
                         content, error, retryable = _read_body(response, max_bytes, deadline)
                         if content is not None:
-                            digest = hashlib.sha256(content).hexdigest()
-                            meta = {
-                                "sha256": digest,
-                                "etag": response.headers.get("etag"),
-                                "last_modified": response.headers.get("last-modified"),
-                                "content_type": response.headers.get("content-type"),
-                                "url": url,
-                                "fetched_at": _now(),
-                            }
-                            store.save(source_name, url, content, meta)
-                            return FetchRecord(
-                                source_name,
-                                url,
-                                meta["fetched_at"],
-                                "fetched",
-                                response.status_code,
-                                len(content),
-                                digest,
-                                meta["etag"],
-                                meta["last_modified"],
-                                meta["content_type"],
-                                None,
-                            ), content
+                            return Reply(response.status_code, response.headers, content, None)
                         if not retryable:
                             break
             except FetchError as exc:  # a redirect to a URL the rules refuse
@@ -277,6 +245,64 @@ def fetch(
     finally:
         if own_client:
             client.close()
+    return Reply(http_status, reply_headers, None, error)
+
+
+def fetch(
+    url: str, source_name: str, store: SnapshotStore, *, client: httpx.Client | None = None, headers: dict[str, str] | None = None, **rules
+) -> tuple[FetchRecord, bytes | None]:
+    """Fetch `url` conditionally (`get`'s rules, `rules` its keywords); on failure return the last good
+    snapshot (status `fallback`) if any. Never raises for network or server faults: the record says what
+    happened."""
+    previous = store.latest(source_name, url)
+    request_headers = dict(headers or {})
+    if previous:
+        if previous[0].get("etag"):
+            request_headers["If-None-Match"] = previous[0]["etag"]
+        if previous[0].get("last_modified"):
+            request_headers["If-Modified-Since"] = previous[0]["last_modified"]
+    reply = get(url, client=client, headers=request_headers, **rules)
+    if reply.not_modified and previous:
+        meta = previous[0]
+        return FetchRecord(
+            source_name,
+            url,
+            _now(),
+            "not_modified",
+            304,
+            len(previous[1]),
+            meta["sha256"],
+            meta.get("etag"),
+            meta.get("last_modified"),
+            meta.get("content_type"),
+            None,
+        ), previous[1]
+    if reply.content is not None:
+        content = reply.content
+        digest = hashlib.sha256(content).hexdigest()
+        meta = {
+            "sha256": digest,
+            "etag": reply.headers.get("etag"),
+            "last_modified": reply.headers.get("last-modified"),
+            "content_type": reply.headers.get("content-type"),
+            "url": url,
+            "fetched_at": _now(),
+        }
+        store.save(source_name, url, content, meta)
+        return FetchRecord(
+            source_name,
+            url,
+            meta["fetched_at"],
+            "fetched",
+            reply.http_status,
+            len(content),
+            digest,
+            meta["etag"],
+            meta["last_modified"],
+            meta["content_type"],
+            None,
+        ), content
+    error = reply.error or "HTTP 304 with no snapshot to reuse"
     good = store.last_good(source_name, url) or previous
     if good:
         meta = good[0]
@@ -285,7 +311,7 @@ def fetch(
             url,
             _now(),
             "fallback",
-            http_status,
+            reply.http_status,
             len(good[1]),
             meta["sha256"],
             meta.get("etag"),
@@ -293,7 +319,7 @@ def fetch(
             meta.get("content_type"),
             error,
         ), good[1]
-    return FetchRecord(source_name, url, _now(), "failed", http_status, None, None, None, None, None, error), None
+    return FetchRecord(source_name, url, _now(), "failed", reply.http_status, None, None, None, None, None, error), None
 
 
 def record_dict(record: FetchRecord) -> dict:

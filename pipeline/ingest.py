@@ -7,7 +7,6 @@ falls back to the last good snapshot and then to the local path, and says so.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from pipeline import contain
 from pipeline.catalogue import Source
 from pipeline.fetch import FetchRecord, SnapshotStore, fetch
 from pipeline.quarantine import source_problems
-from pipeline.sources import model_cards
+from pipeline.sources import hub_listing, model_cards
 from pipeline.sources.files import files_under
 from pipeline.sources.records import Batch, unreadable
 
@@ -49,21 +48,10 @@ class SourceResult:
         return digest.hexdigest()
 
 
-def hub_endpoint() -> str:
-    return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
-
-
 def hub_card_url(repo_id: str) -> str:
     from huggingface_hub import hf_hub_url
 
-    return hf_hub_url(repo_id, "README.md", endpoint=hub_endpoint())
-
-
-def _hub_headers() -> dict[str, str]:
-    from huggingface_hub import get_token
-
-    token = get_token()  # HF_TOKEN or the saved login; sent only to the Hub endpoint, never logged
-    return {"authorization": f"Bearer {token}"} if token else {}
+    return hf_hub_url(repo_id, "README.md", endpoint=hub_listing.hub_endpoint())
 
 
 @dataclass
@@ -73,11 +61,32 @@ class Input:
     fetch: FetchRecord | None = None  # set when the bytes came over HTTP (fetched, not modified or a fallback)
 
 
+def hub_root(store: SnapshotStore) -> Path:
+    """Where the Hub listing lands: beside the snapshot store, in the state folder."""
+    return store.root.parent / "hub"
+
+
+def _hub_listing_inputs(source: Source, store: SnapshotStore, client=None) -> tuple[list[Input], list[FetchRecord], list[str]]:
+    """Crawl what changed in the Hub's listing, then the whole landed listing as parse chunks. A crawl that
+    stops early (a failed page) leaves what it landed, which is read, and goes on from there next run."""
+    query = hub_listing.HubQuery.from_options(source.options)
+    report = hub_listing.crawl(source.name, query, hub_root(store), client=client)
+    problems = []
+    if report.error:
+        problems.append(
+            f"the Hub listing's crawl stopped after {report.pages} pages this run: {report.error}; the next run goes on from there"
+        )
+    listing = hub_listing.Landing(hub_root(store), source.name, query).listing()
+    return [Input(name, raw) for name, raw in hub_listing.listing_chunks(listing)], report.fetches, problems
+
+
 def collect_inputs(
     source: Source, store: SnapshotStore, client=None, failed: list[str] | None = None
 ) -> tuple[list[Input], list[FetchRecord], list[str]]:
     """The bytes to parse: fetched (with fallback) for live sources, else read from `path` (the names of files
     there that could not be read are added to `failed`)."""
+    if source.spec.lists_hub:
+        return _hub_listing_inputs(source, store, client)
     inputs: list[Input] = []
     fetches: list[FetchRecord] = []
     problems: list[str] = []
@@ -85,7 +94,7 @@ def collect_inputs(
     if source.url:
         urls.append((source.url.rsplit("/", 1)[-1] or source.name, source.url, {}))
     for repo_id in source.options.get("repo_ids") or []:
-        urls.append((f"{str(repo_id).replace('/', '__')}.md", hub_card_url(str(repo_id)), _hub_headers()))
+        urls.append((f"{str(repo_id).replace('/', '__')}.md", hub_card_url(str(repo_id)), hub_listing.hub_headers()))
     for name, url, headers in urls:
         record, content = fetch(url, source.name, store, client=client, headers=headers)
         fetches.append(record)

@@ -85,8 +85,12 @@ UNIT_MODULES = {
     "test_sql",
     "test_fetch",
     "test_shape_fuzz",
+    "test_hub_listing",
 }
-NOT_UNIT = {"test_a_whole_run_over_mutants_beside_good_files_keeps_every_good_record"}  # a whole Dagster run
+NOT_UNIT = {  # a whole Dagster run each
+    "test_a_whole_run_over_mutants_beside_good_files_keeps_every_good_record",
+    "test_a_catalogue_entry_lists_lands_parses_and_costs_and_a_second_run_asks_only_for_what_changed",
+}
 
 
 def pytest_collection_modifyitems(items):

@@ -170,7 +170,7 @@ def test_a_misspelt_name_in_a_registry_fails_at_load_and_says_what_exists():
 
     with pytest.raises(UnknownName, match=r"unknown sql/marts file 'model_comparsion'; known: distillation_pairs, "):
         sql_assets.sql_file_assets("marts", "marts", "table", {"model_comparsion": marts.MART_CHECKS["model_comparison"]})
-    with pytest.raises(UnknownName, match="unknown source kind 'epoch_model'; known: hf_model_cards, epoch_models"):
+    with pytest.raises(UnknownName, match="unknown source kind 'epoch_model'; known: hf_model_cards, hf_hub, epoch_models"):
         Source(name="x", kind="epoch_model")
     with pytest.raises(UnknownName, match="unknown SQL table given a schema 'marts/model_comparisons'"):
         sql_assets.check_schema_tables(sql_assets.SQL_TABLE_SCHEMAS | {("marts", "model_comparisons"): object})

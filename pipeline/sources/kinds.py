@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.registry import lookup
-from pipeline.sources import epoch, leaderboards, model_cards, paper_table
+from pipeline.sources import epoch, hub_listing, leaderboards, model_cards, paper_table
 from pipeline.sources.records import Batch
 
 REFRESH = ("daily", "weekly", "manual")  # the schedules (assets/automation.py) run `daily` and `weekly` sources
@@ -23,18 +23,24 @@ class Option:
     doc: str
     required: bool = False
     choices: tuple[str, ...] = ()
+    keys: dict[str, Option] = field(default_factory=dict)  # for a mapping: the keys it may hold
 
     def problem(self, value) -> str | None:
         if not isinstance(value, self.types) or isinstance(value, bool) and bool not in self.types:
             return f"must be {' or '.join(dict.fromkeys(_TYPE_WORDS[t] for t in self.types))}, not {type(value).__name__}"
         if self.choices and value not in self.choices:
             return f"must be one of {', '.join(self.choices)}, not {value!r}"
-        if list in self.types and not all(isinstance(v, str) for v in value):
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
             return "must be a list of text"
+        if isinstance(value, dict):
+            unknown = [str(key) for key in value if key not in self.keys]
+            if unknown:
+                return f"has `{unknown[0]}`, which is not one of {', '.join(self.keys)}"
+            return next((f"`{key}` {why}" for key, v in value.items() for why in [self.keys[key].problem(v)] if why), None)
         return None
 
 
-_TYPE_WORDS = {str: "text", bool: "true or false", list: "a list", float: "a number", int: "a number"}
+_TYPE_WORDS = {str: "text", bool: "true or false", list: "a list", float: "a number", int: "a number", dict: "a mapping"}
 
 # Keys any source may carry: provenance of a file that has no manifest row, and the shrink guard.
 COMMON_OPTIONS = {
@@ -60,6 +66,7 @@ class Kind:
     tags: frozenset[str] = frozenset()  # Dagster kinds shown on the asset
     annotates: bool = False  # describes models other sources create; never creates one itself
     columns: dict[str, tuple[str, ...]] | None = None  # the columns its reader looks for (snapshots keep these)
+    lists_hub: bool = False  # reads the Hub's model listing: needs no `path` or `url` (pipeline/sources/hub_listing.py)
     tables: Callable[[dict], tuple[str, ...]] = lambda options: ("models", "model_facts", "benchmark_results")
 
     def all_options(self) -> dict[str, Option]:
@@ -130,6 +137,28 @@ KINDS: dict[str, Kind] = {
             patterns=("*.md", "*.model.json"),
             options={"repo_ids": Option((list,), "Hub repo ids (owner/name) whose cards are fetched")},
             tags=frozenset({"huggingface", "markdown"}),
+        ),
+        Kind(
+            "hf_hub",
+            "the Hugging Face Hub's model listing (`/api/models`), filtered; crawled incrementally, newest change first",
+            lambda raw, name, batch, options: hub_listing.read_listing_chunk(raw, name, batch),
+            options={
+                "filter": Option(
+                    (dict,),
+                    "which models: `tags` (all of them), `author`, `search`, `base_model` (models derived from it), "
+                    "`pipeline_tag`, `limit` (models per crawl)",
+                    keys={
+                        "tags": Option((list, str), "Hub tags every model listed carries"),
+                        "author": Option((str,), "the user or organisation"),
+                        "search": Option((str,), "text in the model's id"),
+                        "base_model": Option((str,), "a model the listed ones are derived from"),
+                        "pipeline_tag": Option((str,), "the task, e.g. text-generation"),
+                        "limit": Option((int,), "models per crawl at most"),
+                    },
+                )
+            },
+            tags=frozenset({"huggingface", "parquet"}),
+            lists_hub=True,
         ),
         Kind(
             "epoch_models",

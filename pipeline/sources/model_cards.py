@@ -114,16 +114,20 @@ def load_card(content: str, loader: str = "fast") -> tuple[dict, str, list | Non
     meta = meta or {}
     if not isinstance(meta, dict):
         raise ValueError("repo card metadata block should be a dict")
-    problems = _duplicate_problems(duplicates)
-    results = None
-    if meta.get("model-index"):
-        try:
-            model_name, results = model_index_to_eval_results(meta["model-index"])
-            _validate_eval_results(results, model_name)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            results = []
-            problems.append((f"Invalid `model_index` in metadata cannot be parsed: {error.__class__} {error}.", "model_index"))
-    return meta, content[match.end() :], results, problems
+    results, problems = model_index_results(meta)
+    return meta, content[match.end() :], results, [*_duplicate_problems(duplicates), *problems]
+
+
+def model_index_results(meta: dict) -> tuple[list | None, list[tuple[str, str]]]:
+    """A card's `model-index` as huggingface_hub's eval results, with its checks: (results or None, problems)."""
+    if not meta.get("model-index"):
+        return None, []
+    try:
+        model_name, results = model_index_to_eval_results(meta["model-index"])
+        _validate_eval_results(results, model_name)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        return [], [(f"Invalid `model_index` in metadata cannot be parsed: {error.__class__} {error}.", "model_index")]
+    return results, []
 
 
 def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None = None, origin: str = "", loader: str = "fast") -> None:
@@ -159,13 +163,37 @@ def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None 
     except (ValueError, TypeError, RecursionError) as exc:  # e.g. a front matter that is not a mapping
         reject(f"front matter could not be read: {str(exc).splitlines()[0][:300]}", "front_matter", content[:2000])
         meta, body, eval_results, problems = {}, content, None, []
+    if not isinstance(meta, dict):
+        reject("front matter is not a mapping", "yaml", content[:2000])
+        meta = {}
+    card_records(
+        meta, body, eval_results, problems, record_id, batch, repo_id=repo_id, origin=origin, content_sha256=hashlib.sha256(raw).hexdigest()
+    )
+
+
+def card_records(
+    meta: dict,
+    body: str,
+    eval_results: list | None,
+    problems: list[tuple[str, str]],
+    record_id: str,
+    batch: Batch,
+    *,
+    repo_id: str | None,
+    origin: str,
+    content_sha256: str,
+    as_of: str | None = None,
+) -> None:
+    """The model, facts and benchmark results of one card's metadata (front matter, or the Hub's `cardData`) and
+    body. `as_of`: the date its facts are of when the card's `ledger` block does not say."""
+
+    def reject(reason: str, check: str, content: str = "") -> None:
+        batch.reject(record_id, reason, check=check, raw=content)
+
     index_problem = next((reason for reason, check in problems if check == "model_index"), None)
     for reason, check in problems:
         if check != "model_index":
             reject(reason[:300], check)
-    if not isinstance(meta, dict):
-        reject("front matter is not a mapping", "yaml", content[:2000])
-        meta = {}
     ledger = meta.get("ledger")
     if ledger is not None and not isinstance(ledger, dict):
         reject("`ledger` is not a mapping", "ledger_block")
@@ -199,7 +227,7 @@ def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None 
     tags = [str(t) for t in listed(meta.get("tags"), "tags")]
     method, name = ledger_text("method"), ledger_text("name")
     distilled, basis = distillation_decision(declared_method=method, tags=tags, names=[model_name, name or ""], body=body)
-    as_of = ledger_text("as_of")
+    as_of = ledger_text("as_of") or as_of
     url = f"{HUB}/{hub_id or model_name}"
     base_model = meta.get("base_model")
     batch.model(
@@ -218,7 +246,7 @@ def parse_card(raw: bytes, record_id: str, batch: Batch, *, repo_id: str | None 
         distilled=distilled,
         distilled_basis=basis,
         as_of=as_of,
-        content_sha256=hashlib.sha256(raw).hexdigest(),
+        content_sha256=content_sha256,
         origin=origin or record_id,
     )
     facts = ledger.get("facts") or []
@@ -372,15 +400,22 @@ def score_kind(source_url: str | None) -> str:
     return "published" if re.match(r"^https://arxiv\.org/", source_url or "") else "reported"
 
 
-def parse_hub_api_json(raw: bytes, record_id: str, batch: Batch) -> None:
-    """A Hub `/api/models/<id>` response: its exact parameter count (safetensors) and card data."""
+def _hub_doc(raw: bytes, record_id: str, batch: Batch) -> dict | None:
     try:
         doc = json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         return batch.reject(record_id, f"not JSON: {exc}"[:300], check="json")
     if not isinstance(doc, dict) or not isinstance(doc.get("id") or doc.get("modelId"), str):
         return batch.reject(record_id, "Hub API response has no model id", check="hub_api")
-    repo_id = doc.get("id") or doc.get("modelId")
+    return doc
+
+
+def _hub_date(doc: dict) -> str | None:
+    return text(doc.get("lastModified"))[:10] if isinstance(doc.get("lastModified"), str) else None
+
+
+def _safetensors_fact(doc: dict, repo_id: str, record_id: str, batch: Batch) -> None:
+    """The Hub's exact parameter count, from the weights' safetensors headers."""
     total = number((doc.get("safetensors") or {}).get("total")) if isinstance(doc.get("safetensors"), dict) else None
     if total is not None:
         batch.fact(
@@ -393,8 +428,41 @@ def parse_hub_api_json(raw: bytes, record_id: str, batch: Batch) -> None:
             kind="reported",
             source="Hugging Face Hub API (safetensors parameter count)",
             url=f"{HUB}/{repo_id}",
-            as_of=text(doc.get("lastModified"))[:10] if doc.get("lastModified") else None,
+            as_of=_hub_date(doc),
         )
+
+
+def parse_hub_api_json(raw: bytes, record_id: str, batch: Batch) -> None:
+    """A Hub `/api/models/<id>` response beside its card: the exact parameter count it adds to the card's model."""
+    doc = _hub_doc(raw, record_id, batch)
+    if doc is not None:
+        _safetensors_fact(doc, doc.get("id") or doc.get("modelId"), record_id, batch)
+
+
+def parse_hub_item(raw: bytes, record_id: str, batch: Batch) -> None:
+    """One model of the Hub's listing (`/api/models` with `cardData`, `safetensors`, `baseModels`, ...): the model
+    from its card data, as a card's front matter would give it, and its exact parameter count. The item is the
+    model's only record, so it makes the model, where a `*.model.json` beside a card only adds to it."""
+    doc = _hub_doc(raw, record_id, batch)
+    if doc is None:
+        return
+    repo_id = doc.get("id") or doc.get("modelId")
+    meta = doc.get("cardData")
+    if meta is not None and not isinstance(meta, dict):
+        batch.reject(record_id, f"`cardData` is not a mapping: {describe(meta)}", check="hub_api")
+    meta = dict(meta) if isinstance(meta, dict) else {}
+    tags = meta.get("tags") if isinstance(meta.get("tags"), list) else []
+    hub_tags = [t for t in doc.get("tags") or [] if isinstance(t, str)] if isinstance(doc.get("tags"), list) else []
+    meta["tags"] = list(dict.fromkeys([*tags, *hub_tags]))  # the card's tags and the ones the Hub adds (`base_model:...`)
+    bases = doc.get("baseModels") if isinstance(doc.get("baseModels"), dict) else {}
+    if not meta.get("base_model") and isinstance(bases.get("models"), list):
+        meta["base_model"] = [m["id"] for m in bases["models"] if isinstance(m, dict) and isinstance(m.get("id"), str)]
+    results, problems = model_index_results(meta)
+    sha = text(doc.get("sha")) or hashlib.sha256(raw).hexdigest()
+    card_records(
+        meta, "", results, problems, record_id, batch, repo_id=repo_id, origin=f"{HUB}/api/models", content_sha256=sha, as_of=_hub_date(doc)
+    )
+    _safetensors_fact(doc, repo_id, record_id, batch)
 
 
 PARALLEL_MIN_CARDS = 4_000  # below this (about a second of parsing) a second worker's start (its imports) saves nothing
