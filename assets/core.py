@@ -140,10 +140,7 @@ def model_resolution(ledger: LedgerPaths, warehouse_db: DuckDBResource):
             annotating,
             dict(organizations.select("hub_org", "organization").iter_rows()),
         )
-        models = result["models"]
-        if models.height == 0:
-            models = pl.DataFrame(schema={"model_id": pl.Utf8, "base_model_id": pl.Utf8, "teacher_id": pl.Utf8, "sources": pl.Utf8})
-        warehouse.write_table(con, "core", "models", models)
+        warehouse.write_table(con, "core", "models", result["models"])
         warehouse.write_table(con, "core", "name_resolution", result["resolution"])
         warehouse.write_table(con, "ops", "unmatched_models", result["unmatched"])
         warehouse.replace_quarantine(con, RESOLUTION_SOURCE, result["refused"])

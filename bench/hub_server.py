@@ -184,3 +184,18 @@ class FakeHub:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def main() -> None:
+    """`python -m bench.hub_server TOTAL`: serve a generated listing of TOTAL models until killed; prints the URL."""
+    import sys
+    import time
+
+    hub = FakeHub(total=int(sys.argv[1]), generate=hub_item)
+    print(hub.start(), flush=True)
+    while True:
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main()

@@ -132,6 +132,8 @@ def run(stage: str, n: int, folder: str | None) -> dict:
         timings.update(_pipeline(n))
     elif stage == "charts":
         timings.update(_charts(n))
+    elif stage in HUB_STAGES:
+        timings.update(_hub(n))
     elif stage == "dagster":
         from bench import dagster_runs
 
@@ -139,6 +141,70 @@ def run(stage: str, n: int, folder: str | None) -> dict:
         timings["seconds"] = timings["make_run_s"]
     timings["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return timings
+
+
+HUB_STAGES = {"hub_listing"}
+
+
+def _children_peak_rss_mib(exclude: set[int]) -> float:
+    """The largest peak RSS (VmHWM) among this process's live children (the parse workers), read from /proc:
+    getrusage counts only children that have exited and been waited for."""
+    peak = 0.0
+    for children in Path("/proc/self/task").glob("*/children"):
+        for pid in children.read_text().split():
+            if int(pid) in exclude:
+                continue
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), None)
+            if line:
+                peak = max(peak, int(line.split()[1]) / 1024)
+    return peak
+
+
+def _hub(n: int) -> dict:
+    """The Hub listing source at `n` models: a loopback server (its own process) serves a generated listing in
+    the real shape; timed, the crawl that lands every page, then the parse of what landed on every core.
+    Peak RSS is the larger of this process's and any parse worker's."""
+    import subprocess
+    import sys
+
+    from pipeline.catalogue import Source
+    from pipeline.fetch import SnapshotStore
+    from pipeline.ingest import hub_root, read_hub_listing
+    from pipeline.sources.hub_listing import HubQuery, crawl
+
+    server = subprocess.Popen([sys.executable, "-m", "bench.hub_server", str(n)], stdout=subprocess.PIPE, text=True)
+    try:
+        url = server.stdout.readline().strip()
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            os.environ.pop("HF_TOKEN", None)
+            os.environ |= {"HF_ENDPOINT": url, "LEDGER_ALLOW_LOOPBACK_HTTP": "1"}
+            start = time.perf_counter()
+            report = crawl("bench", HubQuery(), hub_root(SnapshotStore(root / "snapshots")), headers={})
+            listed = time.perf_counter() - start
+            assert report.finished and report.models == n, report.error
+            store = SnapshotStore(root / "snapshots")
+            start = time.perf_counter()  # the source's whole read: the crawl (nothing new now), compaction, parse
+            result = read_hub_listing(Source("bench", "hf_hub"), store)
+            models = result.frames["models"].height
+            parsed = time.perf_counter() - start
+            workers = _children_peak_rss_mib(exclude={server.pid})
+    finally:
+        server.kill()
+    return {
+        "seconds": listed + parsed,
+        "listed_s": listed,
+        "listed_per_s": n / listed,
+        "parsed_s": parsed,
+        "parsed_per_s": models / parsed,
+        "models": models,
+        "pages": report.pages,
+        "parse_worker_rss_mib": workers,
+    }
 
 
 PIPELINE_SELECTION = [

@@ -66,18 +66,35 @@ def hub_root(store: SnapshotStore) -> Path:
     return store.root.parent / "hub"
 
 
-def _hub_listing_inputs(source: Source, store: SnapshotStore, client=None) -> tuple[list[Input], list[FetchRecord], list[str]]:
-    """Crawl what changed in the Hub's listing, then the whole landed listing as parse chunks. A crawl that
-    stops early (a failed page) leaves what it landed, which is read, and goes on from there next run."""
+def read_hub_listing(source: Source, store: SnapshotStore, client=None) -> SourceResult:
+    """The Hub listing source: crawl what changed (pipeline/sources/hub_listing.py), parse the pages it landed on
+    the worker processes, then take each model's records from its newest landing. A crawl that stops early (a
+    failed page) leaves what it landed, which is read, and goes on from there next run; nothing landed at all is an
+    unread source, whose previous rows stay."""
     query = hub_listing.HubQuery.from_options(source.options)
+    landing = hub_listing.Landing(hub_root(store), source.name, query)
     report = hub_listing.crawl(source.name, query, hub_root(store), client=client)
     problems = []
     if report.error:
         problems.append(
             f"the Hub listing's crawl stopped after {report.pages} pages this run: {report.error}; the next run goes on from there"
         )
-    listing = hub_listing.Landing(hub_root(store), source.name, query).listing()
-    return [Input(name, raw) for name, raw in hub_listing.listing_chunks(listing)], report.fetches, problems
+    pages = landing.unparsed()
+    parsed, unguarded = contain.map_guarded(
+        hub_listing.parse_landed_page,
+        [(str(page), str(landing.parsed_folder(page)), source.name) for page in pages],
+        workers=model_cards.available_cores(),
+    )
+    died = [(page, part) for page, part in zip(pages, parsed, strict=True) if isinstance(part, contain.Died)]
+    problems += [f"{page.name}: could not be parsed ({part.reason}); it is parsed again next run" for page, part in died]
+    if unguarded:
+        problems.append(unguarded)
+    records, version, models = landing.records()
+    empty = Batch(source.name).frames()
+    frames = {name: records[name].cast(empty[name].schema) if name in records else empty[name] for name in empty}
+    frames["rejects"] = pl.concat([frames["rejects"], source_problems(source.name, problems)])
+    inputs = [("listing", version, models)] if models else []
+    return SourceResult(source, frames, report.fetches, inputs, problems)
 
 
 def collect_inputs(
@@ -85,8 +102,6 @@ def collect_inputs(
 ) -> tuple[list[Input], list[FetchRecord], list[str]]:
     """The bytes to parse: fetched (with fallback) for live sources, else read from `path` (the names of files
     there that could not be read are added to `failed`)."""
-    if source.spec.lists_hub:
-        return _hub_listing_inputs(source, store, client)
     inputs: list[Input] = []
     fetches: list[FetchRecord] = []
     problems: list[str] = []
@@ -190,6 +205,8 @@ def read_source(source: Source, store: SnapshotStore, client=None, archive: Path
     that could not be read or now gives far fewer records than its archived version (SHRINK_SHARE)."""
     from pipeline import history  # history parses with this module's readers, so it is imported here, not above
 
+    if source.spec.lists_hub:
+        return read_hub_listing(source, store, client)
     failed: list[str] = []
     inputs, fetches, problems = collect_inputs(source, store, client, failed)
     stale_since = None

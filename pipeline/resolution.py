@@ -344,12 +344,13 @@ def resolve(
                     "reason": "no model record, alias or known name matches this name",
                 }
             )
-    models = pl.DataFrame(list(canonical.values())).drop("_rank", "_row") if canonical else pl.DataFrame()
-    if models.height:
-        models = models.with_columns(
-            base_model_id=pl.col("base_model").map_elements(lambda v: _resolve_first(index, v), return_dtype=pl.Utf8),
-            teacher_id=pl.col("teacher").map_elements(lambda v: _resolve_first(index, v), return_dtype=pl.Utf8),
-        )
+    # no model at all (every source unread, or none gave a record) is a table with no rows, not one with no columns
+    empty = ranked.clear().with_columns(model_id=pl.lit(None, pl.Utf8), sources=pl.lit(None, pl.Utf8))
+    models = pl.DataFrame(list(canonical.values())) if canonical else empty
+    models = models.drop("_rank", "_row").with_columns(
+        base_model_id=pl.col("base_model").map_elements(lambda v: _resolve_first(index, v), return_dtype=pl.Utf8),
+        teacher_id=pl.col("teacher").map_elements(lambda v: _resolve_first(index, v), return_dtype=pl.Utf8),
+    )
     return {
         "models": models,
         "resolution": pl.DataFrame(

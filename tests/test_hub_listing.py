@@ -13,7 +13,7 @@ from huggingface_hub.hf_api import ExpandModelProperty_T
 
 from bench.hub_server import EPOCH, FakeHub, hub_item
 from pipeline.sources import hub_listing
-from pipeline.sources.hub_listing import EXPAND, HubQuery, Landing, crawl, listing_chunks, read_listing_chunk
+from pipeline.sources.hub_listing import EXPAND, HubQuery, Landing, crawl, parse_landed_page, read_listing_chunk
 from pipeline.sources.model_cards import parse_hub_item
 from pipeline.sources.records import Batch
 from tests.conftest import realdata
@@ -23,6 +23,16 @@ QUICK = {"backoff": 0, "timeout": 5.0, "allow_loopback": True}
 
 def _crawl(hub: FakeHub, root, query: HubQuery | None = None, **kwargs) -> hub_listing.CrawlReport:
     return crawl("hub", query or HubQuery(), root, endpoint=hub.base_url, headers={}, **(QUICK | kwargs))
+
+
+def _current(landing: Landing) -> tuple[pl.DataFrame, str]:
+    """Parse what landed (in this process), then the source's model records and their version."""
+    for page in landing.unparsed():
+        parse_landed_page(str(page), str(landing.parsed_folder(page)), "hub")
+    records, version, models = landing.records()
+    frame = records.get("models", pl.DataFrame({"model_name": []}))
+    assert frame.height == models
+    return frame, version
 
 
 def _pages_asked(hub: FakeHub) -> list[int]:
@@ -51,7 +61,7 @@ def test_a_crawl_lands_every_page_then_a_second_asks_only_for_what_changed(tmp_p
         assert (first.pages, first.models, first.finished, first.error) == (3, 2500, True, None)
         landing = Landing(tmp_path, "hub", HubQuery())
         assert len(landing.pages()) == 3 and all("crawl_date=" in p.parent.name for p in landing.pages())
-        assert landing.listing().height == 2500
+        assert _current(landing)[0].height == 2500
         assert landing.state()["cursor"] == items[0]["lastModified"]
 
         changed = hub_item(1234, changed=EPOCH + timedelta(hours=1))
@@ -61,16 +71,19 @@ def test_a_crawl_lands_every_page_then_a_second_asks_only_for_what_changed(tmp_p
         second = _crawl(hub, tmp_path)
         assert len(hub.requests) == 1  # one page: everything after the first model older than the cursor is known
         assert second.finished and second.models == 2  # the changed model, and the one at the cursor itself
-        listing = landing.listing()
+        listing, version = _current(landing)
         assert listing.height == 2500
-        row = listing.filter(pl.col("model_id") == changed["id"]).row(0, named=True)
-        assert row["last_modified"] == changed["lastModified"] and json.loads(row["item"])["cardData"]["license"] == "mit"
+        row = listing.filter(pl.col("model_name") == changed["id"]).row(0, named=True)
+        assert row["license"] == "mit" and row["as_of"] == changed["lastModified"][:10]
+        assert len(landing.unparsed()) == 0 and len(landing.pages()) == 4  # the refresh parsed its one page only
         assert landing.state()["cursor"] == changed["lastModified"]
 
         hub.requests.clear()
         third = _crawl(hub, tmp_path)  # nothing changed: one page asked, the same listing
         assert len(hub.requests) == 1 and third.finished
-        assert listing_chunks(landing.listing()) == listing_chunks(listing)  # what is parsed: the same bytes
+        again, same_version = _current(landing)
+        assert again.equals(listing)
+        assert same_version != version  # the model at the cursor landed again: a new landing, the same records
 
 
 def test_429_500_and_a_connection_dropped_mid_page_are_retried(tmp_path):
@@ -90,7 +103,7 @@ def test_an_interrupted_crawl_goes_on_from_its_last_landed_page(tmp_path):
         stopped = _crawl(hub, tmp_path, retries=1)
         assert not stopped.finished and "page 3" in stopped.error and stopped.pages == 2
         landing = Landing(tmp_path, "hub", HubQuery())
-        assert landing.listing().height == 2000 and landing.state()["crawl"]["next_url"]
+        assert _current(landing)[0].height == 2000 and landing.state()["crawl"]["next_url"]
         assert landing.state()["cursor"] is None  # no cursor until a crawl is whole
 
         hub.faults.clear()
@@ -98,7 +111,7 @@ def test_an_interrupted_crawl_goes_on_from_its_last_landed_page(tmp_path):
         resumed = _crawl(hub, tmp_path)
         assert resumed.resumed and resumed.finished
         assert _pages_asked(hub) == [3, 4]  # pages 1 and 2 are not asked for again
-        assert landing.listing().height == 3500 and landing.state()["crawl"] is None
+        assert _current(landing)[0].height == 3500 and landing.state()["crawl"] is None
 
 
 def test_a_crash_between_two_pages_loses_no_landed_page(tmp_path):
@@ -143,16 +156,12 @@ def test_hf_endpoint_and_hf_token_are_honoured_and_the_token_is_kept_nowhere(tmp
 def test_the_landed_listing_parses_into_models_parameters_and_bases(tmp_path):
     with FakeHub([hub_item(i) for i in range(30)]) as hub:
         _crawl(hub, tmp_path)
-    listing = Landing(tmp_path, "hub", HubQuery()).listing()
-    chunks = listing_chunks(listing, size=12)
-    assert [name for name, _ in chunks] == ["listing-00001.parquet", "listing-00002.parquet", "listing-00003.parquet"]
-    assert listing_chunks(listing, size=12) == chunks  # the same listing, the same bytes: no change, no work
-    batch = Batch("hub")
-    for name, raw in chunks:
-        read_listing_chunk(raw, name, batch)
-    frames = batch.frames()
+    landing = Landing(tmp_path, "hub", HubQuery())
+    assert [parse_landed_page(str(p), str(landing.parsed_folder(p)), "hub") for p in landing.unparsed()] == [30]
+    frames, version, models = landing.records()
+    assert models == 30 and frames["rejects"].height == 0 and landing.records()[1] == version
     models = frames["models"]
-    assert models.height == 30 and not batch.rejects
+    assert models.height == 30
     distilled = models.filter(pl.col("model_name") == "org0/model-0").row(0, named=True)
     assert distilled["distilled"] and distilled["base_model"] == "org0/base-0" and distilled["as_of"] == "2026-11-01"
     params = frames["facts"].filter(pl.col("quantity") == "params_total")
@@ -208,16 +217,17 @@ def test_a_catalogue_entry_lists_lands_parses_and_costs_and_a_second_run_asks_on
     catalogue = tmp_path / "sources.yaml"
     catalogue.write_text("sources:\n  - {name: hub_distilled, kind: hf_hub, filter: {tags: [distillation]}}\n")
     items = [hub_item(i) for i in range(3000)]
+    env = make_run_env(tmp_path, catalogue) | {"HF_ENDPOINT": "http://127.0.0.1:9", "LEDGER_ALLOW_LOOPBACK_HTTP": "1"}
+
+    def run() -> str:
+        done = subprocess.run([sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return done.stdout
+
+    # the Hub out of reach on the first run: the only source reads nothing, and the run still ends, saying so
+    assert "crawl stopped after 0 pages" in run()
     with FakeHub(items) as hub:
-        env = make_run_env(tmp_path, catalogue) | {"HF_ENDPOINT": hub.base_url, "LEDGER_ALLOW_LOOPBACK_HTTP": "1"}
-
-        def run() -> str:
-            done = subprocess.run(
-                [sys.executable, "-m", "assets.run"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900
-            )
-            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-            return done.stdout
-
+        env["HF_ENDPOINT"] = hub.base_url
         run()
         assert len(hub.requests) == 1 and ("filter", "distillation") in hub.requests[0]["query"]  # 300 models: one page
         with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
@@ -226,7 +236,9 @@ def test_a_catalogue_entry_lists_lands_parses_and_costs_and_a_second_run_asks_on
                 "select count(*), count(training_flops), count(gpu_hours), count(tco2e) from model_comparison "
                 "where scenario = 'default'"  # the catalogue has no other source
             ).fetchall()[0]
-            pages = con.sql("select count(*) from ops.source_snapshots where source_name = 'hub_distilled'").fetchall()[0][0]
+            pages = con.sql(
+                "select count(*) from ops.source_snapshots where source_name = 'hub_distilled' and status = 'fetched'"
+            ).fetchall()[0][0]
         assert listed == 300 and pages == 1
         assert compared[0] == 300  # every listed model is in the comparison table
         assert compared[1] == compared[2] == 30  # the cards that give their training tokens are costed

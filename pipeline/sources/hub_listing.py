@@ -8,7 +8,9 @@ and the crawl's state (the next page's URL) is written after each page, so a cra
 most that page and the next run goes on from it. A finished crawl leaves a cursor, the newest `lastModified` it
 saw: the next crawl stops at the first model older than that, so a daily refresh asks only for what changed.
 
-The listing a run parses is every landed page of the query, the newest landing of each model.
+Each landed page is parsed once, by a worker process that writes the page's records beside it; the source's
+records are those of each model's newest landing, picked by DuckDB from the key columns. So a refresh that lands
+one page parses one page, and neither the crawl nor the parse holds the listing in memory.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +31,7 @@ import polars as pl
 from pipeline import fetch
 from pipeline.sources.model_cards import parse_hub_item
 from pipeline.sources.records import Batch
+from pipeline.warehouse import query_frame
 
 # What each listed model carries: the card data (front matter), the weights' exact parameter count, the base
 # models with their relation, the Hub's tags and the change date the cursor follows. All are huggingface_hub's
@@ -35,6 +39,8 @@ from pipeline.sources.records import Batch
 EXPAND = ("author", "baseModels", "cardData", "createdAt", "lastModified", "library_name", "pipeline_tag", "safetensors", "sha", "tags")
 PAGE_SIZE = 1000  # the Hub's own page size for `/api/models`
 CHUNK_MODELS = 5000  # models a parse worker takes at a time
+DUCKDB_MEMORY = "512MB"  # DuckDB's share while it picks each model's records: the rest of a run needs the memory
+PARSED_TABLES = ("models", "facts", "benchmarks", "rejects")  # a parsed page's files: Batch.frames()' names
 FILTER_KEYS = ("tags", "author", "search", "base_model", "pipeline_tag", "limit")
 LANDED_COLUMNS = {"model_id": pl.Utf8, "last_modified": pl.Utf8, "item": pl.Utf8, "crawl_id": pl.Utf8, "page": pl.Int64}
 
@@ -153,19 +159,51 @@ class Landing:
     def pages(self) -> list[Path]:
         return sorted(self.folder.glob("crawl_date=*/*.parquet"))
 
-    def listing(self) -> pl.DataFrame:
-        """Every model landed for the query, its newest landing only (latest change, then latest crawl and page),
-        in model-id order."""
-        pages = self.pages()
+    def parsed_folder(self, page: Path) -> Path:
+        return self.folder / "parsed" / page.stem
+
+    def unparsed(self) -> list[Path]:
+        """Landed pages not parsed yet: each page is parsed once, so a refresh parses only what it landed."""
+        return [page for page in self.pages() if not (self.parsed_folder(page) / "done").exists()]
+
+    def records(self) -> tuple[dict[str, pl.DataFrame], str, int]:
+        """The source's records: for every model landed for the query, those parsed from its newest parsed landing
+        (latest change, then latest crawl and page); with a version of that choice (the same landings, the same
+        version) and the number of models. DuckDB reads only the key columns of the landed pages and the parsed
+        records, under a memory limit (it spills to disk)."""
+        import duckdb
+
+        # only parsed pages: a model on a page that could not be parsed keeps its previous landing's records
+        pages = [str(p) for p in self.pages() if (self.parsed_folder(p) / "done").exists()]
         if not pages:
-            return pl.DataFrame(schema=LANDED_COLUMNS)
-        return (
-            pl.scan_parquet(pages, schema=LANDED_COLUMNS)
-            .filter(pl.col("model_id") != "")
-            .sort(["model_id", "last_modified", "crawl_id", "page"], descending=[False, True, True, True], nulls_last=True)
-            .unique("model_id", keep="first", maintain_order=True)
-            .collect()
-        )
+            return {}, hashlib.sha256(b"").hexdigest(), 0
+        con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY, "temp_directory": str(self.folder / ".spill")})
+        try:
+            con.execute(
+                f"""create temp table current as select model_id, crawl_id || '-p' || lpad(page::varchar, 5, '0') as landing
+                from read_parquet({pages!r}, hive_partitioning = false) where model_id <> ''
+                qualify row_number() over (partition by model_id order by last_modified desc nulls last, crawl_id desc, page desc) = 1"""
+            )
+            models, xor, total = con.execute(
+                "select count(*), bit_xor(hash(model_id, landing)), sum(hash(model_id, landing)::hugeint) from current"
+            ).fetchall()[0]
+            frames = {}
+            for table in PARSED_TABLES:
+                files = [str(p) for p in sorted((self.folder / "parsed").glob(f"*/{table}.parquet"))]
+                if not files:
+                    continue
+                # a record of a model's newest landing, or a page's own reject (record_id: the page)
+                frames[table] = query_frame(
+                    con,
+                    f"""select r.* exclude (landing) from read_parquet({files!r}, hive_partitioning = false) r
+                    left join current c on r.record_id = c.model_id and r.landing = c.landing
+                    where c.model_id is not null or (r.record_id = r.landing and r.landing in (select landing from current))
+                    order by r.record_id""",
+                )
+        finally:
+            con.close()
+            shutil.rmtree(self.folder / ".spill", ignore_errors=True)
+        return frames, hashlib.sha256(f"{models}:{xor}:{total}".encode()).hexdigest(), models
 
 
 def _next_page(headers: httpx.Headers | None) -> str | None:
@@ -217,6 +255,8 @@ def crawl(
     state = landing.state()
     report = CrawlReport()
     crawl_state = state.get("crawl")
+    if crawl_state and not _same_origin(crawl_state.get("next_url") or "", endpoint):
+        crawl_state = None  # begun against another endpoint (HF_ENDPOINT changed): its pages are not this Hub's to go on
     if crawl_state:
         report.resumed = True
     else:
@@ -288,15 +328,24 @@ def crawl(
     return report
 
 
-def listing_chunks(listing: pl.DataFrame, size: int = CHUNK_MODELS) -> list[tuple[str, bytes]]:
-    """The listing as Parquet chunks of `size` models, the inputs the source's parser workers take. The same
-    listing gives the same bytes, so an unchanged listing is an unchanged source."""
-    chunks = []
-    for index, start in enumerate(range(0, listing.height, size)):
-        buffer = io.BytesIO()
-        listing.slice(start, size).select("model_id", "last_modified", "item").write_parquet(buffer, statistics=False)
-        chunks.append((f"listing-{index + 1:05d}.parquet", buffer.getvalue()))
-    return chunks
+def parse_landed_page(page: str, folder: str, source_name: str) -> int:
+    """Parse one landed page in a worker and write its record frames beside it (`folder/<table>.parquet`, each row
+    with the page it came from), then a `done` marker: the records never cross back to the run. Returns the
+    number of models parsed."""
+    batch = Batch(source_name)
+    name = Path(page).stem
+    read_listing_chunk(Path(page).read_bytes(), name, batch)
+    out = Path(folder)
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for table, frame in batch.frames().items():
+        if table in PARSED_TABLES:
+            frame.with_columns(landing=pl.lit(name)).write_parquet(tmp / f"{table}.parquet")
+    (tmp / "done").touch()
+    shutil.rmtree(out, ignore_errors=True)
+    os.replace(tmp, out)
+    return len(batch.models)
 
 
 def read_listing_chunk(raw: bytes, name: str, batch: Batch) -> None:
